@@ -1,0 +1,93 @@
+"""The `tage` command line: thin click commands over the plain functions of the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from decoding.errors import TageError
+
+__all__ = ["main", "cli"]
+
+
+def _emit(data: dict, as_json: bool, text: str | None = None) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json or text is None else text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tage")
+def cli() -> None:
+    """tage: instruction grounding for embodied agents."""
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a Parse over the default vocabulary."""
+    from .defaults import default_vocabulary
+
+    _emit(default_vocabulary().json_schema(), as_json=True)
+
+
+@cli.group()
+def data() -> None:
+    """Dataset tools."""
+
+
+@data.command("convert")
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=None,
+              help="folder of the tagE CSVs (default: the shipped copy)")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("data/tage"), show_default=True,
+              help="where {train,dev,test}.jsonl are written")
+def data_convert(raw_dir: Path | None, out_dir: Path) -> None:
+    """Convert the tagE CSVs into JSONL of Parse objects, reporting repaired and rejected rows."""
+    from decoding.tage_format import SPLITS, convert_dataset
+
+    from .resources import data_path
+
+    conversions = convert_dataset(raw_dir or data_path("tage", "raw"), out_dir)
+    for split, conversion in zip(SPLITS, conversions, strict=True):
+        click.echo(f"{split}: {len(conversion.parses)} parses -> {out_dir / (split + '.jsonl')}")
+        for repair in conversion.repairs:
+            click.echo(f"  repaired {repair}")
+
+
+@cli.command("eval")
+@click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
+@click.option("--predictions", type=click.Path(path_type=Path), default=None, help="predicted JSONL")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def eval_command(data_file: Path, predictions: Path | None, as_json: bool) -> None:
+    """Score predictions (or the model's parses) against a gold JSONL file."""
+    from .defaults import default_vocabulary
+    from .evaluate import evaluate_predictions
+
+    if predictions is None:
+        raise click.UsageError("--predictions is required until the extractor lands")
+    report = evaluate_predictions(data_file, predictions, default_vocabulary())
+    _emit(report, as_json, _eval_table(report))
+
+
+def _eval_table(report: dict) -> str:
+    rows = [f"{k:>18}  {v:.4f}" if isinstance(v, float) else f"{k:>18}  {v}"
+            for k, v in report.items() if k != "invalid"]
+    rows += [f"invalid: {line}" for line in report.get("invalid", [])]
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; bad input ends with its message on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="tage", standalone_mode=False)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(2)
+    except click.Abort:
+        click.echo("tage: aborted", err=True)
+        sys.exit(130)
+    except TageError as err:
+        click.echo(f"tage: error: {err}", err=True)
+        sys.exit(2)

@@ -1,0 +1,57 @@
+"""Scoring predictions against a gold JSONL file: the metric of `decoding.metrics` plus the valid-output rate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from decoding.errors import DataError
+from decoding.files import describe_validation, read_jsonl, read_parses
+from decoding.metrics import score
+from decoding.parse import Parse
+from decoding.vocabulary import Vocabulary
+
+__all__ = ["evaluate_predictions", "evaluate_parses"]
+
+
+def evaluate_parses(gold: list[Parse], predicted: list[Parse], valid: int, backend: str) -> dict:
+    """The eval report of formats.md section 5 for aligned gold and predicted parses."""
+    report = score(gold, predicted).as_dict()
+    report["valid_rate"] = valid / len(gold) if gold else 1.0
+    report["backend"] = backend
+    return report
+
+
+def evaluate_predictions(data: str | Path, predictions: str | Path, vocabulary: Vocabulary) -> dict:
+    """Score a JSONL file of predicted parses against the gold parses of `data`, line by line.
+
+    A prediction that is JSON but not a valid `Parse` of `vocabulary` counts as invalid and scores as an
+    empty parse; its line is listed under ``invalid``. Files that are not JSONL, or whose instructions do not
+    line up with the gold ones, raise `DataError`.
+    """
+    gold = read_parses(data)
+    rows = read_jsonl(predictions)
+    if len(rows) != len(gold):
+        raise DataError(f"{predictions}: {len(rows)} predictions for the {len(gold)} instructions of {data}")
+    predicted, invalid = [], []
+    for g, (line, obj) in zip(gold, rows, strict=True):
+        parse, problem = _validate(obj, vocabulary)
+        if parse is not None and parse.instruction != g.instruction:
+            raise DataError(f"{predictions}:{line}: instruction {parse.instruction!r} is not "
+                            f"{g.instruction!r} of {data}")
+        if problem:
+            invalid.append(f"{predictions}:{line}: {problem}")
+        predicted.append(parse if parse is not None and not problem else g.model_copy(update={"tasks": ()}))
+    report = evaluate_parses(gold, predicted, len(gold) - len(invalid), "predictions")
+    report["invalid"] = invalid
+    return report
+
+
+def _validate(obj: object, vocabulary: Vocabulary) -> tuple[Parse | None, str]:
+    try:
+        parse = Parse.model_validate(obj)
+    except ValidationError as err:
+        return None, f"not a valid Parse: {describe_validation(err)}"
+    problems = vocabulary.problems(parse)
+    return parse, "; ".join(problems)

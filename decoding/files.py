@@ -1,0 +1,84 @@
+"""Reading and writing files safely: atomic writes and JSONL of parses with line-numbered errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .errors import DataError
+from .parse import Parse
+
+__all__ = ["write_atomic", "read_text", "read_jsonl", "read_parses", "write_parses", "describe_validation"]
+
+
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file renamed into place, so a reader never sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the mode open() would
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of `path`, or a `DataError` naming the file and why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise DataError(f"{path}: cannot read ({err.strerror or err})") from err
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+
+
+def read_jsonl(path: str | Path) -> list[tuple[int, object]]:
+    """(line number, decoded JSON) for every non-blank line of `path`."""
+    rows = []
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append((number, json.loads(line)))
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{number}: not JSON ({err.msg} at column {err.colno})") from err
+    return rows
+
+
+def describe_validation(err: ValidationError) -> str:
+    """A one-line account of a pydantic error: where in the object and what is wrong."""
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "parse"
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def read_parses(path: str | Path) -> list[Parse]:
+    """Every line of a JSONL file as a `Parse`; the first bad line raises a `DataError` naming it."""
+    parses = []
+    for number, obj in read_jsonl(path):
+        try:
+            parses.append(Parse.model_validate(obj))
+        except ValidationError as err:
+            raise DataError(f"{path}:{number}: not a valid Parse: {describe_validation(err)}") from err
+    return parses
+
+
+def write_parses(path: str | Path, parses: Iterable[Parse]) -> None:
+    """Write parses as JSONL, atomically."""
+    write_atomic(path, "".join(p.model_dump_json(exclude_none=True) + "\n" for p in parses))

@@ -1,0 +1,122 @@
+"""The tagE reference metric (argument-level micro P/R/F1), task-level P/R/F1 and exact match.
+
+The definition follows the dataset's README, not its released code, which has two defects: with its per-class
+option it returns the F1 of the last role class instead of the overall F1, and its per-class printout swaps
+precision and recall. Text is compared lower-cased, as the released strings are.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .parse import Parse, TaskFrame
+
+__all__ = ["PRF", "Scores", "score", "match_tasks", "canonical"]
+
+
+@dataclass(frozen=True)
+class PRF:
+    """Micro precision, recall and F1 from counts."""
+
+    correct: int
+    predicted: int
+    gold: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted if self.predicted else float(self.gold == 0)
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.gold if self.gold else float(self.predicted == 0)
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every corpus-level figure of `score`."""
+
+    n: int
+    tasks: PRF
+    arguments: PRF
+    arguments_grounded: PRF
+    exact: int
+
+    @property
+    def exact_match(self) -> float:
+        return self.exact / self.n if self.n else 1.0
+
+    def as_dict(self) -> dict:
+        """Flat figures under the names of formats.md section 5."""
+        out = {"n": self.n, "task_f1": self.tasks.f1, "arg_f1": self.arguments.f1,
+               "arg_f1_grounded": self.arguments_grounded.f1, "exact_match": self.exact_match}
+        for name, prf in (("task", self.tasks), ("arg", self.arguments), ("arg_grounded", self.arguments_grounded)):
+            out[f"{name}_precision"], out[f"{name}_recall"] = prf.precision, prf.recall
+        return out
+
+
+def _task_key(task: TaskFrame) -> tuple[str, str]:
+    return task.type, task.trigger.text.lower()
+
+
+def match_tasks(gold: Sequence[TaskFrame], predicted: Sequence[TaskFrame]) -> list[tuple[int, int]]:
+    """(gold index, predicted index) pairs: each predicted task takes the first unused gold task of equal key."""
+    unused = list(range(len(gold)))
+    pairs = []
+    for j, task in enumerate(predicted):
+        i = next((i for i in unused if _task_key(gold[i]) == _task_key(task)), None)
+        if i is not None:
+            unused.remove(i)
+            pairs.append((i, j))
+    return pairs
+
+
+def _arguments(task: TaskFrame, grounded: bool) -> Counter:
+    return Counter((a.role, a.span.text.lower()) + ((a.grounding,) if grounded else ()) for a in task.arguments)
+
+
+def _correct_arguments(gold: Parse, predicted: Parse, grounded: bool) -> int:
+    return sum(sum((_arguments(gold.tasks[i], grounded) & _arguments(predicted.tasks[j], grounded)).values())
+               for i, j in match_tasks(gold.tasks, predicted.tasks))
+
+
+def canonical(parse: Parse) -> tuple:
+    """What exact match compares: tasks in order, each with type, trigger text and its multiset of arguments
+    (role, text, grounding class); attribute marks and character offsets are not compared."""
+    return tuple((t.type, t.trigger.text.lower(), tuple(sorted(_arguments(t, True).elements())))
+                 for t in parse.tasks)
+
+
+def score(gold: Sequence[Parse], predicted: Sequence[Parse]) -> Scores:
+    """Corpus-level scores of `predicted` against `gold`, aligned by position.
+
+    Examples
+    --------
+    >>> from decoding.tage_format import read_row
+    >>> p, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
+    >>> score([p], [p]).arguments.f1
+    1.0
+    """
+    if len(gold) != len(predicted):
+        raise ValueError(f"{len(gold)} gold parses but {len(predicted)} predictions")
+    task_counts = [0, 0, 0]
+    arg_counts = {False: [0, 0, 0], True: [0, 0, 0]}
+    for g, p in zip(gold, predicted, strict=True):
+        _add(task_counts, len(match_tasks(g.tasks, p.tasks)), len(p.tasks), len(g.tasks))
+        for grounded, counts in arg_counts.items():
+            _add(counts, _correct_arguments(g, p, grounded),
+                 sum(len(t.arguments) for t in p.tasks), sum(len(t.arguments) for t in g.tasks))
+    exact = sum(canonical(g) == canonical(p) for g, p in zip(gold, predicted, strict=True))
+    return Scores(len(gold), PRF(*task_counts), PRF(*arg_counts[False]), PRF(*arg_counts[True]), exact)
+
+
+def _add(counts: list[int], correct: int, predicted: int, gold: int) -> None:
+    counts[0] += correct
+    counts[1] += predicted
+    counts[2] += gold
