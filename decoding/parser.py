@@ -1,0 +1,93 @@
+"""`TaskParser`: instruction text in, `Parse` out, through the extractor and a decoding backend."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .checkpoint import load_checkpoint
+from .decoders import DEFAULT_BACKEND, Decoded, Decoder, get_backend
+from .errors import DecodingError
+from .model import Extractor
+from .parse import Argument, Attribute, Parse, TaskFrame
+from .tokenize import tokenize
+
+__all__ = ["TaskParser", "Words"]
+
+
+@dataclass(frozen=True)
+class Words:
+    """An instruction cut into words, with character offsets: what the extractor reads."""
+
+    instruction: str
+    tokens: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, instruction: str) -> Words:
+        return cls(instruction, *tokenize(instruction))
+
+    @classmethod
+    def of_parse(cls, parse: Parse) -> Words:
+        return cls(parse.instruction, parse.tokens, parse.offsets)
+
+
+class TaskParser:
+    """Extracts task frames with a trained `Extractor` and a `Decoder` backend.
+
+    Examples
+    --------
+    >>> parser = TaskParser.load("data/models/extractor")              # doctest: +SKIP
+    >>> parser.parse("pick up the box from the couch").tasks[0].type     # doctest: +SKIP
+    'Picking'
+    """
+
+    def __init__(self, model: Extractor, decoder: Decoder, batch_size: int = 32):
+        self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
+        self.calls = 0  # decoder calls of the last parse_many
+
+    @classmethod
+    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND) -> TaskParser:
+        model, _ = load_checkpoint(folder)
+        return cls(model, get_backend(backend))
+
+    def parse(self, instruction: str) -> Parse:
+        """The parse of raw user text (spaCy English tokenisation)."""
+        return self.parse_many([Words.of(instruction)])[0]
+
+    def parse_many(self, items: Sequence[Words]) -> list[Parse]:
+        """Parses of already tokenised instructions, encoded in batches."""
+        for words in items:
+            self._check_length(words)
+        out: list[Parse | None] = [None] * len(items)
+        todo = [i for i, w in enumerate(items) if w.tokens]
+        self.calls = 0
+        with torch.inference_mode():
+            for k in range(0, len(todo), self.batch_size):
+                chunk = todo[k : k + self.batch_size]
+                for i, enc in zip(chunk, self.model.encode([list(items[i].tokens) for i in chunk]), strict=True):
+                    decoded = self.decoder.decode(self.model, enc)
+                    self.calls += decoded.calls
+                    out[i] = self._build(items[i], decoded)
+        return [p if p is not None else self._build(w, Decoded([])) for p, w in zip(out, items, strict=True)]
+
+    def _check_length(self, words: Words) -> None:
+        limit = self.model.config.max_words
+        if len(words.tokens) > limit:
+            raise DecodingError(f"instruction of {len(words.tokens)} words is longer than the extractor's limit "
+                                f"of {limit}: split it into sentences ({words.instruction[:60]!r}...)")
+
+    def _build(self, words: Words, decoded: Decoded) -> Parse:
+        c = self.model.config
+        base = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
+        tasks = tuple(
+            TaskFrame(type=c.task_types[t.type], trigger=base.span(t.start, t.end), arguments=tuple(
+                Argument(role=c.roles[a.role], span=base.span(a.start, a.end), grounding=c.classes[a.cls],
+                         attributes=tuple(Attribute(type=c.attributes[k], span=base.span(s, e))
+                                          for k, s, e in a.attributes))
+                for a in t.arguments))
+            for t in decoded.tasks)
+        return base.model_copy(update={"tasks": tasks})

@@ -1,0 +1,123 @@
+"""Training the extractor on gold parses: seeded, CPU, model selection on the dev split only."""
+
+from __future__ import annotations
+
+import copy
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .batching import Labels, targets
+from .checkpoint import save_checkpoint
+from .decoders import GreedyDecoder
+from .metrics import score
+from .model import Extractor, ExtractorConfig
+from .parse import Parse
+from .parser import TaskParser, Words
+from .vocabulary import Vocabulary
+
+__all__ = ["TrainConfig", "train"]
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings; the defaults are those of the shipped model."""
+
+    seed: int = 0
+    epochs: int = 40             # passes over the training split
+    batch_size: int = 16
+    lr: float = 1e-3             # decoder and word BiGRU
+    encoder_lr: float = 5e-5     # fine-tuned top encoder layers
+    weight_decay: float = 0.01
+    clip: float = 1.0            # gradient norm clipping
+    patience: int = 12           # stop after this many epochs without a better dev argument F1
+
+
+def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
+    """Run the frozen encoder layers once per sentence; training only runs the layers above."""
+    cached = []
+    with torch.inference_mode():
+        for p in parses:
+            pieces = model.encoder.pieces([list(p.tokens)])
+            cached.append({**pieces, "hidden": model.encoder.lower(pieces)})
+    return cached
+
+
+def _collate(items: list[dict]) -> tuple[dict, torch.Tensor]:
+    P = max(i["input_ids"].shape[1] for i in items)
+    W = max(i["pool"].shape[1] for i in items)
+    pad = lambda t, dims: torch.nn.functional.pad(t, dims)
+    pieces = {"mask": torch.cat([pad(i["mask"], (0, P - i["mask"].shape[1])) for i in items]),
+              "pool": torch.cat([pad(i["pool"], (0, P - i["pool"].shape[2], 0, W - i["pool"].shape[1]))
+                                 for i in items])}
+    hidden = torch.cat([pad(i["hidden"], (0, 0, 0, P - i["hidden"].shape[1])) for i in items])
+    return pieces, hidden
+
+
+def _dev_scores(model: Extractor, dev: Sequence[Parse]) -> dict:
+    model.eval()
+    predicted = TaskParser(model, GreedyDecoder()).parse_many([Words.of_parse(p) for p in dev])
+    return score(dev, predicted).as_dict()
+
+
+def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary: Vocabulary, out: str | Path,
+          settings: TrainConfig | None = None, log: Callable[[str], None] = print) -> dict:
+    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores."""
+    s = settings or TrainConfig()
+    torch.manual_seed(s.seed)
+    rng = random.Random(s.seed)
+    config = ExtractorConfig(list(vocabulary.task_types), list(vocabulary.roles), list(vocabulary.classes),
+                             list(vocabulary.attributes))
+    model = Extractor(config)
+    labels = Labels(config)
+    cached = _cache_lower(model, train_parses)
+    enc_params = [p for p in model.encoder.layers.parameters()]
+    rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
+    optimiser = torch.optim.AdamW([{"params": rest, "lr": s.lr}, {"params": enc_params, "lr": s.encoder_lr}],
+                                  weight_decay=s.weight_decay)
+    steps = s.epochs * ((len(train_parses) + s.batch_size - 1) // s.batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda k: max(0.05, 1 - k / steps))
+    best, best_state, stale, started = None, None, 0, time.time()
+    order = list(range(len(train_parses)))
+    for epoch in range(1, s.epochs + 1):
+        rng.shuffle(order)
+        loss = _epoch(model, optimiser, schedule, order, cached, train_parses, labels, s)
+        dev = _dev_scores(model, dev_parses)
+        improved = best is None or dev["arg_f1"] > best["arg_f1"]
+        log(f"epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded {dev['arg_f1_grounded']:.4f}"
+            f"  task F1 {dev['task_f1']:.4f}  exact {dev['exact_match']:.4f}  {time.time() - started:6.0f}s"
+            + ("  *" if improved else ""))
+        if improved:
+            best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(model.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= s.patience:
+                break
+    model.load_state_dict(best_state)
+    best["train_seconds"] = round(time.time() - started, 1)
+    save_checkpoint(model, out, {"train": vars(s), "dev": best})
+    return best
+
+
+def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainConfig) -> float:
+    model.train()
+    model.encoder.embeddings.eval()
+    model.encoder.frozen_layers.eval()
+    total, batches = 0.0, 0
+    for k in range(0, len(order), s.batch_size):
+        idx = order[k : k + s.batch_size]
+        pieces, hidden = _collate([cached[i] for i in idx])
+        vectors = model.encoder.upper(hidden, pieces)
+        lengths = torch.tensor([len(parses[i].tokens) for i in idx])
+        loss = model.loss(vectors, lengths, targets([parses[i] for i in idx], labels))
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], s.clip)
+        optimiser.step()
+        schedule.step()
+        total, batches = total + loss.item(), batches + 1
+    return total / max(batches, 1)
