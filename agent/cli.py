@@ -8,7 +8,10 @@ from pathlib import Path
 
 import click
 
+from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
+
+from .parsers import backend_names
 
 __all__ = ["main", "cli"]
 
@@ -54,19 +57,73 @@ def data_convert(raw_dir: Path | None, out_dir: Path) -> None:
             click.echo(f"  repaired {repair}")
 
 
+def _backend_option(default: str = DEFAULT_BACKEND):
+    return click.option("--backend", type=click.Choice(backend_names()), default=default, show_default=True,
+                        help="decoding backend of the model, or 'rules' for the rule baseline")
+
+
+_model_option = click.option("--model", type=click.Path(path_type=Path), default=None,
+                             help="extractor checkpoint folder (default: the shipped model)")
+
+
+@cli.command()
+@click.argument("instruction")
+@_backend_option()
+@_model_option
+@click.option("--json", "as_json", is_flag=True, help="print the Parse as JSON")
+def parse(instruction: str, backend: str, model: Path | None, as_json: bool) -> None:
+    """Extract the tasks of INSTRUCTION."""
+    from .api import Agent
+
+    result = Agent.load(model, backend).parse(instruction)
+    _emit(result.model_dump(exclude_none=True), as_json, _parse_table(result))
+
+
+def _parse_table(result) -> str:
+    if not result.tasks:
+        return "(no task)"
+    lines = []
+    for i, task in enumerate(result.tasks):
+        lines.append(f"{i}  {task.type:<26} trigger: {task.trigger.text!r}")
+        lines += [f"     {a.role:<18} {a.span.text!r:<28} -> {a.grounding}" for a in task.arguments]
+    return "\n".join(lines)
+
+
 @cli.command("eval")
 @click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
-@click.option("--predictions", type=click.Path(path_type=Path), default=None, help="predicted JSONL")
+@click.option("--predictions", type=click.Path(path_type=Path), default=None,
+              help="predicted JSONL (default: parse the data with the model)")
+@_backend_option()
+@_model_option
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def eval_command(data_file: Path, predictions: Path | None, as_json: bool) -> None:
-    """Score predictions (or the model's parses) against a gold JSONL file."""
+def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None,
+                 as_json: bool) -> None:
+    """Score predictions, or the parses of --backend, against a gold JSONL file."""
     from .defaults import default_vocabulary
-    from .evaluate import evaluate_predictions
+    from .evaluate import evaluate_backend, evaluate_predictions
 
-    if predictions is None:
-        raise click.UsageError("--predictions is required until the extractor lands")
-    report = evaluate_predictions(data_file, predictions, default_vocabulary())
+    if predictions is not None:
+        report = evaluate_predictions(data_file, predictions, default_vocabulary())
+    else:
+        report = evaluate_backend(data_file, backend, model, default_vocabulary())
     _emit(report, as_json, _eval_table(report))
+
+
+@cli.command()
+@click.option("--train", "train_file", type=click.Path(path_type=Path), default=None,
+              help="training JSONL (default: the shipped tagE train split)")
+@click.option("--dev", "dev_file", type=click.Path(path_type=Path), default=None,
+              help="dev JSONL for model selection (default: the shipped tagE dev split)")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/extractor"), show_default=True,
+              help="checkpoint folder to write")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--epochs", type=click.IntRange(1), default=None, help="passes over the training data")
+def train(train_file: Path | None, dev_file: Path | None, out: Path, seed: int, epochs: int | None) -> None:
+    """Train the extractor (CPU; progress per epoch) and save the best dev checkpoint."""
+    from .training import train_extractor
+
+    best = train_extractor(train_file, dev_file, out, seed, epochs, log=click.echo)
+    click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 
 
 def _eval_table(report: dict) -> str:
@@ -88,6 +145,6 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("tage: aborted", err=True)
         sys.exit(130)
-    except TageError as err:
+    except (TageError, ValueError) as err:
         click.echo(f"tage: error: {err}", err=True)
         sys.exit(2)

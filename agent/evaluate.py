@@ -55,3 +55,22 @@ def _validate(obj: object, vocabulary: Vocabulary) -> tuple[Parse | None, str]:
         return None, f"not a valid Parse: {describe_validation(err)}"
     problems = vocabulary.problems(parse)
     return parse, "; ".join(problems)
+
+
+def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, vocabulary: Vocabulary) -> dict:
+    """Parse every instruction of `data` with `backend` and score the parses (with timing and decoder calls)."""
+    import time
+
+    from decoding.parser import Words
+
+    from .parsers import make_parser
+
+    gold = read_parses(data)
+    parser = make_parser(backend, model)
+    started = time.perf_counter()
+    predicted = parser.parse_many([Words.of_parse(g) for g in gold])
+    seconds = time.perf_counter() - started
+    valid = sum(not vocabulary.problems(p) for p in predicted)
+    report = evaluate_parses(gold, predicted, valid, backend)
+    report["instructions_per_s"] = len(gold) / seconds if seconds else 0.0
+    return report

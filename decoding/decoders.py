@@ -1,20 +1,25 @@
 """Decoders turn an encoded instruction into task frames, one model decision at a time.
 
 `greedy` takes the model's best choice at every decision, restricted only to what can be read back as a parse
-(pointers to words of the instruction, a span's end not before its start). It is the reference every other backend must reproduce.
+(pointers to words of the instruction, a span's end not before its start): the reference. `constrained` also
+keeps to the output grammar of `decoding.grammar`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from functools import partial
 
 import torch
 
+from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY
+from .errors import DecodingError
+from .grammar import Grammar
 from .model import Encoded, Extractor
 
-__all__ = ["Decoder", "Decoded", "DecodedTask", "DecodedArgument", "GreedyDecoder", "get_backend", "BACKENDS",
-           "DEFAULT_BACKEND"]
+__all__ = ["Decoder", "Decoded", "DecodedTask", "DecodedArgument", "Constraints", "GreedyDecoder",
+           "GrammarConstraints", "ConstrainedDecoder", "get_backend", "BACKENDS", "DEFAULT_BACKEND"]
 
 
 @dataclass
@@ -56,51 +61,107 @@ def _argmax(scores: torch.Tensor) -> int:
     return int(scores.argmax())
 
 
+class Constraints:
+    """Which choices a decision may take; the base allows anything readable as a parse.
+
+    `None` means every choice of the head; a list means those model label ids (or word indices) only.
+    The decoder reports each choice back so that stateful constraints can follow the output.
+    """
+
+    def __init__(self, n_words: int):
+        self.n = n_words
+
+    def types(self) -> list[int] | None:
+        return None
+
+    def starts(self, role: int | None) -> list[int] | None:
+        return None
+
+    def ends(self, role: int | None, start: int) -> list[int] | None:
+        return list(range(start, self.n))  # a span cannot end before it starts
+
+    def roles(self) -> list[int] | None:
+        return None
+
+    def classes(self) -> list[int] | None:
+        return None
+
+    def took(self, kind: str, value: int) -> None:
+        """`kind` is one of type, start, end, role, class."""
+
+
 class GreedyDecoder(Decoder):
     """One model call per decision, the best-scoring choice every time."""
 
-    name = "greedy"
+    name = GREEDY
+
+    def constraints(self, model: Extractor, enc: Encoded) -> Constraints:
+        return Constraints(enc.n)
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
-        c = model.config
+        walk = _Walk(model, enc, self.constraints(model, enc))
         h = model.outer_init(enc.words, torch.tensor(enc.n))
-        out, calls, anchor = [], 0, torch.tensor(0)
-        for _ in range(c.max_tasks):
-            task_type = _argmax(model.type_scores(h, enc.words))
-            calls += 1
+        out, anchor = [], torch.tensor(0)
+        for _ in range(model.config.max_tasks):
+            task_type = walk.choose("type", partial(model.type_scores, h, enc.words), walk.rules.types())
             if task_type == model.stop_id:
                 break
             t = torch.tensor(task_type)
-            start, end, n = self._span(model, h, model.type_emb(t), enc, anchor)
-            calls += n
+            start, end = walk.span(h, model.type_emb(t), anchor, None)
             trigger = model.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
             task = DecodedTask(task_type, start, end)
-            calls += self._arguments(model, model.inner_init(h, t, trigger), enc, task)
+            walk.arguments(model.inner_init(h, t, trigger), task)
             out.append(task)
             h = model.advance(model.outer, h[None], model.outer_input(t, trigger)[None, None])[0, -1]
             anchor = torch.tensor(start)
-        return Decoded(out, calls)
+        return Decoded(out, walk.calls)
 
-    def _span(self, model: Extractor, state, label, enc: Encoded, anchor) -> tuple[int, int, int]:
-        start = _argmax(model.start_scores(state, label, enc.keys, enc.positions, anchor))
-        ends = model.end_scores(state, label, enc.words, enc.keys, enc.positions, torch.tensor(start))
-        return start, start + _argmax(ends[start:]), 2  # a span cannot end before it starts
 
-    def _arguments(self, model: Extractor, g, enc: Encoded, task: DecodedTask) -> int:
-        calls, anchor = 0, torch.tensor(task.start)
-        for _ in range(model.config.max_arguments):
-            role = _argmax(model.role_scores(g, enc.words))
-            calls += 1
-            if role == model.end_id:
-                break
+class _Walk:
+    """One decoding of one instruction: the model, its constraints and the decoder calls spent."""
+
+    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints):
+        self.model, self.enc, self.rules, self.calls = model, enc, rules, 0
+
+    def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
+        """The best allowed choice; a forced one (a single allowed choice) costs no model call."""
+        if allowed is not None and len(allowed) == 1:
+            choice = allowed[0]
+        else:
+            values = scores()
+            self.calls += 1
+            if allowed is not None:
+                if not allowed:
+                    raise DecodingError(f"no valid {kind} left: the output grammar is contradictory")
+                idx = torch.tensor(allowed)
+                choice = allowed[_argmax(values[idx])]
+            else:
+                choice = _argmax(values)
+        self.rules.took(kind, choice)
+        return choice
+
+    def span(self, state, label, anchor, role: int | None) -> tuple[int, int]:
+        m, enc = self.model, self.enc
+        start = self.choose("start", partial(m.start_scores, state, label, enc.keys, enc.positions, anchor),
+                            self.rules.starts(role))
+        s = torch.tensor(start)
+        end = self.choose("end", partial(m.end_scores, state, label, enc.words, enc.keys, enc.positions, s),
+                          self.rules.ends(role, start))
+        return start, end
+
+    def arguments(self, g, task: DecodedTask) -> None:
+        m, enc = self.model, self.enc
+        for _ in range(m.config.max_arguments):
+            role = self.choose("role", partial(m.role_scores, g, enc.words), self.rules.roles())
+            if role == m.end_id:
+                return
             r = torch.tensor(role)
-            start, end, n = self._span(model, g, model.role_emb(r), enc, anchor)
-            span = model.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
-            cls = _argmax(model.class_scores(g, r, span))
-            calls += n + 1
-            task.arguments.append(DecodedArgument(role, start, end, cls, _marks(model, g, enc, span)))
-            g = model.advance(model.inner, g[None], model.inner_input(r, span, torch.tensor(cls))[None, None])[0, -1]
-        return calls
+            start, end = self.span(g, m.role_emb(r), torch.tensor(task.start), role)
+            span = m.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
+            cls = self.choose("class", partial(m.class_scores, g, r, span), self.rules.classes())
+            task.arguments.append(DecodedArgument(role, start, end, cls, _marks(m, g, enc, span)))
+            g = m.advance(m.inner, g[None], m.inner_input(r, span, torch.tensor(cls))[None, None])[0, -1]
+        self.rules.took("role", m.end_id)  # the argument bound ends the task as END would
 
 
 def _marks(model: Extractor, g, enc: Encoded, span) -> list[tuple[int, int, int]]:
@@ -117,13 +178,96 @@ def _marks(model: Extractor, g, enc: Encoded, span) -> list[tuple[int, int, int]
     return marks
 
 
-DEFAULT_BACKEND = "greedy"
-BACKENDS = {"greedy": GreedyDecoder}
+class GrammarConstraints(Constraints):
+    """The choices an output grammar allows, plus its instruction-dependent rules (see `decoding.grammar`)."""
+
+    def __init__(self, grammar: Grammar, model: Extractor, n_words: int):
+        super().__init__(n_words)
+        self.g, self.space, self.model = grammar, grammar.space, model
+        self.state = grammar.start
+        self.spec = grammar.spec
+        self._new_task()
+
+    def _new_task(self) -> None:
+        self.task_type: str | None = None
+        self.used: set[tuple[int, int, int]] = set()   # (role, start, end) already in this task
+        self.roles_used: list[int] = []
+        self.role: int | None = None
+        self.start: int | None = None
+
+    def _allowed(self, first: int, count: int) -> list[int]:
+        return sorted(a - first for a in self.g.allowed(self.state) if first <= a < first + count)
+
+    def types(self) -> list[int]:
+        out = self._allowed(self.space.type0, len(self.space.task_types))
+        return out + [self.model.stop_id] if self.space.STOP in self.g.allowed(self.state) else out
+
+    def starts(self, role: int | None) -> list[int]:
+        return [s for s in range(self.n) if self.ends(role, s)]
+
+    def ends(self, role: int | None, start: int) -> list[int]:
+        return [e for e in range(start, self.n) if (role, start, e) not in self.used]
+
+    def roles(self) -> list[int]:
+        allowed = [r for r in self._allowed(self.space.role0, len(self.space.roles)) if self.starts(r)]
+        names = self.space.roles
+        missing = [r for r in allowed if names[r] in self.spec.required.get(self.task_type, ())
+                   and r not in self.roles_used]
+        if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):
+            return missing  # the remaining slots are needed for the required roles
+        can_end = self.space.END in self.g.allowed(self.state) and not missing
+        return allowed + [self.model.end_id] if can_end else allowed
+
+    def took(self, kind: str, value: int) -> None:
+        if kind == "type" and value == self.model.stop_id:
+            return  # the end of the output: the index accepts here, there is no state after it
+        self.state = self.g.advance(self.state, self._action(kind, value))
+        if kind == "type" and value != self.model.stop_id:
+            self._new_task()
+            self.task_type = self.space.task_types[value]
+        elif kind == "role":
+            self.role = None if value == self.model.end_id else value
+        elif kind == "start":
+            self.start = value
+        elif kind == "end" and self.role is not None:
+            self.used.add((self.role, self.start, value))
+            self.roles_used.append(self.role)
+
+    def _action(self, kind: str, value: int) -> int:
+        sp, m = self.space, self.model
+        if kind == "type":
+            return sp.STOP if value == m.stop_id else sp.type0 + value
+        if kind == "role":
+            return sp.END if value == m.end_id else sp.role0 + value
+        if kind == "class":
+            return sp.class0 + value
+        return sp.word0 + value
 
 
-def get_backend(name: str) -> Decoder:
-    """The decoder registered under `name`; `ValueError` names the known ones otherwise."""
-    try:
-        return BACKENDS[name]()
-    except KeyError:
-        raise ValueError(f"unknown backend {name!r}; known: {', '.join(sorted(BACKENDS))}") from None
+class ConstrainedDecoder(GreedyDecoder):
+    """Greedy decoding restricted to the output grammar; a step with a single valid choice costs no call."""
+
+    name = CONSTRAINED
+
+    def __init__(self, grammar: Grammar):
+        self.grammar = grammar
+
+    def constraints(self, model: Extractor, enc: Encoded) -> Constraints:
+        return GrammarConstraints(self.grammar, model, enc.n)
+
+
+BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder}
+
+
+def get_backend(name: str, grammar: Grammar | None = None) -> Decoder:
+    """The decoder registered under `name`; `ValueError` names the known ones otherwise.
+
+    Backends other than `greedy` need the output `grammar` they constrain to.
+    """
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; known: {', '.join(sorted(BACKENDS))}")
+    if name == GREEDY:
+        return GreedyDecoder()
+    if grammar is None:
+        raise ValueError(f"backend {name!r} needs an output grammar")
+    return BACKENDS[name](grammar)

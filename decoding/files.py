@@ -16,14 +16,15 @@ from .parse import Parse
 __all__ = ["write_atomic", "read_text", "read_jsonl", "read_parses", "write_parses", "describe_validation"]
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file renamed into place, so a reader never sees half a file."""
+def write_atomic(path: str | Path, content: str | bytes) -> None:
+    """Write `content` to `path` through a temporary file renamed into place, so a reader never sees half a file."""
+    data = content.encode("utf-8") if isinstance(content, str) else content  # before mkstemp: may raise
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the mode open() would
         os.replace(tmp, path)
     except BaseException:

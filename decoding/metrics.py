@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .parse import Parse, TaskFrame
 
-__all__ = ["PRF", "Scores", "score", "match_tasks", "canonical"]
+__all__ = ["PRF", "Scores", "score", "match_tasks", "canonical", "breakdown"]
 
 
 @dataclass(frozen=True)
@@ -120,3 +120,26 @@ def _add(counts: list[int], correct: int, predicted: int, gold: int) -> None:
     counts[0] += correct
     counts[1] += predicted
     counts[2] += gold
+
+
+def breakdown(gold: Sequence[Parse], predicted: Sequence[Parse]) -> dict[str, dict[str, PRF]]:
+    """Error analysis: argument P/R/F1 per role and task P/R/F1 per task type, same matching as `score`."""
+    roles: dict[str, list[int]] = {}
+    types: dict[str, list[int]] = {}
+    for g, p in zip(gold, predicted, strict=True):
+        pairs = match_tasks(g.tasks, p.tasks)
+        matched_gold = {i for i, _ in pairs}
+        for t in p.tasks:
+            types.setdefault(t.type, [0, 0, 0])[1] += 1
+            for a in t.arguments:
+                roles.setdefault(a.role, [0, 0, 0])[1] += 1
+        for i, t in enumerate(g.tasks):
+            types.setdefault(t.type, [0, 0, 0])[2] += 1
+            types[t.type][0] += i in matched_gold
+            for a in t.arguments:
+                roles.setdefault(a.role, [0, 0, 0])[2] += 1
+        for i, j in pairs:
+            for (role, _), n in (_arguments(g.tasks[i], False) & _arguments(p.tasks[j], False)).items():
+                roles[role][0] += n
+    return {"roles": {k: PRF(*v) for k, v in sorted(roles.items())},
+            "task_types": {k: PRF(*v) for k, v in sorted(types.items())}}

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import torch
 
+from .backend_names import DEFAULT_BACKEND
 from .checkpoint import load_checkpoint
-from .decoders import DEFAULT_BACKEND, Decoded, Decoder, get_backend
+from .decoders import Decoded, Decoder, get_backend
 from .errors import DecodingError
 from .model import Extractor
 from .parse import Argument, Attribute, Parse, TaskFrame

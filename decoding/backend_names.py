@@ -1,0 +1,9 @@
+"""Names of the decoding backends, importable without torch (the command line lists them at start-up)."""
+
+__all__ = ["GREEDY", "CONSTRAINED", "SPECULATIVE", "DECODER_NAMES", "DEFAULT_BACKEND"]
+
+GREEDY = "greedy"              # the reference: the model's best choice at every decision
+CONSTRAINED = "constrained"    # greedy restricted to the output grammar; forced steps cost no call
+SPECULATIVE = "speculative"    # constrained, with drafted decisions verified in batched passes
+DECODER_NAMES = (GREEDY, CONSTRAINED)
+DEFAULT_BACKEND = GREEDY

@@ -1,0 +1,167 @@
+"""The output grammar: which decision sequences are valid parses for a task / role inventory.
+
+The inventory (`OutputSpec`) is plain data: task types, the roles each allows, the roles each requires, bounds.
+It is compiled with outlines-core into an `Index` over the decoder's own action vocabulary (one token per
+decision: STOP, END, each task type, role, class and word pointer), cached on disk by the inventory's hash.
+Two constraints depend on what was already decoded and on the instruction, not on the inventory, and are
+applied as a mask beside the index: a pointer must name a word of this instruction and a span cannot end
+before it starts; and an argument is refused when its task already has the same role on the same span, and
+END when a required role is missing. (A regex for "each required role, in any order" grows with the number of
+orders of the roles, up to 8! per task type; the mask costs a set lookup.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DecodingError
+from .files import write_atomic
+
+__all__ = ["OutputSpec", "ActionSpace", "Grammar"]
+
+_BASE = 0x4E00  # actions are spelt as single CJK characters, so an action sequence is a string to a regex
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a parse may contain: `roles[type]` allowed roles, `required[type]` roles it must have."""
+
+    roles: dict[str, tuple[str, ...]]
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_tasks: int = 12
+    max_arguments: int = 8
+
+    def __post_init__(self):
+        if not self.roles:
+            raise DecodingError("the output inventory has no task type: no parse could be produced")
+        for task_type, roles in self.roles.items():
+            missing = set(self.required.get(task_type, ())) - set(roles)
+            if missing:
+                raise DecodingError(f"task type {task_type!r} requires role(s) {sorted(missing)} it does not allow")
+        unknown = set(self.required) - set(self.roles)
+        if unknown:
+            raise DecodingError(f"required roles given for unknown task type(s) {sorted(unknown)}")
+
+    def digest(self) -> str:
+        """A hash of the inventory: the key of the compiled index in the cache."""
+        data = {"roles": {k: sorted(v) for k, v in sorted(self.roles.items())},
+                "required": {k: sorted(v) for k, v in sorted(self.required.items())},
+                "max_tasks": self.max_tasks, "max_arguments": self.max_arguments}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class ActionSpace:
+    """Action ids: 0 STOP (the end of output), 1 END (of a task's arguments), then types, roles, classes, words."""
+
+    STOP, END = 0, 1
+
+    def __init__(self, task_types, roles, classes, max_words: int):
+        self.task_types, self.roles, self.classes = list(task_types), list(roles), list(classes)
+        self.type0 = 2
+        self.role0 = self.type0 + len(self.task_types)
+        self.class0 = self.role0 + len(self.roles)
+        self.word0 = self.class0 + len(self.classes)
+        self.size = self.word0 + max_words
+
+    def char(self, action: int) -> str:
+        return chr(_BASE + action)
+
+    def range_class(self, first: int, count: int) -> str:
+        return f"[{self.char(first)}-{self.char(first + count - 1)}]"
+
+
+class Grammar:
+    """The compiled index of an `OutputSpec` over an `ActionSpace`, with a state -> allowed actions cache."""
+
+    def __init__(self, spec: OutputSpec, space: ActionSpace, cache_dir: str | Path | None = None):
+        self.spec, self.space = spec, space
+        self.index = _load_or_compile(self._regex(), space, cache_dir, f"{spec.digest()}-{_space_digest(space)}")
+        self.start = self.index.get_initial_state()
+        self._allowed: dict[int, frozenset[int]] = {}
+
+    def _regex(self) -> str:
+        s, sp = self.space, self.spec
+        unknown = set(sp.roles) - set(s.task_types)
+        if unknown:
+            raise DecodingError(f"task type(s) {sorted(unknown)} are not in the model's label set")
+        word = s.range_class(s.word0, s.size - s.word0)
+        cls = s.range_class(s.class0, len(s.classes))
+        tasks = []
+        for task_type, roles in sorted(sp.roles.items()):
+            bad = set(roles) - set(s.roles)
+            if bad:
+                raise DecodingError(f"role(s) {sorted(bad)} of {task_type!r} are not in the model's label set")
+            role = "[" + "".join(s.char(s.role0 + s.roles.index(r)) for r in sorted(roles)) + "]" if roles else None
+            args = f"({role}{word}{word}{cls}){{0,{sp.max_arguments}}}" if role else ""
+            tasks.append(f"{s.char(s.type0 + s.task_types.index(task_type))}{word}{word}{args}{s.char(s.END)}")
+        return f"({'|'.join(tasks)}){{0,{sp.max_tasks}}}"
+
+    def allowed(self, state: int) -> frozenset[int]:
+        """Actions the index allows in `state` (STOP only where the output may end)."""
+        if state not in self._allowed:
+            self._allowed[state] = frozenset(self.index.get_allowed_tokens(state) or ())
+        return self._allowed[state]
+
+    def advance(self, state: int, action: int) -> int:
+        nxt = self.index.get_next_state(state, action)
+        if nxt is None:
+            raise DecodingError(f"action {action} is not allowed in grammar state {state}")
+        return nxt
+
+
+def _space_digest(space: ActionSpace) -> str:
+    data = [space.task_types, space.roles, space.classes, space.size]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+
+def _vocabulary(space: ActionSpace):
+    from outlines_core import Vocabulary
+
+    # STOP is the index's end-of-sequence token; every other action is a one-character token
+    return Vocabulary(space.STOP, {space.char(a): [a] for a in range(1, space.size)})
+
+
+_MAGIC = b"TAGE-GRAMMAR-1\n"
+
+
+def _load_or_compile(regex: str, space: ActionSpace, cache_dir, key: str):
+    """The index of `regex`, from `cache_dir/grammar-KEY.bin` when that file holds exactly this regex's index."""
+    from outlines_core import Index
+
+    path = Path(cache_dir) / f"grammar-{key}.bin" if cache_dir else None
+    regex_hash = hashlib.sha256(regex.encode()).digest()
+    if path is not None and path.is_file():
+        index = _read_cached(path, regex_hash)
+        if index is not None:
+            return index
+    index = Index(regex, _vocabulary(space))
+    if path is not None:
+        _store(path, regex_hash, index)
+    return index
+
+
+def _read_cached(path: Path, regex_hash: bytes):
+    from outlines_core import Index
+
+    data = path.read_bytes()
+    head = len(_MAGIC)
+    payload = data[head + 64 :]
+    if data[:head] != _MAGIC or data[head : head + 32] != regex_hash:
+        warnings.warn(f"{path}: cached grammar is stale; rebuilding it", stacklevel=4)
+    elif hashlib.sha256(payload).digest() != data[head + 32 : head + 64]:
+        warnings.warn(f"{path}: cached grammar is corrupt; rebuilding it", stacklevel=4)
+    else:
+        return Index.from_binary(payload)
+    return None
+
+
+def _store(path: Path, regex_hash: bytes, index) -> None:
+    payload = index.__reduce__()[1][0]
+    try:
+        write_atomic(path, _MAGIC + regex_hash + hashlib.sha256(payload).digest() + payload)
+    except OSError as err:  # a read-only cache is not an error: the index is compiled each time instead
+        warnings.warn(f"{path}: cannot cache the compiled grammar ({err.strerror})", stacklevel=4)

@@ -1,0 +1,168 @@
+"""Tests of `decoding.rules`: the rule-based extractor, its lexicon file and its outputs on the test split."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from decoding.errors import DataError
+from decoding.files import read_parses
+from decoding.parser import Words
+from decoding.rules import DEFAULT_LEXICON, Lexicon, RuleParser
+from decoding.vocabulary import Vocabulary
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = ROOT / "data" / "tage" / "raw" / "labels"
+
+
+@pytest.fixture(scope="module")
+def parser() -> RuleParser:
+    return RuleParser.load()
+
+
+def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
+    return [(t.type, t.trigger.text, {(a.role, a.span.text, a.grounding) for a in t.arguments}) for t in parse.tasks]
+
+
+@pytest.mark.parametrize("instruction, expected", [
+    ("pick up the red cup from the couch",
+     [("Picking", "pick up", {("Theme", "red cup", "cup"), ("Source", "couch", "sofa")})]),
+    ("turn left to face the desk",
+     [("Rotation", "turn", {("Manner", "left", "unk"), ("Goal", "desk", "table")})]),
+    ("walk forward to the television",
+     [("Motion", "walk", {("Manner", "forward", "unk"), ("Goal", "television", "tv")})]),
+    ("take a step backwards",
+     [("Motion", "take", {("Degree", "a step", "unk"), ("Manner", "backwards", "unk")})]),
+    ("go to the living room",
+     [("Motion", "go", {("Goal", "living room", "drawing_room"), ("Area", "living room", "drawing_room")})]),
+    ("put the bottle in the fridge",
+     [("Placing", "put", {("Theme", "bottle", "bottle"), ("Goal", "fridge", "fridge"),
+                          ("Containing_object", "fridge", "fridge")})]),
+    ("can you bring me my book from the table",
+     [("Bringing", "bring", {("Agent", "you", "unk"), ("Recipient", "me", "person"), ("Theme", "my book", "book"),
+                             ("Source", "table", "table")})]),
+    ("turn on the tv",
+     [("Changing_operational_state", "turn", {("Operational_state", "on", "unk"), ("Device", "tv", "tv")})]),
+    ("there is a cup on the desk",
+     [("Being_located", "is", {("Theme", "cup", "cup"), ("Source", "desk", "table")})]),
+])
+def test_literal_instructions(parser, instruction, expected):
+    assert _frames(parser.parse(instruction)) == expected
+
+
+def test_pronoun_resolves_to_last_theme(parser):
+    parse = parser.parse("take the newspaper from the stand and put it on the coffee table")
+    assert _frames(parse) == [
+        ("Picking", "take", {("Theme", "newspaper", "newspaper"), ("Source", "stand", "unk")}),
+        ("Placing", "put", {("Theme", "newspaper", "newspaper"), ("Goal", "coffee table", "table")}),
+    ]
+    placing_theme = parse.tasks[1].arguments[0].span
+    assert (placing_theme.start, placing_theme.end) == (2, 2)  # the antecedent's words, not "it"
+
+
+def test_pronoun_after_preposition_resolves_to_a_place(parser):
+    parse = parser.parse("go to the fridge and place the bottle in it")
+    assert ("Goal", "fridge", "fridge") in _frames(parse)[1][2]
+
+
+def test_coordinated_verbs_make_several_tasks(parser):
+    parse = parser.parse("turn right and walk to the door then turn left")
+    assert [(t.type, t.trigger.text, t.trigger.start) for t in parse.tasks] == [
+        ("Rotation", "turn", 0), ("Motion", "walk", 3), ("Rotation", "turn", 8)]
+
+
+def test_coordinated_objects_share_trigger_and_place(parser):
+    parse = parser.parse("pick the black cup and the brown cup from the table")
+    assert _frames(parse) == [
+        ("Picking", "pick", {("Theme", "black cup", "cup"), ("Source", "table", "table")}),
+        ("Picking", "pick", {("Theme", "brown cup", "cup"), ("Source", "table", "table")}),
+    ]
+    assert parse.tasks[0].trigger == parse.tasks[1].trigger
+
+
+def test_attribute_marks(parser):
+    argument = parser.parse("pick the small red wooden box").tasks[0].arguments[0]
+    assert [(a.type, a.span.text) for a in argument.attributes] == [
+        ("isSize", "small"), ("isColour", "red"), ("isMaterial", "wooden")]
+
+
+def test_spans_carry_character_offsets(parser):
+    parse = parser.parse("go to the kitchen, now")
+    goal = parse.tasks[0].arguments[0].span
+    assert (goal.text, goal.char_start, goal.char_end) == ("kitchen", 10, 17)
+
+
+@pytest.mark.parametrize("instruction", ["", "   ", "\n\t", "asdf qwer zxcv", "!!! ???", "the the the",
+                                         "le chat est sur la table", "它在桌子上", "it", "and and then , ,",
+                                         "turn turn turn", "pick up", "is", "there is", "can you"])
+def test_odd_input_gives_a_valid_parse(parser, instruction):
+    parse = parser.parse(instruction)
+    assert Vocabulary.from_dir(LABELS).problems(parse) == []
+    if not instruction.strip() or instruction in ("asdf qwer zxcv", "!!! ???", "它在桌子上"):
+        assert parse.tasks == ()
+
+
+def test_parse_many_matches_parse(parser):
+    texts = ["turn left", "pick up the cup", ""]
+    assert parser.parse_many([Words.of(t) for t in texts]) == [parser.parse(t) for t in texts]
+
+
+def test_every_test_split_output_validates(parser):
+    gold = read_parses(ROOT / "data" / "tage" / "test.jsonl")
+    vocabulary = Vocabulary.from_dir(LABELS)
+    predicted = parser.parse_many([Words.of_parse(g) for g in gold])
+    assert [p for p in predicted if vocabulary.problems(p)] == []
+    assert sum(len(p.tasks) for p in predicted) > len(gold)  # it does find tasks
+
+
+def _write_lexicon(tmp_path: Path, edit) -> Path:
+    data = yaml.safe_load(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["verbs"].update({"pick up": "Pickin"}), "verbs.'pick up': unknown task type 'Pickin'"),
+    (lambda d: d["synonyms"].update({"couch": "settee"}), "synonyms.'couch': unknown grounding class 'settee'"),
+    (lambda d: d["roles"]["Motion"]["prepositions"].update({"to": "Destination"}),
+     "roles.Motion.prepositions.'to': unknown role 'Destination'"),
+    (lambda d: d["attributes"].update({"isFluffy": ["soft"]}), "attributes.isFluffy: unknown attribute type"),
+    (lambda d: d.pop("verbs"), "verbs: Field required"),
+    (lambda d: d.update({"verbz": {}}), "verbz: Extra inputs are not permitted"),
+    (lambda d: d["cues"]["turn"][0].update({"within": "soon"}), "cues.turn.0.within"),
+])
+def test_bad_lexicon_names_file_and_entry(tmp_path, edit, message):
+    path = _write_lexicon(tmp_path, edit)
+    with pytest.raises(DataError, match=r"lexicon\.yaml") as err:
+        RuleParser.load(path)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("text, message", [("verbs: [unclosed", "not YAML"), ("- a list", "a mapping"),
+                                           ("", "a mapping")])
+def test_unreadable_lexicon(tmp_path, text, message):
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=message):
+        Lexicon.load(path)
+
+
+def test_repeated_key_in_lexicon(tmp_path):
+    path = tmp_path / "lexicon.yaml"
+    text = DEFAULT_LEXICON.read_text(encoding="utf-8").replace("verbs:\n", "verbs:\n  turn: Motion\n", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match="key 'turn' written twice"):
+        Lexicon.load(path)
+
+
+def test_cue_changes_the_task_type(parser):
+    assert [t.type for t in parser.parse("turn the oven off and turn right").tasks] == [
+        "Changing_operational_state", "Rotation"]
+    assert [t.type for t in parser.parse("take the cup to the kitchen").tasks] == ["Bringing"]
+
+
+def test_missing_lexicon(tmp_path):
+    with pytest.raises(DataError, match="cannot read"):
+        RuleParser.load(tmp_path / "nope.yaml")
