@@ -1,0 +1,150 @@
+"""Reading the words of an argument into a `Description`: head nouns, attributes, states, relations, references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .lexicon import Lexicon
+
+__all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "tail_words"]
+
+_PUNCT = ".,;:!?\"'()[]"
+_NEGATIONS = frozenset({"not", "isn't", "aren't", "never", "no"})
+_BREAKS = frozenset({"and", "then", "but", "or", "before", "after", "while"})
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation the described node must (or, negated, must not) stand in to a landmark."""
+
+    predicates: tuple[str, ...]          # any of them will do ("next_to", "near")
+    landmark: Description
+    negated: bool = False                # "the mug that is not in the sink"
+
+
+@dataclass(frozen=True)
+class Description:
+    """What a noun phrase says about the node it means."""
+
+    words: tuple[str, ...]                                   # content words of the head part
+    heads: tuple[str, ...] = ()                              # head phrases, longest first ("coffee mug", "mug")
+    attributes: tuple[tuple[str, str], ...] = ()             # ("color", "red")
+    states: tuple[tuple[str, object], ...] = ()              # ("open", True)
+    relations: tuple[Relation, ...] = ()
+    person: str | None = None                                # a person node named by a word ("me" -> "user")
+    pronoun: str | None = None                               # "object" or "place" for it / there
+    robot: bool = False                                      # "you", "robot"
+
+    @property
+    def noun(self) -> str:
+        """The word to use in a question ("mug")."""
+        return self.heads[-1] if self.heads else "one"
+
+
+def normalise(token: str) -> str:
+    """A token lower-cased without surrounding punctuation."""
+    return token.strip(_PUNCT).lower()
+
+
+def describe(tokens: list[str], lexicon: Lexicon) -> Description:
+    """The description of an argument's words.
+
+    Examples
+    --------
+    >>> from grounding.lexicon import default_lexicon
+    >>> d = describe("the red mug next to the sink".split(), default_lexicon())
+    >>> d.heads, d.attributes, d.relations[0].predicates
+    (('mug',), (('color', 'red'),), ('next_to', 'near'))
+    """
+    words = [w for w in (normalise(t) for t in tokens) if w]
+    reference = _reference(words, lexicon)
+    if reference is not None:
+        return reference
+    for i in range(1, len(words)):
+        found = lexicon.relation_at(words, i)
+        if found and _content(words[i + found[0]:], lexicon):
+            landmark = describe(words[i + found[0]:], lexicon)
+            negated = words[i - 1] in _NEGATIONS
+            head = _head(words[:i - 1] if negated else words[:i], lexicon)
+            stated = [lexicon.attribute(w) for w in landmark.words]
+            if stated and all(stated) and not landmark.relations:
+                # "the desk on the left", "a cup of glass": attributes of the head, not a landmark
+                return replace(head, attributes=head.attributes + tuple(stated))
+            return Description(head.words, head.heads, head.attributes, head.states,
+                               (Relation(found[1], landmark, negated),) + head.relations, head.person)
+    return _head(words, lexicon)
+
+
+def _content(words: list[str], lexicon: Lexicon) -> list[str]:
+    return [w for w in words if not lexicon.is_stopword(w)]
+
+
+def _reference(words: list[str], lexicon: Lexicon) -> Description | None:
+    content = _content(words, lexicon) or words
+    if len(content) != 1:
+        return None
+    word = content[0]
+    if word in lexicon.pronouns.object:
+        return Description((word,), pronoun="object")
+    if word in lexicon.pronouns.place:
+        return Description((word,), pronoun="place")
+    if word in lexicon.self_words and not lexicon.person(word):
+        return Description((word,), robot=True)
+    return None
+
+
+def _head(words: list[str], lexicon: Lexicon) -> Description:
+    content = _content(words, lexicon)
+    person = next((lexicon.person(w) for w in content if lexicon.person(w)), None)
+    attributes, states, rest = [], [], []
+    noun_last = bool(content) and words[-1] == content[-1]  # "the red one": no noun, "red" is an attribute
+    for i, word in enumerate(content):
+        last = noun_last and i == len(content) - 1
+        attribute = None if last else lexicon.attribute(word)
+        if attribute and attribute[0] == "owner" and person:
+            person = None  # "my phone": an owner, not the person
+        if attribute:
+            attributes.append(attribute)
+        elif not last and word in lexicon.states:
+            states.extend(lexicon.states[word].items())
+        elif not (person and lexicon.person(word)):
+            rest.append(word)
+    heads = tuple(" ".join(rest[i:]) for i in range(len(rest)))
+    return Description(tuple(content), heads, tuple(attributes), tuple(states), (), person)
+
+
+def relation_before(tokens: list[str], start: int, lexicon: Lexicon) -> tuple[str, ...] | None:
+    """The predicates of the relation phrase just before word `start` ("... next to the [sink]").
+
+    A negated phrase ("... not in the [sink]") comes back with "not" first: ("not", "in").
+    """
+    words = [normalise(t) for t in tokens[:start]]
+    end = len(words)
+    while end and lexicon.is_stopword(words[end - 1]) and words[end - 1] not in lexicon.relations:
+        end -= 1
+    for n in range(min(4, end), 0, -1):
+        found = lexicon.relation_at(words[end - n:end], 0)
+        if found and found[0] == n:
+            negated = end - n > 0 and words[end - n - 1] in _NEGATIONS
+            return ("not", *found[1]) if negated else found[1]
+    return None
+
+
+def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -> list[str]:
+    """The relation phrase right after an argument span that no other argument covers ("[the mug] on the counter").
+
+    Stops at a word in `taken` (another argument or a trigger) or at "and" / "then" / a comma; returns [] when the
+    words do not start with a relation phrase or name nothing.
+    """
+    words = []
+    for i in range(end + 1, len(tokens)):
+        word = normalise(tokens[i])
+        if i in taken or not word or word in _BREAKS or tokens[i] in (",", ";"):
+            break
+        words.append(word)
+    while words and (lexicon.is_stopword(words[-1]) or lexicon.relation_at(words, len(words) - 1)):
+        words.pop()
+    first = next((i for i, w in enumerate(words) if not lexicon.is_stopword(w) or w in lexicon.relations), None)
+    if first is None or not lexicon.relation_at(words, first) and words[first] not in _NEGATIONS:
+        return []
+    return words[first:]

@@ -1,0 +1,115 @@
+"""Scoring grounding on a case file: exact node per argument, clarification precision / recall, plan exact match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from decoding.errors import DataError
+from decoding.files import describe_validation, read_jsonl
+from decoding.parse import Parse
+
+from .lexicon import Lexicon
+from .pipeline import ground_parse
+from .result import GroundingResult, PlanStep
+from .scene import SceneGraph
+from .skills import SkillLibrary
+
+__all__ = ["evaluate_cases", "plan_strings"]
+
+
+def plan_strings(plan: tuple[PlanStep, ...] | list[PlanStep], library: SkillLibrary) -> list[str]:
+    """Each step as ``"skill arg ..."`` with arguments in the skill's parameter order ("pick mug_1")."""
+    return [" ".join([s.skill] + [s.args[p.name] for p in library[s.skill].parameters if p.name in s.args])
+            for s in plan]
+
+
+def evaluate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[str], Parse] | None = None,
+                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None) -> dict:
+    """Score grounding on a `cases.jsonl` file (format: data/grounding/README.md).
+
+    Parses come from the cases (gold) unless `parser` is given (e.g. a model's `Agent.parse`). Scenes are
+    looked up by name in `scene_dir` (default: `../scenes` beside the case file) and loaded once each.
+
+    Returns a dict with `n`, `grounding_accuracy` (exact node per expected argument, null where a clarification
+    or an error is expected), `clarification_precision`, `clarification_recall` (a clarification counts when
+    task, role and candidate set all match), `plan_exact_match` (over cases with an expected plan),
+    `error_code_accuracy` and `failures` (case ids with what differed).
+    """
+    path = Path(path)
+    scene_dir = Path(scene_dir) if scene_dir else path.parent.parent / "scenes"
+    scenes: dict[str, SceneGraph] = {}
+    tally = {"args": 0, "args_ok": 0, "clar_pred": 0, "clar_gold": 0, "clar_tp": 0, "plans": 0, "plans_ok": 0,
+             "errs": 0, "errs_ok": 0}
+    failures, n = [], 0
+    for number, case in read_jsonl(path):
+        n += 1
+        scene = scenes.get(case["scene"]) or scenes.setdefault(case["scene"], _scene(scene_dir, case["scene"]))
+        parse = parser(case["instruction"]) if parser else _gold(path, number, case)
+        result = ground_parse(parse, scene, library, lexicon)
+        problems = _score(case["expected"], result, library, tally)
+        if problems:
+            failures.append({"id": case["id"], "problems": problems})
+    return {"n": n, "source": "parser" if parser else "gold",
+            "grounding_accuracy": _ratio(tally["args_ok"], tally["args"]),
+            "clarification_precision": _ratio(tally["clar_tp"], tally["clar_pred"]),
+            "clarification_recall": _ratio(tally["clar_tp"], tally["clar_gold"]),
+            "plan_exact_match": _ratio(tally["plans_ok"], tally["plans"]),
+            "error_code_accuracy": _ratio(tally["errs_ok"], tally["errs"]),
+            "counts": tally, "failures": failures}
+
+
+def _ratio(a: int, b: int) -> float:
+    return round(a / b, 4) if b else 1.0
+
+
+def _scene(scene_dir: Path, name: str) -> SceneGraph:
+    for suffix in (".yaml", ".yml", ".json"):
+        if (scene_dir / f"{name}{suffix}").is_file():
+            return SceneGraph.load(scene_dir / f"{name}{suffix}")
+    raise DataError(f"{scene_dir}: no scene named {name!r}")
+
+
+def _gold(path: Path, number: int, case: dict) -> Parse:
+    try:
+        return Parse.model_validate(case["parse"])
+    except ValidationError as err:
+        raise DataError(f"{path}:{number}: not a valid Parse: {describe_validation(err)}") from err
+
+
+def _binding_node(result: GroundingResult, task: int, role: str, nth: int) -> str | None:
+    if task >= len(result.tasks):
+        return None
+    found = [b for b in result.tasks[task].bindings if b.role == role]
+    return found[nth - 1].node if len(found) >= nth else None
+
+
+def _score(expected: dict, result: GroundingResult, library: SkillLibrary, tally: dict) -> list[str]:
+    problems = []
+    for b in expected["bindings"]:
+        got = _binding_node(result, b["task"], b["role"], b["nth"])
+        tally["args"] += 1
+        tally["args_ok"] += got == b["node"]
+        if got != b["node"]:
+            problems.append(f"{b['task']}.{b['role']}: {got} != {b['node']}")
+    gold = {(c["task"], c["role"], tuple(c["candidates"])) for c in expected["clarifications"]}
+    pred = {(c.task, c.role, tuple(sorted(c.candidates))) for c in result.clarifications}
+    tally["clar_gold"] += len(gold)
+    tally["clar_pred"] += len(pred)
+    tally["clar_tp"] += len(gold & pred)
+    problems += [f"clarification missing {g}" for g in gold - pred] + [f"clarification extra {p}" for p in pred - gold]
+    got_errors = {(e.task, e.role): e.code for e in result.errors}
+    for e in expected["errors"]:
+        tally["errs"] += 1
+        tally["errs_ok"] += got_errors.get((e["task"], e["role"])) == e["code"]
+        if got_errors.get((e["task"], e["role"])) != e["code"]:
+            problems.append(f"error {e['task']}.{e['role']}: {got_errors.get((e['task'], e['role']))} != {e['code']}")
+    if expected.get("plan") is not None:
+        got_plan = plan_strings(result.plan, library)
+        tally["plans"] += 1
+        tally["plans_ok"] += got_plan == expected["plan"]
+        if got_plan != expected["plan"]:
+            problems.append(f"plan {got_plan} != {expected['plan']}")
+    return problems

@@ -1,0 +1,311 @@
+"""Grounding a parse: each task to a skill, each argument to one scene node, or a clarification, or an error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from decoding.parse import Argument, Parse, TaskFrame
+
+from .describe import Description, describe, normalise, relation_before, tail_words
+from .lexicon import Lexicon
+from .match import KIND_FILTER, Match, Matcher
+from .question import clarification_question, describe_node
+from .result import Binding, Clarification, GroundingErrorItem, GroundingWarning, TaskGrounding
+from .scene import SceneGraph
+from .skills import Parameter, Skill, SkillLibrary
+
+__all__ = ["Grounder", "Grounded"]
+
+_ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
+_LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What one argument grounded to: one node (bound), several (ambiguous) or none (error)."""
+
+    nodes: tuple[str, ...]
+    score: float = 0.0
+    code: str | None = None
+    message: str = ""
+    nearest: tuple[str, ...] = ()
+    refers_to: int | None = None
+    asked: bool = False          # the ambiguity was already put to the user at its first mention
+    noun: str = "one"
+
+
+@dataclass
+class Grounded:
+    """The grounding of every task of a parse, before planning."""
+
+    tasks: list[TaskGrounding] = field(default_factory=list)
+    clarifications: list[Clarification] = field(default_factory=list)
+    errors: list[GroundingErrorItem] = field(default_factory=list)
+    warnings: list[GroundingWarning] = field(default_factory=list)
+
+
+@dataclass
+class _ParseState:
+    """Per-parse memory: earlier mentions for coreference, outcomes by span for repeated spans."""
+
+    parse: Parse
+    mentions: list[tuple[int, str, _Outcome]] = field(default_factory=list)   # (task, role, outcome)
+    by_span: dict[tuple[int, int], tuple[int, _Outcome]] = field(default_factory=dict)
+    out: Grounded = field(default_factory=Grounded)
+
+
+class Grounder:
+    """Grounds parses against one scene and one skill library (build once, call `ground` per parse).
+
+    Examples
+    --------
+    >>> from decoding.tage_format import read_row
+    >>> from grounding.scene import SceneGraph
+    >>> from grounding.skills import SkillLibrary
+    >>> parse, _ = read_row("pick up the mug", "0 1 Picking ; 3 3 Theme", "picking : pick up , theme : mug :cup")
+    >>> scene = SceneGraph.from_dict({"rooms": [{"id": "k"}],
+    ...     "objects": [{"id": "mug_1", "class": "cup", "name": "mug", "room": "k", "affordances": ["pickable"]}]})
+    >>> lib = SkillLibrary.from_dict({"skills": [{"name": "pick", "task_types": ["Picking"],
+    ...     "parameters": [{"name": "object", "roles": ["Theme"], "required": True, "requires": ["pickable"]}]}]})
+    >>> Grounder(scene, lib).ground(parse).tasks[0].bindings[0].node
+    'mug_1'
+    """
+
+    def __init__(self, scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None) -> None:
+        from .lexicon import default_lexicon
+        self.scene, self.library = scene, library
+        self.lexicon = lexicon or default_lexicon()
+        self.matcher = Matcher(scene, self.lexicon)
+        self._order = {role: k for k, role in enumerate(self.lexicon.narrows)}
+
+    def ground(self, parse: Parse) -> Grounded:
+        """Ground every task of `parse` in order (later tasks may refer back to earlier ones)."""
+        state = _ParseState(parse)
+        for index, task in enumerate(parse.tasks):
+            state.out.tasks.append(self._task(index, task, state))
+        return state.out
+
+    # -- tasks ------------------------------------------------------------------------------------------------
+    def _task(self, index: int, task: TaskFrame, st: _ParseState) -> TaskGrounding:
+        skill = self.library.for_task(task.type, self._cue_words(task, st.parse))
+        if skill is None:
+            st.out.errors.append(GroundingErrorItem(task=index, code="no_skill",
+                                                    message=f"no skill grounds task type {task.type!r}"))
+        params = self._assign(task, skill)
+        outcomes = self._ground_arguments(index, task, params, st)
+        self._back_resolve(task, outcomes, st)
+        return self._finish(index, task, skill, params, outcomes, st)
+
+    def _cue_words(self, task: TaskFrame, parse: Parse) -> list[str]:
+        value_roles = {r for s in self.library.by_task_type.get(task.type, ()) for p in s.parameters
+                       if p.kind == "value" for r in p.roles}
+        spans = [task.trigger] + [a.span for a in task.arguments if a.role in value_roles]
+        return [normalise(w) for s in spans for w in parse.tokens[s.start:s.end + 1]]
+
+    def _assign(self, task: TaskFrame, skill: Skill | None) -> list[Parameter | None]:
+        """The parameter each argument fills; a second argument for a filled parameter narrows the first."""
+        taken, out = set(), []
+        for arg in task.arguments:
+            param = skill.parameter_for(arg.role) if skill else None
+            out.append(param if param and param.name not in taken else None)
+            if param:
+                taken.add(param.name)
+        return out
+
+    def _ground_arguments(self, index: int, task: TaskFrame, params: list, st: _ParseState) -> dict[int, _Outcome]:
+        order = sorted(range(len(task.arguments)), key=lambda k: self._order.get(task.arguments[k].role, 99))
+        outcomes: dict[int, _Outcome] = {}
+        for k in order:
+            arg, param = task.arguments[k], params[k]
+            if (param and param.kind == "value") or not self._groundable(arg, param, task, k):
+                continue
+            outcome = self._argument(index, task, arg, param, st)
+            outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
+            outcomes[k] = self._afforded(outcome, param, self._beside(arg, st.parse))
+        return outcomes
+
+    def _groundable(self, arg: Argument, param: Parameter | None, task: TaskFrame, k: int) -> bool:
+        return param is not None or arg.role in self.lexicon.narrows or self._duplicate_of(task, k) is not None \
+            or arg.role in self.lexicon.agent_roles
+
+    def _duplicate_of(self, task: TaskFrame, k: int) -> int | None:
+        role = task.arguments[k].role
+        return next((j for j in range(k) if task.arguments[j].role == role), None)
+
+    # -- one argument -----------------------------------------------------------------------------------------
+    def _argument(self, index: int, task: TaskFrame, arg: Argument, param: Parameter | None, st: _ParseState
+                  ) -> _Outcome:
+        key = (arg.span.start, arg.span.end)
+        if key in st.by_span:
+            task, earlier = st.by_span[key]
+            return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1)
+        desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon)
+        if desc.robot:
+            return _Outcome((self.scene.agent.id,), 1.0, noun="robot")
+        if desc.pronoun:
+            return self._antecedent(index, desc, st)
+        kinds = KIND_FILTER[param.kind if param else None]
+        match = self.matcher.match(desc, kinds, arg.grounding)
+        if len(match.nodes) > 1 and not desc.relations:
+            match = self._with_tail(task, arg, kinds, st.parse) or match
+        return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun)
+
+    def _with_tail(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse) -> Match | None:
+        """The match of the span plus the relation phrase after it that the parse left out of every argument
+        ("take [the mug] on the counter"), when that phrase narrows the candidates."""
+        taken = {i for t in parse.tasks for i in range(t.trigger.start, t.trigger.end + 1)}
+        taken |= {i for a in task.arguments if a is not arg for i in range(a.span.start, a.span.end + 1)}
+        tail = tail_words(list(parse.tokens), arg.span.end, taken, self.lexicon)
+        if not tail:
+            return None
+        words = list(parse.tokens[arg.span.start:arg.span.end + 1]) + tail
+        match = self.matcher.match(describe(words, self.lexicon), kinds, arg.grounding)
+        return match if match.nodes else None
+
+    def _antecedent(self, index: int, desc: Description, st: _ParseState) -> _Outcome:
+        earlier = [(t, role, o) for t, role, o in reversed(st.mentions) if t < index and o.nodes]
+        if desc.pronoun == "place":
+            places = [(t, o) for t, role, o in earlier if role in _LOCATION_ROLES]
+            objects = [(t, replace(o, nodes=tuple(dict.fromkeys(self.scene.place_of(n) for n in o.nodes))))
+                       for t, role, o in earlier if role == "Theme"]
+            found = (places or objects or [None])[0]
+        else:
+            themes = [(t, o) for t, role, o in earlier if role == "Theme"]
+            found = (themes or [(t, o) for t, _, o in earlier if self.scene[o.nodes[0]].kind == "object"] or [None])[0]
+        if found is None:
+            return _Outcome((), code="unresolved_reference", message=f"{desc.words[0]!r} refers to nothing earlier")
+        task, outcome = found
+        return replace(outcome, refers_to=task, asked=len(outcome.nodes) > 1)
+
+    def _narrowed(self, task: TaskFrame, k: int, outcome: _Outcome, done: dict[int, _Outcome], parse: Parse
+                  ) -> _Outcome:
+        if len(outcome.nodes) <= 1:
+            return outcome
+        for j, predicates in self._narrowers(task, k, parse):
+            landmarks = done.get(j)
+            if landmarks is None or not landmarks.nodes:
+                continue
+            kept = self.matcher.narrow(outcome.nodes, predicates, landmarks.nodes)
+            if not kept:
+                where = task.arguments[j].span.text
+                return replace(outcome, nodes=(), code="description_mismatch", nearest=outcome.nodes[:3],
+                               message=f"no {outcome.noun} is {predicates[0].replace('_', ' ')} the {where}")
+            outcome = replace(outcome, nodes=kept)
+        return outcome
+
+    def _narrowers(self, task: TaskFrame, k: int, parse: Parse) -> list[tuple[int, tuple[str, ...]]]:
+        """(argument index, predicates) of the arguments that narrow argument k."""
+        arg, out = task.arguments[k], []
+        for j, other in enumerate(task.arguments):
+            same_span = (other.span.start, other.span.end) == (arg.span.start, arg.span.end)
+            targets = self.lexicon.narrows.get(other.role)
+            narrows = (targets is not None and (not targets or arg.role in targets)) or self._duplicate_of(task, j) == k
+            if j != k and narrows and not same_span:
+                default = ("in",) if other.role == "Area" else _ANY_RELATION
+                out.append((j, relation_before(list(parse.tokens), other.span.start, self.lexicon) or default))
+        return out
+
+    def _beside(self, arg: Argument, parse: Parse) -> bool:
+        """True for "put it next to the lamp": the lamp is a landmark, so it need not be a receptacle."""
+        predicates = relation_before(list(parse.tokens), arg.span.start, self.lexicon)
+        return bool(predicates) and set(predicates) <= {"next_to", "near"}
+
+    def _afforded(self, outcome: _Outcome, param: Parameter | None, beside: bool = False) -> _Outcome:
+        if not outcome.nodes or param is None or not param.requires or (beside and param.kind == "location"):
+            return outcome
+        need = set(param.requires)
+        able = tuple(n for n in outcome.nodes if need <= self.lexicon.implied_affordances(
+            tuple(self.scene[n].affordances)))
+        if able:
+            return replace(outcome, nodes=able)
+        node = outcome.nodes[0]
+        lacking = ", ".join(sorted(need - self.lexicon.implied_affordances(tuple(self.scene[node].affordances))))
+        return replace(outcome, nodes=(), code="affordance_violation", nearest=outcome.nodes[:3],
+                       message=f"{describe_node(self.scene, node)} cannot fill {param.name!r}: it is not {lacking}")
+
+    def _back_resolve(self, task: TaskFrame, outcomes: dict[int, _Outcome], st: _ParseState) -> None:
+        """An ambiguous landmark ("the sink") becomes the one its resolved target relates to."""
+        for k, outcome in outcomes.items():
+            if len(outcome.nodes) != 1:
+                continue
+            for j, predicates in self._narrowers(task, k, st.parse):
+                landmark = outcomes.get(j)
+                if landmark and len(landmark.nodes) > 1 and predicates[0] != "not":
+                    kept = tuple(m for m in landmark.nodes if self.matcher.relates(outcome.nodes[0], predicates, (m,)))
+                    if len(kept) == 1:
+                        outcomes[j] = replace(landmark, nodes=kept)
+
+    # -- results ----------------------------------------------------------------------------------------------
+    def _finish(self, index: int, task: TaskFrame, skill: Skill | None, params: list,
+                outcomes: dict[int, _Outcome], st: _ParseState) -> TaskGrounding:
+        bindings, values, problems = [], {}, 0
+        for k, arg in enumerate(task.arguments):
+            binding, problem = self._binding(index, arg, params[k], outcomes.get(k), st)
+            bindings.append(binding)
+            problems |= problem
+            if params[k] and (binding.node or binding.value):
+                values[params[k].name] = binding.node or binding.value
+            if k in outcomes:
+                self._remember(index, arg, outcomes[k], st)
+        filled = {p.name for p in params if p is not None}
+        problems |= self._defaults(index, skill, values, filled, st)
+        status = "failed" if problems & 2 or skill is None else "needs_clarification" if problems else "grounded"
+        return TaskGrounding(task=index, type=task.type, skill=skill.name if skill else None, status=status,
+                             bindings=tuple(bindings), parameters=values)
+
+    def _remember(self, index: int, arg: Argument, outcome: _Outcome, st: _ParseState) -> None:
+        if outcome.nodes:
+            st.mentions.append((index, arg.role, outcome))
+        st.by_span.setdefault((arg.span.start, arg.span.end), (index, outcome))
+
+    def _binding(self, index: int, arg: Argument, param: Parameter | None, outcome: _Outcome | None,
+                 st: _ParseState) -> tuple[Binding, int]:
+        """The binding of one argument and its problem bits: 1 = ambiguous, 2 = error."""
+        name = param.name if param else None
+        if param and param.kind == "value":
+            return Binding(role=arg.role, parameter=name, span=arg.span, value=arg.span.text), 0
+        if outcome is None:
+            st.out.warnings.append(GroundingWarning(task=index, role=arg.role, code="role_not_taken",
+                                                    message=f"no parameter takes role {arg.role} "
+                                                            f"({arg.span.text!r}); it is ignored"))
+            return Binding(role=arg.role, parameter=None, span=arg.span), 0
+        if len(outcome.nodes) == 1:
+            return Binding(role=arg.role, parameter=name, span=arg.span, node=outcome.nodes[0],
+                           score=round(outcome.score, 3), refers_to=outcome.refers_to), 0
+        binding = Binding(role=arg.role, parameter=name, span=arg.span, candidates=outcome.nodes,
+                          refers_to=outcome.refers_to)
+        if not outcome.nodes:
+            return binding, self._error(index, arg, outcome, param, st)
+        if param is None:
+            return binding, 0  # a narrowing landmark left open does not block the task
+        if not outcome.asked:
+            question = clarification_question(self.scene, outcome.noun, list(outcome.nodes))
+            st.out.clarifications.append(Clarification(task=index, role=arg.role, span=arg.span.text,
+                                                       question=question, candidates=outcome.nodes))
+        return binding, 1
+
+    def _error(self, index: int, arg: Argument, outcome: _Outcome, param: Parameter | None, st: _ParseState) -> int:
+        if outcome.refers_to is not None and outcome.code != "unresolved_reference":
+            return 2  # reported at the first mention
+        message = outcome.message or f"nothing fits {arg.span.text!r}"
+        st.out.errors.append(GroundingErrorItem(task=index, role=arg.role, code=outcome.code or "object_not_found",
+                                                message=message, nearest=outcome.nearest))
+        return 2
+
+    def _defaults(self, index: int, skill: Skill | None, values: dict[str, str], filled: set[str],
+                  st: _ParseState) -> int:
+        """Fill unfilled parameters from their defaults; a required one with no default is an error."""
+        problems = 0
+        for param in skill.parameters if skill else ():
+            if param.name in filled:
+                continue
+            if param.default and param.default in self.scene:
+                values[param.name] = param.default
+                continue
+            if not param.required:
+                continue
+            st.out.errors.append(GroundingErrorItem(task=index, role=param.roles[0], code="missing_argument",
+                                                    message=f"{skill.name} needs {param.name!r} "
+                                                            f"({' or '.join(param.roles)}) and none was given"))
+            problems |= 2
+        return problems

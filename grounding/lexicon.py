@@ -1,0 +1,110 @@
+"""The grounding lexicon: synonyms, person words, pronouns, attribute, state and relation words, read from YAML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .errors import GroundingError
+from .sources import line_of, load_data
+
+__all__ = ["Lexicon", "RELATION_PREDICATES", "default_lexicon_path", "default_lexicon"]
+
+RELATION_PREDICATES = frozenset({"on", "in", "under", "part_of", "next_to", "near"})
+_HERE = Path(__file__).resolve().parent
+
+
+class _Pronouns(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    object: tuple[str, ...] = ()
+    place: tuple[str, ...] = ()
+
+
+class Lexicon(BaseModel):
+    """Everything the grounder knows about words; build with `Lexicon.load(path)` or `default_lexicon()`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    synonyms: dict[str, str] = {}                           # word or phrase -> class
+    people: dict[str, tuple[str, ...]] = {}                  # person node id -> words meaning it
+    pronouns: _Pronouns = _Pronouns()
+    self_words: tuple[str, ...] = ()                         # words for the robot itself
+    agent_roles: tuple[str, ...] = ()                        # roles naming who acts ("robot can you ...")
+    attributes: dict[str, dict[str, tuple[str, ...]]] = {}   # attribute -> value -> words
+    states: dict[str, dict[str, bool]] = {}                  # adjective -> {state: value}
+    relations: dict[str, tuple[str, ...]] = {}               # phrase -> predicates ("~on": the inverse of on)
+    stopwords: tuple[str, ...] = ()
+    narrows: dict[str, tuple[str, ...]] = {}                 # role -> roles it narrows (() = every other role)
+    affordance_implies: dict[str, tuple[str, ...]] = {}
+    room_words: tuple[str, ...] = ()
+
+    @field_validator("relations")
+    @classmethod
+    def _known_predicates(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for phrase, predicates in value.items():
+            unknown = [p for p in predicates if p.lstrip("~") not in RELATION_PREDICATES]
+            if unknown:
+                raise ValueError(f"relation {phrase!r} names unknown predicate {unknown[0]!r} "
+                                 f"(known: {', '.join(sorted(RELATION_PREDICATES))})")
+        return value
+
+    @classmethod
+    def load(cls, path: str | Path) -> Lexicon:
+        """Read and validate a lexicon file; errors name the file, the field and the line."""
+        data = load_data(path, GroundingError)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise GroundingError(f"{path}:{line_of(data, first['loc'])}: lexicon field {field}: "
+                                 f"{first['msg']}") from err
+
+    def model_post_init(self, _context: object) -> None:
+        word_value = {w: (attr, value) for attr, values in self.attributes.items()
+                      for value, words in values.items() for w in words}
+        person = {w: node for node, words in self.people.items() for w in words}
+        object.__setattr__(self, "_attribute_of", word_value)
+        object.__setattr__(self, "_person_of", person)
+        object.__setattr__(self, "_stop", frozenset(self.stopwords))
+        object.__setattr__(self, "_max_relation", max((len(p.split()) for p in self.relations), default=1))
+
+    def attribute(self, word: str) -> tuple[str, str] | None:
+        """(attribute, canonical value) that `word` states, e.g. "grey" -> ("color", "gray")."""
+        return self._attribute_of.get(word)
+
+    def person(self, word: str) -> str | None:
+        """The person node `word` means ("me" -> "user")."""
+        return self._person_of.get(word)
+
+    def is_stopword(self, word: str) -> bool:
+        """True for words with no meaning for grounding ("the", "please")."""
+        return word in self._stop
+
+    def relation_at(self, words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
+        """The longest relation phrase starting at `words[i]`: (its length, its predicates)."""
+        for n in range(min(self._max_relation, len(words) - i), 0, -1):
+            predicates = self.relations.get(" ".join(words[i:i + n]))
+            if predicates:
+                return n, predicates
+        return None
+
+    def implied_affordances(self, affordances: tuple[str, ...]) -> frozenset[str]:
+        """`affordances` with the ones they imply ("pickable" brings "movable")."""
+        return frozenset(affordances).union(*(self.affordance_implies.get(a, ()) for a in affordances))
+
+
+def default_lexicon_path() -> Path:
+    """The shipped lexicon: `data/lexicon/lexicon.yaml` in a checkout, `agent/data/...` in a wheel."""
+    for root in (_HERE.parent / "data", _HERE.parent / "agent" / "data"):
+        if (root / "lexicon" / "lexicon.yaml").is_file():
+            return root / "lexicon" / "lexicon.yaml"
+    raise GroundingError(f"the shipped lexicon data/lexicon/lexicon.yaml is missing beside {_HERE}")
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon, read once."""
+    return Lexicon.load(default_lexicon_path())

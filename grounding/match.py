@@ -1,0 +1,142 @@
+"""Finding the scene nodes a `Description` fits: by name, synonym or class, then attributes, states, relations."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .describe import Description
+from .lexicon import Lexicon
+from .scene import Node, SceneGraph
+
+__all__ = ["Match", "Matcher", "KIND_FILTER"]
+
+# Which node kinds a parameter kind accepts (None: an argument that fills no parameter).
+KIND_FILTER = {"object": ("object",), "person": ("person",), "location": ("room", "object", "person"),
+               None: ("room", "object", "person")}
+
+
+@dataclass(frozen=True)
+class Match:
+    """The nodes that fit best (`nodes`), how well (`score`), and if none fit: why and what came nearest."""
+
+    nodes: tuple[str, ...]
+    score: float = 0.0
+    code: str | None = None          # "object_not_found" | "description_mismatch" when `nodes` is empty
+    reason: str = ""
+    nearest: tuple[str, ...] = ()
+
+
+class Matcher:
+    """Matches descriptions against one scene with one lexicon; holds no per-parse state."""
+
+    def __init__(self, scene: SceneGraph, lexicon: Lexicon) -> None:
+        self.scene, self.lexicon = scene, lexicon
+
+    def match(self, desc: Description, kinds: Iterable[str], cls: str | None = None) -> Match:
+        """The nodes of `kinds` that `desc` (and the extractor's class `cls`) fits best."""
+        kinds = tuple(kinds)
+        named, score = self._named(desc, kinds, cls)
+        if not named:
+            return Match((), code="object_not_found", reason=f"nothing called {desc.noun!r}",
+                         nearest=self._similar(desc, kinds))
+        return self._refine(desc, named, score)
+
+    def _named(self, desc: Description, kinds: tuple[str, ...], cls: str | None) -> tuple[list[Node], float]:
+        scene = self.scene
+        if desc.person:
+            return [scene[desc.person]] if desc.person in scene else [], 1.0
+        for tier, score in ((self._by_term, 1.0), (self._by_synonym, 0.9)):
+            for head in desc.heads:
+                found = [n for n in tier(head) if n.kind in kinds]
+                if found:
+                    return found, score
+        # The extractor's class stands in for an unknown word ("the beaker" :cup), but not for a name ("mary").
+        if cls and cls not in ("unk", "person") and cls in scene.by_class and (desc.heads or not desc.attributes):
+            return [scene[i] for i in scene.by_class[cls] if scene[i].kind in kinds], 0.8
+        if not desc.heads and (desc.attributes or desc.states):
+            return [n for n in scene.of_kind("object") if n.kind in kinds], 0.7
+        if any(w in self.lexicon.room_words for w in desc.words) and scene.agent.room:
+            return [scene[scene.agent.room]], 0.8
+        return [], 0.0
+
+    def _by_term(self, head: str) -> list[Node]:
+        ids = self.scene.by_term.get(head) or (self.scene.by_term.get(head[:-1], []) if head.endswith("s") else [])
+        return [self.scene[i] for i in ids]
+
+    def _by_synonym(self, head: str) -> list[Node]:
+        cls = self.lexicon.synonyms.get(head)
+        return [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
+
+    def _refine(self, desc: Description, nodes: list[Node], score: float) -> Match:
+        fitting, reason = self._room_fit(desc, nodes)
+        if fitting:
+            fitting, reason = self._attribute_fit(desc, fitting)
+        if fitting:
+            fitting, reason = self._relation_fit(desc, fitting)
+        if not fitting:
+            return Match((), code="description_mismatch", reason=reason, nearest=tuple(n.id for n in nodes[:3]))
+        return Match(tuple(n.id for n in fitting), score)
+
+    def _room_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
+        # A room named before the noun ("the kitchen sink", "the living room lamp") keeps the nodes in it.
+        modifiers = list(desc.words[:-1])
+        phrases = modifiers + [" ".join(modifiers[i:i + 2]) for i in range(len(modifiers) - 1)]
+        rooms = {i for p in phrases for i in self.scene.by_term.get(p, ()) if self.scene[i].kind == "room"}
+        if not rooms:
+            return nodes, ""
+        kept = [n for n in nodes if n.kind != "room" and n.room in rooms]
+        return kept, "" if kept else f"no {desc.noun} is in the {' or '.join(sorted(rooms))}"
+
+    def _attribute_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
+        # A stated attribute the node contradicts rules it out; one it does not record only ranks it lower.
+        stated = list(desc.attributes) + list(desc.states)
+        if not stated:
+            return nodes, ""
+        ranked = []
+        for node in nodes:
+            agree, clash = 0, False
+            for key, value in stated:
+                have = node.attributes.get(key, node.states.get(key))
+                if have is None and key == "owner":
+                    continue
+                if have is not None and have != value:
+                    clash = True
+                agree += have == value
+            if not clash:
+                ranked.append((agree, node))
+        if not ranked:
+            said = " ".join(k if isinstance(v, bool) else str(v) for k, v in stated)
+            return [], f"no {desc.noun} is {said}"
+        best = max(a for a, _ in ranked)
+        return [n for a, n in ranked if a == best], ""
+
+    def _relation_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
+        for relation in desc.relations:
+            landmark = self.match(relation.landmark, ("room", "object", "person"))
+            if not landmark.nodes:
+                continue  # a landmark the scene does not know narrows nothing ("a cup of coffee")
+            nodes = [n for n in nodes if relation.negated != any(self.scene.holds(n.id, relation.predicates, m)
+                                                                for m in landmark.nodes)]
+            if not nodes:
+                said = ("not " if relation.negated else "") + relation.predicates[0].replace("_", " ")
+                return [], f"no {desc.noun} is {said} the {relation.landmark.noun}"
+        return nodes, ""
+
+    def narrow(self, nodes: tuple[str, ...], predicates: tuple[str, ...], landmarks: tuple[str, ...]
+               ) -> tuple[str, ...]:
+        """The `nodes` that stand in one of `predicates` to one of `landmarks` (to none, after a leading "not")."""
+        return tuple(n for n in nodes if self.relates(n, predicates, landmarks))
+
+    def relates(self, node: str, predicates: tuple[str, ...], landmarks: tuple[str, ...]) -> bool:
+        """Whether `node` stands in one of `predicates` to one of `landmarks`; ("not", ...) negates."""
+        if predicates and predicates[0] == "not":
+            return not self.relates(node, predicates[1:], landmarks)
+        return any(node != m and self.scene.holds(node, predicates, m) for m in landmarks)
+
+    def _similar(self, desc: Description, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        word = desc.heads[-1] if desc.heads else " ".join(desc.words)
+        close = difflib.get_close_matches(word, list(self.scene.by_term), n=3, cutoff=0.6)
+        ids = [i for term in close for i in self.scene.by_term[term] if self.scene[i].kind in kinds]
+        return tuple(dict.fromkeys(ids))[:3]

@@ -1,0 +1,79 @@
+"""Wording a clarification question that tells equal-fit candidates apart by attribute, place or room."""
+
+from __future__ import annotations
+
+from .scene import SceneGraph
+
+__all__ = ["clarification_question", "describe_node"]
+
+_ATTRIBUTE_ORDER = ("color", "size", "material", "level", "side", "owner")
+_PREDICATE_WORDS = {"on": "on", "in": "in", "part_of": "of", "under": "under", "next_to": "next to"}
+
+
+def _place_phrase(scene: SceneGraph, node_id: str) -> str | None:
+    for predicate in ("on", "in", "part_of", "under", "next_to"):
+        others = sorted(scene.related(node_id, predicate))
+        if others:
+            return f"{_PREDICATE_WORDS[predicate]} the {scene[others[0]].label}"
+    return None
+
+
+def _room_phrase(scene: SceneGraph, node_id: str) -> str | None:
+    room = scene.room_of(node_id)
+    return f"in the {scene[room].label}" if room and room != node_id else None
+
+
+def _distinct(values: list) -> bool:
+    return all(v is not None for v in values) and len(set(values)) == len(values)
+
+
+def _adjectives(scene: SceneGraph, ids: list[str]) -> list[str] | None:
+    for key in _ATTRIBUTE_ORDER:
+        values = [scene[i].attributes.get(key) for i in ids]
+        if len({v for v in values if v is not None}) > 1:
+            return [("your" if v == "user" and key == "owner" else str(v)) if v is not None else "" for v in values]
+    return None
+
+
+def _phrases(scene: SceneGraph, ids: list[str]) -> list[str]:
+    adjectives = _adjectives(scene, ids)
+    places = [_place_phrase(scene, i) for i in ids]
+    rooms = [_room_phrase(scene, i) for i in ids]
+    if _distinct(rooms):
+        where = rooms
+    elif _distinct(places) or not (adjectives and _distinct(adjectives)):
+        where = places
+    else:
+        where = None
+    out = []
+    for k, node_id in enumerate(ids):
+        adjective = f"{adjectives[k]} " if adjectives and adjectives[k] else ""
+        place = f" {where[k]}" if where and where[k] else ""
+        out.append(f"the {adjective}one{place}" if adjective or place else f"the one called {node_id}")
+    if len(set(out)) < len(out):
+        out = [f"{p} ({node_id})" for p, node_id in zip(out, ids, strict=True)]
+    return out
+
+
+def describe_node(scene: SceneGraph, node_id: str) -> str:
+    """A short description of a node for messages: "the red mug on the counter (mug_1)"."""
+    node = scene[node_id]
+    color = node.attributes.get("color")
+    place = _place_phrase(scene, node_id) or _room_phrase(scene, node_id)
+    return " ".join(p for p in ("the", color, node.label, place, f"({node_id})") if p)
+
+
+def clarification_question(scene: SceneGraph, noun: str, ids: list[str]) -> str:
+    """ "Which mug do you mean: the red one on the table or the blue one in the sink?"
+
+    Examples
+    --------
+    >>> scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+    ...     {"id": "m1", "class": "cup", "room": "k", "attributes": {"color": "red"}},
+    ...     {"id": "m2", "class": "cup", "room": "k", "attributes": {"color": "blue"}}]})
+    >>> clarification_question(scene, "mug", ["m1", "m2"])
+    'Which mug do you mean: the red one or the blue one?'
+    """
+    phrases = _phrases(scene, ids)
+    listed = ", ".join(phrases[:-1]) + f" or {phrases[-1]}"
+    return f"Which {noun} do you mean: {listed}?"

@@ -1,0 +1,369 @@
+"""The scene graph: rooms, objects, people and the robot as a networkx graph with on/in/under/part_of/near edges."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal as TypeLiteral
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import SceneError
+from .sources import line_of, load_data
+
+__all__ = ["Node", "AgentState", "SceneGraph", "CONTAINMENT", "DEFAULT_NEAR_THRESHOLD", "USER"]
+
+CONTAINMENT = ("on", "in", "part_of")   # edges that may not form a cycle; on/in also give an object its place
+DEFAULT_NEAR_THRESHOLD = 1.0            # metres: objects of one room this close (horizontally) are `near`
+USER = "user"                           # the node of the person speaking; added when a scene does not declare it
+Kind = TypeLiteral["room", "object", "person", "agent"]
+
+
+@dataclass(frozen=True)
+class Node:
+    """One scene node. `terms` are the lower-case words that name it (name, aliases, class)."""
+
+    id: str
+    kind: Kind
+    cls: str
+    name: str | None = None
+    aliases: tuple[str, ...] = ()
+    room: str | None = None
+    position: tuple[float, float, float] | None = None
+    attributes: dict = field(default_factory=dict, hash=False)
+    states: dict = field(default_factory=dict, hash=False)
+    affordances: frozenset[str] = frozenset()
+    terms: frozenset[str] = frozenset()
+
+    @property
+    def label(self) -> str:
+        """The word a person would use for it: its name, else its class."""
+        return self.name or self.cls.replace("_", " ")
+
+
+@dataclass
+class AgentState:
+    """Where the robot starts and what it holds."""
+
+    id: str = "robot"
+    room: str | None = None
+    position: tuple[float, float, float] | None = None
+    holding: str | None = None
+
+
+class _Raw(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _RawRoom(_Raw):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    cls: str | None = Field(default=None, alias="class")
+    aliases: list[str] = []
+    position: tuple[float, float, float] | None = None
+
+
+class _RawObject(_Raw):
+    id: str = Field(min_length=1)
+    cls: str = Field(alias="class", min_length=1)
+    name: str | None = None
+    aliases: list[str] = []
+    room: str | None = None
+    position: tuple[float, float, float] | None = None
+    attributes: dict[str, str | int | float | bool] = {}
+    states: dict[str, bool | str | float | None] = {}
+    affordances: list[str] = []
+
+
+class _RawPerson(_Raw):
+    id: str = Field(min_length=1)
+    name: str | None = None
+    aliases: list[str] = []
+    room: str | None = None
+    position: tuple[float, float, float] | None = None
+
+
+class _RawAgent(_Raw):
+    id: str = "robot"
+    room: str | None = None
+    position: tuple[float, float, float] | None = None
+    holding: str | None = None
+
+
+class _RawRelation(_Raw):
+    subject: str
+    predicate: TypeLiteral["on", "in", "under", "part_of", "next_to", "near"]
+    object: str
+
+
+class _RawScene(_Raw):
+    name: str = ""
+    near_threshold: float = Field(default=DEFAULT_NEAR_THRESHOLD, gt=0)
+    agent: _RawAgent = _RawAgent()
+    rooms: list[_RawRoom] = []
+    objects: list[_RawObject] = []
+    people: list[_RawPerson] = []
+    relations: list[_RawRelation] = []
+
+
+class SceneGraph:
+    """A validated scene. Build with `SceneGraph.load(path)` or `SceneGraph.from_dict(data)`.
+
+    Examples
+    --------
+    >>> scene = SceneGraph.from_dict({"rooms": [{"id": "kitchen"}],
+    ...     "objects": [{"id": "mug_1", "class": "cup", "room": "kitchen"},
+    ...                 {"id": "table_1", "class": "table", "room": "kitchen"}],
+    ...     "relations": [{"subject": "mug_1", "predicate": "on", "object": "table_1"}]})
+    >>> scene.place_of("mug_1"), sorted(scene.related("mug_1", "on"))
+    ('table_1', ['table_1'])
+    """
+
+    def __init__(self, nodes: Iterable[Node], relations: Iterable[tuple[str, str, str]], agent: AgentState,
+                 near_threshold: float = DEFAULT_NEAR_THRESHOLD, name: str = "") -> None:
+        self.name, self.agent, self.near_threshold = name, agent, near_threshold
+        self.nodes: dict[str, Node] = {n.id: n for n in nodes}
+        self.graph = nx.DiGraph()
+        self.graph.add_nodes_from((n.id, {"kind": n.kind, "node": n}) for n in self.nodes.values())
+        self._rel: dict[str, dict[str, set[str]]] = {i: {} for i in self.nodes}
+        self.asserted: list[tuple[str, str, str]] = list(relations)   # as given; derived `near` edges aside
+        for subject, predicate, obj in self.asserted:
+            self._add(subject, predicate, obj)
+        self._derive_near()
+        self._index()
+
+    # -- building ---------------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path) -> SceneGraph:
+        """Read a YAML or JSON scene; a bad file raises `SceneError` naming the file, the place and the problem."""
+        return cls.from_dict(load_data(path, SceneError), source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: object, source: str = "<scene>") -> SceneGraph:
+        """Validate decoded scene data (formats.md section 3) into a graph."""
+        try:
+            raw = _RawScene.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            raise SceneError(f"{source}:{line_of(data, first['loc'])}: {_where(data, first['loc'])}"
+                             f"{first['msg']}") from err
+        return _build(raw, data, source)
+
+    def _add(self, subject: str, predicate: str, obj: str) -> None:
+        self._rel[subject].setdefault(predicate, set()).add(obj)
+        self._rel[obj].setdefault("~" + predicate, set()).add(subject)
+        if predicate in ("next_to", "near"):
+            self._rel[obj].setdefault(predicate, set()).add(subject)
+            self._rel[subject].setdefault("~" + predicate, set()).add(obj)
+        edge = self.graph.get_edge_data(subject, obj)
+        if edge is None:
+            self.graph.add_edge(subject, obj, predicates={predicate})
+        else:
+            edge["predicates"].add(predicate)
+
+    def _derive_near(self) -> None:
+        # A grid of threshold-sized cells per room: only neighbouring cells can hold pairs within the threshold.
+        t = self.near_threshold
+        cells: dict[tuple, list[Node]] = {}
+        for n in self.nodes.values():
+            if n.kind == "object" and n.position is not None:
+                cells.setdefault((n.room, math.floor(n.position[0] / t), math.floor(n.position[1] / t)), []).append(n)
+        for (room, cx, cy), members in cells.items():
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for a in members:
+                        for b in cells.get((room, cx + dx, cy + dy), ()):
+                            if a.id < b.id and math.dist(a.position[:2], b.position[:2]) <= t:
+                                self._add(a.id, "near", b.id)
+
+    def _index(self) -> None:
+        self.by_term: dict[str, list[str]] = {}
+        self.by_class: dict[str, list[str]] = {}
+        for n in self.nodes.values():
+            for term in n.terms:
+                self.by_term.setdefault(term, []).append(n.id)
+            self.by_class.setdefault(n.cls, []).append(n.id)
+
+    # -- queries ----------------------------------------------------------------------------------------------
+    def __getitem__(self, node_id: str) -> Node:
+        return self.nodes[node_id]
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def of_kind(self, *kinds: str) -> Iterator[Node]:
+        """Every node of the given kinds."""
+        return (n for n in self.nodes.values() if n.kind in kinds)
+
+    def related(self, node_id: str, predicate: str) -> set[str]:
+        """Nodes `y` with `node_id predicate y` asserted or derived ("~on": nodes on `node_id`)."""
+        return self._rel.get(node_id, {}).get(predicate, set())
+
+    def relations(self, node_id: str) -> Iterator[tuple[str, str]]:
+        """(predicate, other node) for every outgoing relation of `node_id`, inverse ones included."""
+        for predicate, others in self._rel.get(node_id, {}).items():
+            for other in others:
+                yield predicate, other
+
+    def supports(self, node_id: str) -> list[str]:
+        """The chain of nodes `node_id` stands on or in, nearest first (mug -> tray -> table)."""
+        chain, current = [], node_id
+        while True:
+            up = self.related(current, "on") | self.related(current, "in")
+            up = sorted(u for u in up if u not in chain and u != node_id)
+            if not up:
+                return chain
+            current = up[0]
+            chain.append(current)
+
+    def place_of(self, node_id: str) -> str:
+        """Where the robot stands to reach `node_id`: the outermost furniture it is on or in, else itself."""
+        chain = self.supports(node_id)
+        return chain[-1] if chain else node_id
+
+    def room_of(self, node_id: str) -> str | None:
+        """The room of a node (a room is its own room)."""
+        node = self.nodes[node_id]
+        return node.id if node.kind == "room" else node.room
+
+    def holds(self, subject: str, predicates: Iterable[str], obj: str) -> bool:
+        """True when `subject` stands in one of `predicates` to `obj` (on/in through stacked supports)."""
+        for predicate in predicates:
+            if predicate.startswith("~"):
+                if self.holds(obj, (predicate[1:],), subject):
+                    return True
+            elif predicate in ("on", "in") and (obj in self.supports(subject) or
+                                                (self.nodes[obj].kind == "room" and self.room_of(subject) == obj)):
+                return True
+            elif obj in self.related(subject, predicate):
+                return True
+        return False
+
+    def to_dict(self) -> dict:
+        """The scene in the project's format (formats.md section 3): `SceneGraph.from_dict(s.to_dict())` rebuilds it."""
+        rooms = [_drop_empty({"id": n.id, "name": n.name, "class": n.cls if n.cls != n.name else None,
+                              "aliases": list(n.aliases), "position": n.position}) for n in self.of_kind("room")]
+        objects = [_drop_empty({"id": n.id, "class": n.cls, "name": n.name, "aliases": list(n.aliases),
+                                "room": n.room, "position": n.position, "attributes": n.attributes,
+                                "states": n.states, "affordances": sorted(n.affordances)})
+                   for n in self.of_kind("object")]
+        people = [_drop_empty({"id": n.id, "name": n.name, "aliases": list(n.aliases), "room": n.room,
+                               "position": n.position}) for n in self.of_kind("person")]
+        relations = [{"subject": s, "predicate": p, "object": o} for s, p, o in self.asserted]
+        agent = _drop_empty({"id": self.agent.id, "room": self.agent.room, "position": self.agent.position,
+                             "holding": self.agent.holding})
+        return _drop_empty({"name": self.name, "near_threshold": self.near_threshold, "agent": agent,
+                            "rooms": rooms, "objects": objects, "people": people, "relations": relations})
+
+
+def _drop_empty(d: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items() if v not in (None, [], {}, "")}
+
+
+def _where(data: object, loc: tuple) -> str:
+    if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(data, dict):
+        try:
+            item = data[loc[0]][loc[1]]
+            ident = f" ({item['id']})" if isinstance(item, dict) and "id" in item else ""
+        except (KeyError, IndexError, TypeError):
+            ident = ""
+        rest = ".".join(str(p) for p in loc[2:])
+        return f"{loc[0]}[{loc[1]}]{ident}: " + (f"field {rest}: " if rest else "")
+    return f"field {'.'.join(str(p) for p in loc)}: " if loc else ""
+
+
+def _fail(data: object, source: str, loc: list, problem: str) -> None:
+    raise SceneError(f"{source}:{line_of(data, loc)}: {_where(data, tuple(loc))}{problem}")
+
+
+def _terms(*words: str | None) -> frozenset[str]:
+    return frozenset(w.lower().replace("_", " ") for w in words if w)
+
+
+def _build(raw: _RawScene, data: object, source: str) -> SceneGraph:
+    ids: dict[str, list] = {}
+    for section in ("rooms", "objects", "people"):
+        for i, item in enumerate(getattr(raw, section)):
+            if item.id in ids or item.id == raw.agent.id:
+                first = ids.get(item.id, ["agent"])
+                _fail(data, source, [section, i, "id"], f"duplicate id {item.id!r} (first in {first[0]}"
+                      + (f"[{first[1]}])" if len(first) > 1 else ")"))
+            ids[item.id] = [section, i]
+    _check_references(raw, data, source, ids)
+    rooms = {r.id for r in raw.rooms}
+    _check_cycles(raw, data, source)
+    nodes = [Node(r.id, "room", r.cls or r.name or r.id, r.name or r.id, tuple(r.aliases), r.id, r.position,
+                  terms=_terms(r.id, r.name, r.cls, *r.aliases)) for r in raw.rooms]
+    object_rooms = _object_rooms(raw, rooms, data, source)
+    nodes += [Node(o.id, "object", o.cls, o.name, tuple(o.aliases), object_rooms[o.id], o.position,
+                   dict(o.attributes), dict(o.states), frozenset(o.affordances),
+                   _terms(o.name, o.cls, *o.aliases)) for o in raw.objects]
+    agent = AgentState(raw.agent.id, raw.agent.room, raw.agent.position, raw.agent.holding)
+    nodes += _people(raw, agent)
+    nodes.append(Node(agent.id, "agent", "robot", "robot", (), agent.room, agent.position, terms=_terms("robot")))
+    relations = [(r.subject, r.predicate, r.object) for r in raw.relations]
+    return SceneGraph(nodes, relations, agent, raw.near_threshold, raw.name)
+
+
+def _people(raw: _RawScene, agent: AgentState) -> list[Node]:
+    people = [Node(p.id, "person", "person", p.name, tuple(p.aliases), p.room or agent.room, p.position,
+                   terms=_terms(p.name, "person", *p.aliases)) for p in raw.people]
+    if not any(p.id == USER for p in people):
+        people.append(Node(USER, "person", "person", "you", (), agent.room, agent.position, terms=frozenset()))
+    return people
+
+
+def _check_references(raw: _RawScene, data: object, source: str, ids: dict) -> None:
+    rooms = {r.id for r in raw.rooms}
+    for section in ("objects", "people"):
+        for i, item in enumerate(getattr(raw, section)):
+            if item.room is not None and item.room not in rooms:
+                _fail(data, source, [section, i, "room"], f"unknown room {item.room!r}")
+    if raw.agent.room is not None and raw.agent.room not in rooms:
+        _fail(data, source, ["agent", "room"], f"unknown room {raw.agent.room!r}")
+    objects = {o.id for o in raw.objects}
+    if raw.agent.holding is not None and raw.agent.holding not in objects:
+        _fail(data, source, ["agent", "holding"], f"unknown object {raw.agent.holding!r}")
+    for i, rel in enumerate(raw.relations):
+        for end in ("subject", "object"):
+            if getattr(rel, end) not in ids:
+                _fail(data, source, ["relations", i, end], f"dangling id {getattr(rel, end)!r}: no such room, "
+                                                           "object or person")
+        if rel.subject == rel.object:
+            _fail(data, source, ["relations", i], f"{rel.subject!r} cannot be {rel.predicate} itself")
+
+
+def _check_cycles(raw: _RawScene, data: object, source: str) -> None:
+    graph = nx.DiGraph()
+    graph.add_edges_from((r.subject, r.object, {"i": i}) for i, r in enumerate(raw.relations)
+                         if r.predicate in CONTAINMENT)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    index = graph.edges[cycle[0][0], cycle[0][1]]["i"]
+    path = " -> ".join([a for a, _ in cycle] + [cycle[0][0]])
+    _fail(data, source, ["relations", index], f"containment cycle {path}")
+
+
+def _object_rooms(raw: _RawScene, rooms: set[str], data: object, source: str) -> dict[str, str]:
+    """Each object's room: its own, else the room of what it is on or in (followed up the chain)."""
+    own = {o.id: o.room for o in raw.objects}
+    parent = {r.subject: r.object for r in raw.relations if r.predicate in CONTAINMENT and r.subject in own}
+    out = {}
+    for i, o in enumerate(raw.objects):
+        current, seen = o.id, set()
+        while own.get(current) is None and current in parent and current not in seen:
+            seen.add(current)
+            current = parent[current]
+        room = own.get(current) if current in own else (current if current in rooms else None)
+        if room is None:
+            _fail(data, source, ["objects", i], "no room: give it `room:` or put it on/in something that has one")
+        out[o.id] = room
+    return out

@@ -1,0 +1,46 @@
+"""The AI2-THOR importer on the real fixtures, and the exporter back to the project's format."""
+
+import json
+
+import pytest
+
+from grounding import SceneError, SceneGraph, export_scene, import_ai2thor, load_ai2thor
+
+from .conftest import ROOT
+
+FIXTURES = sorted((ROOT / "data" / "scenes" / "ai2thor").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_fixtures_import_and_round_trip(tmp_path, path):
+    scene = load_ai2thor(path)
+    raw = json.loads(path.read_text())
+    assert len(list(scene.of_kind("object"))) == len(raw)
+    for suffix in (".yaml", ".json"):
+        export_scene(scene, tmp_path / f"scene{suffix}")
+        assert SceneGraph.load(tmp_path / f"scene{suffix}").to_dict() == scene.to_dict()
+
+
+def test_kitchen_mapping():
+    scene = load_ai2thor(ROOT / "data" / "scenes" / "ai2thor" / "FloorPlan6_kitchen_objects.json")
+    assert scene.name == "kitchen" and scene.agent.room == "kitchen"
+    mug = scene["mug_1"]
+    assert mug.cls == "cup" and mug.name == "mug" and "pickable" in mug.affordances
+    assert mug.attributes["thor_id"] == "Mug|+01.45|+00.91|-01.23" and mug.attributes["material"] == "ceramic"
+    assert mug.position == (1.451, -1.234, 0.913)  # THOR's y is up; the project's z is
+    assert scene.holds("mug_1", ("in",), "sink_1")
+    assert ("sink_basin_1", "part_of", "sink_1") in scene.asserted
+    fridge = scene["fridge_1"]
+    assert fridge.states == {"open": False} and {"openable", "receptacle"} <= fridge.affordances
+    assert not any(o == "floor_1" for _, _, o in scene.asserted)  # the floor supports nothing a person names
+
+
+@pytest.mark.parametrize("objects, problem", [
+    ({"objectId": "x"}, "expected a JSON list"),
+    ([{"objectType": "Mug", "position": {"x": 0, "y": 0, "z": 0}}], "object 0: missing objectId"),
+    ([{"objectId": "A|1|2|3", "objectType": "Apple", "position": {"x": 0, "y": 0, "z": 0}}] * 2,
+     "object 1: duplicate objectId"),
+])
+def test_bad_input(objects, problem):
+    with pytest.raises(SceneError, match=problem):
+        import_ai2thor(objects, source="thor.json")

@@ -1,0 +1,63 @@
+"""Reading argument words into descriptions."""
+
+import pytest
+
+from grounding import default_lexicon
+from grounding.describe import describe, relation_before
+
+
+def d(text):
+    return describe(text.split(), default_lexicon())
+
+
+def test_head_attributes_and_relation():
+    desc = d("the large red coffee mug next to the sink")
+    assert desc.heads == ("coffee mug", "mug")
+    assert set(desc.attributes) == {("size", "large"), ("color", "red")}
+    (relation,) = desc.relations
+    assert relation.predicates == ("next_to", "near") and relation.landmark.heads == ("sink",)
+
+
+def test_chained_relations_nest_to_the_right():
+    desc = d("the glass near the book on the table")
+    assert desc.relations[0].landmark.heads == ("book",)
+    assert desc.relations[0].landmark.relations[0].landmark.heads == ("table",)
+
+
+@pytest.mark.parametrize("text, field, value", [
+    ("it", "pronoun", "object"), ("them", "pronoun", "object"), ("there", "pronoun", "place"),
+    ("me", "person", "user"), ("you", "robot", True), ("the open drawer", "states", (("open", True),)),
+    ("my phone", "attributes", (("owner", "user"),)), ("the desk on the left", "attributes", (("side", "left"),)),
+    ("the glass table", "attributes", (("material", "glass"),)), ("the glass", "heads", ("glass",)),
+    ("the red one", "attributes", (("color", "red"),)),
+])
+def test_fields(text, field, value):
+    assert getattr(d(text), field) == value
+
+
+def test_negated_relation():
+    (relation,) = d("the mug that is not in the sink").relations
+    assert relation.negated and relation.predicates == ("in",)
+
+
+def test_relation_before_a_span():
+    tokens = "take the red mug next to the sink".split()
+    assert relation_before(tokens, 6, default_lexicon()) == ("next_to", "near")
+    assert relation_before("go to the kitchen".split(), 3, default_lexicon()) is None
+
+
+def test_negated_relation_before_a_span():
+    tokens = "hand me the mug that is not in the sink".split()
+    assert relation_before(tokens, 9, default_lexicon()) == ("not", "in")
+
+
+@pytest.mark.parametrize("text, end, taken, tail", [
+    ("take the mug on the counter and go", 2, set(), ["on", "the", "counter"]),
+    ("take the mug that is next to the sink", 2, set(), ["next", "to", "the", "sink"]),
+    ("put the mug in the sink", 2, {5}, []),                 # the sink is another argument's
+    ("take the mug to me", 2, set(), []),                     # "to" is no relation
+    ("take the mug from the table in the box", 2, {8}, ["from", "the", "table"]),
+])
+def test_tail_words(text, end, taken, tail):
+    from grounding.describe import tail_words
+    assert tail_words(text.split(), end, taken, default_lexicon()) == tail

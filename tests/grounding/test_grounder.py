@@ -1,0 +1,130 @@
+"""Argument and task grounding: bindings, coreference, defaults, affordances, clarifications, errors, warnings."""
+
+from grounding import Grounder, ground_parse
+
+from .conftest import parse_of
+
+
+def ground(parse, scene, library):
+    return Grounder(scene, library).ground(parse)
+
+
+def test_binds_each_argument_to_its_node(scene, library):
+    parse = parse_of("pick up the red mug from the table", "0 1 Picking ; 3 4 Theme ; 7 7 Source",
+                     "picking : pick up , theme : red mug :cup , source : table :table")
+    (task,) = ground(parse, scene, library).tasks
+    assert task.skill == "pick" and task.status == "grounded"
+    assert [(b.role, b.parameter, b.node) for b in task.bindings] == [("Theme", "object", "mug_1"),
+                                                                      ("Source", "source", "table_1")]
+    assert task.parameters == {"object": "mug_1", "source": "table_1"}
+
+
+def test_equal_fits_ask_and_never_guess(scene, library):
+    parse = parse_of("pick up the mug", "0 1 Picking ; 3 3 Theme", "picking : pick up , theme : mug :cup")
+    out = ground(parse, scene, library)
+    (question,) = out.clarifications
+    assert out.tasks[0].status == "needs_clarification" and out.tasks[0].bindings[0].node is None
+    assert set(question.candidates) == {"mug_1", "mug_2"}
+    assert question.question == ("Which mug do you mean: the red one on the table or the blue one in the fridge?")
+
+
+def test_relation_in_another_argument_narrows_the_theme(scene, library):
+    parse = parse_of("take the mug in the fridge", "0 0 Picking ; 2 2 Theme ; 5 5 Source",
+                     "picking : take , theme : mug :cup , source : fridge :fridge")
+    assert ground(parse, scene, library).tasks[0].parameters["object"] == "mug_2"
+
+
+def test_nothing_fits_gives_an_error_with_nearest(scene, library):
+    parse = parse_of("pick up the green mug", "0 1 Picking ; 3 4 Theme", "picking : pick up , theme : green mug :cup")
+    out = ground(parse, scene, library)
+    (error,) = out.errors
+    assert error.code == "description_mismatch" and set(error.nearest) == {"mug_1", "mug_2"}
+    assert out.tasks[0].status == "failed"
+
+
+def test_affordance_violation(scene, library):
+    parse = parse_of("pick up the table", "0 1 Picking ; 3 3 Theme", "picking : pick up , theme : table :table")
+    (error,) = ground(parse, scene, library).errors
+    assert error.code == "affordance_violation" and "table_1" in error.message and "pickable" in error.message
+
+
+def test_coreference_and_implicit_recipient(scene, library):
+    parse = parse_of("take the red mug and bring it", "0 0 Picking ; 2 3 Theme | 5 5 Bringing ; 6 6 Theme",
+                     "picking : take , theme : red mug :cup ; bringing : bring , theme : it :cup")
+    out = ground(parse, scene, library)
+    it = out.tasks[1].bindings[0]
+    assert it.node == "mug_1" and it.refers_to == 0
+    assert out.tasks[1].parameters == {"object": "mug_1", "goal": "user"}  # "bring X": to the speaker
+
+
+def test_pronoun_without_antecedent(scene, library):
+    parse = parse_of("bring it", "0 0 Bringing ; 1 1 Theme", "bringing : bring , theme : it :unk")
+    (error,) = ground(parse, scene, library).errors
+    assert error.code == "unresolved_reference"
+
+
+def test_ambiguous_antecedent_is_asked_once(scene, library):
+    parse = parse_of("take the mug and bring it", "0 0 Picking ; 2 2 Theme | 4 4 Bringing ; 5 5 Theme",
+                     "picking : take , theme : mug :cup ; bringing : bring , theme : it :cup")
+    out = ground(parse, scene, library)
+    assert len(out.clarifications) == 1
+    assert [t.status for t in out.tasks] == ["needs_clarification", "needs_clarification"]
+
+
+def test_role_no_parameter_takes_is_reported(scene, library):
+    parse = parse_of("pick up the red mug slowly", "0 1 Picking ; 3 4 Theme ; 5 5 Manner",
+                     "picking : pick up , theme : red mug :cup , manner : slowly :unk")
+    out = ground(parse, scene, library)
+    (warning,) = out.warnings
+    assert warning.code == "role_not_taken" and warning.role == "Manner"
+    assert out.tasks[0].bindings[1].parameter is None and out.tasks[0].status == "grounded"
+
+
+def test_unknown_task_type_is_an_error(scene, library):
+    parse = parse_of("cut the apple", "0 0 Cutting ; 2 2 Theme", "cutting : cut , theme : apple :apple")
+    out = ground(parse, scene, library)
+    assert out.tasks[0].skill is None and out.tasks[0].status == "failed"
+    assert out.errors[0].code == "no_skill"
+
+
+def test_missing_required_argument(scene, library):
+    parse = parse_of("go now", "0 0 Motion", "motion : go")
+    out = ground(parse, scene, library)
+    assert out.errors[0].code == "missing_argument" and out.errors[0].role == "Goal"
+
+
+def test_demo_instruction(apartment, default_library):
+    parse = parse_of("go to the kitchen , take the red mug next to the sink and bring it to me",
+                     "0 0 Motion ; 3 3 Goal | 5 5 Picking ; 7 8 Theme -7 7 isColour ; 12 12 Source | "
+                     "14 14 Bringing ; 15 15 Theme ; 17 17 Recipient",
+                     "motion : go , goal : kitchen :kitchen ; picking : take , theme : red mug :cup , "
+                     "source : sink :sink ; bringing : bring , theme : it :cup , recipient : me :person")
+    result = ground_parse(parse, apartment, default_library)
+    assert result.complete
+    assert [(b.role, b.node) for t in result.tasks for b in t.bindings] == [
+        ("Goal", "kitchen"), ("Theme", "mug_red"), ("Source", "sink_k"), ("Theme", "mug_red"), ("Recipient", "user")]
+    assert [(s.skill, s.args) for s in result.plan] == [
+        ("navigate", {"destination": "kitchen"}), ("navigate", {"destination": "counter_k"}),
+        ("pick", {"object": "mug_red", "source": "sink_k"}), ("navigate", {"destination": "user"}),
+        ("handover", {"object": "mug_red", "recipient": "user"})]
+
+
+def test_model_style_span_with_the_relation_inside(apartment, default_library):
+    parse = parse_of("take the red mug next to the sink", "0 0 Picking ; 1 7 Theme",
+                     "picking : take , theme : the red mug next to the sink :cup")
+    assert ground_parse(parse, apartment, default_library).tasks[0].parameters["object"] == "mug_red"
+
+
+def test_relation_the_parse_left_out_still_narrows(scene, library):
+    # A model may tag only "mug" and drop "in the fridge"; the words after the span still say which mug.
+    parse = parse_of("take the mug in the fridge", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup")
+    out = ground(parse, scene, library)
+    assert out.tasks[0].parameters["object"] == "mug_2" and not out.clarifications
+
+
+def test_negated_relation_in_another_argument(kitchen, default_library):
+    parse = parse_of("hand me the mug that is not in the sink",
+                     "0 0 Giving ; 1 1 Recipient ; 3 3 Theme ; 9 9 Source",
+                     "giving : hand , recipient : me :person , theme : mug :cup , source : sink :sink")
+    (question,) = ground_parse(parse, kitchen, default_library).clarifications
+    assert set(question.candidates) == {"mug_1", "mug_3"}

@@ -1,0 +1,47 @@
+"""Matching descriptions to nodes: names, synonyms, classes, rooms, attributes, relations."""
+
+import pytest
+
+from grounding import default_lexicon
+from grounding.describe import describe
+from grounding.match import KIND_FILTER, Matcher
+
+
+@pytest.fixture
+def match(apartment):
+    matcher = Matcher(apartment, default_lexicon())
+
+    def run(text, kind="object", cls=None):
+        return matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[kind], cls)
+    return run
+
+
+@pytest.mark.parametrize("text, kind, nodes", [
+    ("the couch", "location", ("sofa_l",)),                       # alias
+    ("the desk", "location", ("hall_table", "kitchen_table", "coffee_table", "nightstand_b")),  # synonym -> class
+    ("the red mug", "object", ("mug_red",)),                      # attribute
+    ("the kitchen sink", "location", ("sink_k",)),                # room before the noun
+    ("the book on the shelf", "object", ("book_blue",)),          # relation
+    ("the mug next to the sink", "object", ("mug_red",)),         # derived near
+    ("the living room", "location", ("living_room",)),            # room by name
+    ("me", "person", ("user",)),
+])
+def test_matches(match, text, kind, nodes):
+    assert set(match(text, kind).nodes) == set(nodes)
+
+
+def test_class_from_the_extractor_stands_in_for_an_unknown_word(match):
+    assert match("the beaker", cls="glass").nodes == ("glass_k",)
+    assert match("mary", kind="person", cls="person").code == "object_not_found"
+
+
+def test_failures_say_why_and_what_came_nearest(match):
+    missing = match("the umbrela")
+    assert missing.code == "object_not_found" and not missing.nodes
+    wrong = match("the blue mug")
+    assert wrong.code == "description_mismatch" and set(wrong.nearest) == {"mug_red", "mug_white"}
+    assert "no mug is blue" in wrong.reason
+    near_miss = match("the boks")
+    assert near_miss.code == "object_not_found" and set(near_miss.nearest) <= {"book_red", "book_blue", "book_bed",
+                                                                                 "boots_1"}
+    assert near_miss.nearest

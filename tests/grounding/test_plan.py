@@ -1,0 +1,75 @@
+"""Plans: composite expansion, inserted steps, skipped steps, state tracking, rejected preconditions."""
+
+from grounding import ground_parse
+
+from .conftest import parse_of
+
+
+def steps(result):
+    return [(s.skill, s.args, s.inserted) for s in result.plan]
+
+
+def test_inserts_navigation_and_reports_a_closed_container(scene, library):
+    parse = parse_of("take the apple", "0 0 Picking ; 2 2 Theme", "picking : take , theme : apple :apple")
+    result = ground_parse(parse, scene, library)
+    (error,) = result.errors  # the three-skill library has no `open` skill to insert
+    assert error.code == "precondition_failed" and "apple_1 is in fridge_1, which is closed" in error.message
+    assert result.plan == ()
+    parse = parse_of("take the red mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : red mug :cup")
+    assert steps(ground_parse(parse, scene, library)) == [("navigate", {"destination": "table_1"}, True),
+                                                         ("pick", {"object": "mug_1"}, False)]
+
+
+def test_closed_container_is_opened_by_the_default_library(kitchen, default_library):
+    parse = parse_of("take the potato", "0 0 Picking ; 2 2 Theme", "picking : take , theme : potato :potato")
+    assert [s.skill for s in ground_parse(parse, kitchen, default_library).plan] == ["navigate", "open", "pick"]
+
+
+def test_composite_expands_and_skips_what_already_holds(scene, library):
+    parse = parse_of("take the red mug and bring it", "0 0 Picking ; 2 3 Theme | 5 5 Bringing ; 6 6 Theme",
+                     "picking : take , theme : red mug :cup ; bringing : bring , theme : it :cup")
+    result = ground_parse(parse, scene, library)
+    assert [(s.skill, s.from_task) for s in result.plan] == [("navigate", 0), ("pick", 0), ("navigate", 1)]
+    assert result.plan[-1].args == {"destination": "user"}
+    assert result.plan[-1].assumes == {"robot_at": "table_1", "room": "kitchen", "holding": "mug_1"}
+
+
+def test_rejects_a_step_whose_precondition_cannot_hold(scene, library):
+    parse = parse_of("take the red mug then take the apple", "0 0 Picking ; 2 3 Theme | 5 5 Picking ; 7 7 Theme",
+                     "picking : take , theme : red mug :cup ; picking : take , theme : apple :apple")
+    result = ground_parse(parse, scene, library)
+    (error,) = result.errors
+    assert error.code == "precondition_failed" and error.task == 1
+    assert "hand_empty" in error.message and "mug_1" in error.message
+    assert [s.skill for s in result.plan] == ["navigate", "pick"]
+
+
+def test_no_plan_past_an_ungrounded_task(scene, library):
+    parse = parse_of("take the mug and go to the kitchen", "0 0 Picking ; 2 2 Theme | 4 4 Motion ; 7 7 Goal",
+                     "picking : take , theme : mug :cup ; motion : go , goal : kitchen :kitchen")
+    result = ground_parse(parse, scene, library)
+    assert result.tasks[1].status == "grounded" and result.plan == ()
+
+
+def test_step_conditions_choose_handover_or_place(apartment, default_library):
+    to_me = parse_of("bring the remote to me", "0 0 Bringing ; 2 2 Theme ; 4 4 Goal",
+                     "bringing : bring , theme : remote :remote_control , goal : me :person")
+    to_table = parse_of("bring the remote to the coffee table", "0 0 Bringing ; 2 2 Theme ; 5 6 Goal",
+                        "bringing : bring , theme : remote :remote_control , goal : coffee table :table")
+    assert ground_parse(to_me, apartment, default_library).plan[-1].skill == "handover"
+    assert ground_parse(to_table, apartment, default_library).plan[-1].skill == "place"
+
+
+def test_location_and_room_references_in_steps(scene, skills_data):
+    from grounding import SkillLibrary
+    skills_data["skills"].append({
+        "name": "fetch", "task_types": ["Fetching"],
+        "parameters": [{"name": "object", "roles": ["Theme"], "required": True}],
+        "steps": [{"skill": "navigate", "args": {"destination": "$object.room"}},
+                  {"skill": "navigate", "args": {"destination": "$object.location"}},
+                  {"skill": "pick", "args": {"object": "$object"}}]})
+    parse = parse_of("fetch the red mug", "0 0 Fetching ; 2 3 Theme", "fetching : fetch , theme : red mug :cup")
+    result = ground_parse(parse, scene, SkillLibrary.from_dict(skills_data))
+    assert [(s.skill, s.args, s.inserted) for s in result.plan] == [
+        ("navigate", {"destination": "kitchen"}, False), ("navigate", {"destination": "table_1"}, False),
+        ("pick", {"object": "mug_1"}, False)]

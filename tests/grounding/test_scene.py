@@ -1,0 +1,122 @@
+"""The scene graph: loading, derived near, supports and places, validation errors naming file and place."""
+
+import copy
+import re
+
+import pytest
+
+from grounding import SceneError, SceneGraph
+
+from .conftest import FIVE_OBJECTS, ROOT, write_yaml
+
+
+def test_five_object_scene(scene):
+    assert len(list(scene.of_kind("object"))) == 5
+    assert scene.graph.has_edge("mug_1", "table_1") and "on" in scene.graph["mug_1"]["table_1"]["predicates"]
+    assert scene.place_of("mug_1") == "table_1" and scene.place_of("table_1") == "table_1"
+    assert scene.room_of("mug_2") == "kitchen" and scene.room_of("kitchen") == "kitchen"
+    assert "user" in scene and scene["user"].kind == "person" and scene["user"].room == "hall"
+    assert scene.agent.room == "hall" and "robot" in scene
+
+
+def test_near_is_derived_from_positions_within_a_room(scene_data):
+    scene = SceneGraph.from_dict(scene_data)
+    assert "table_1" in scene.related("mug_1", "near") and "mug_1" in scene.related("table_1", "near")
+    assert "mug_2" not in scene.related("mug_1", "near")  # 2.9 m apart
+    scene_data["near_threshold"] = 5.0
+    assert "mug_2" in SceneGraph.from_dict(scene_data).related("mug_1", "near")
+
+
+def test_near_needs_the_same_room(scene_data):
+    scene_data["objects"].append({"id": "lamp_1", "class": "lamp", "room": "hall", "position": [0.1, 0.1, 0]})
+    assert "lamp_1" not in SceneGraph.from_dict(scene_data).related("mug_1", "near")
+
+
+def test_holds_follows_stacked_supports_and_rooms(scene_data):
+    scene_data["objects"].append({"id": "tray_1", "class": "tray", "position": [0, 0, 0.8]})
+    scene_data["relations"] += [{"subject": "tray_1", "predicate": "on", "object": "table_1"}]
+    scene_data["relations"][0]["object"] = "tray_1"  # the mug now stands on a tray on the table
+    scene = SceneGraph.from_dict(scene_data)
+    assert scene.supports("mug_1") == ["tray_1", "table_1"] and scene.place_of("mug_1") == "table_1"
+    assert scene.holds("mug_1", ("on",), "table_1") and scene.holds("mug_1", ("in",), "kitchen")
+    assert scene["tray_1"].room == "kitchen"  # inherited from what it stands on
+    assert scene.holds("table_1", ("~on",), "tray_1") and not scene.holds("mug_1", ("under",), "table_1")
+
+
+def test_round_trip_through_to_dict(scene):
+    again = SceneGraph.from_dict(scene.to_dict())
+    assert again.to_dict() == scene.to_dict()
+    assert again.asserted == scene.asserted
+
+
+def test_demo_scenes_load():
+    for name in ("apartment", "kitchen", "office"):
+        scene = SceneGraph.load(ROOT / "data" / "scenes" / f"{name}.yaml")
+        assert len(list(scene.of_kind("object"))) >= 30
+    apartment = SceneGraph.load(ROOT / "data" / "scenes" / "apartment.yaml")
+    assert len(list(apartment.of_kind("room"))) >= 4
+
+
+def _broken(kind: str) -> tuple[dict, str]:
+    data = copy.deepcopy(FIVE_OBJECTS)
+    objects, relations = data["objects"], data["relations"]
+    if kind == "dangling relation id":
+        relations[0]["object"] = "shelf_9"
+        return data, r"relations\[0\]: field object: dangling id 'shelf_9'"
+    if kind == "duplicate id":
+        objects[2]["id"] = "mug_1"
+        return data, r"objects\[2\] \(mug_1\): field id: duplicate id 'mug_1' \(first in objects\[1\]\)"
+    if kind == "id shared with a room":
+        objects[0]["id"] = "kitchen"
+        return data, r"objects\[0\] \(kitchen\): field id: duplicate id 'kitchen' \(first in rooms\[0\]\)"
+    if kind == "containment cycle":
+        relations.append({"subject": "table_1", "predicate": "on", "object": "mug_1"})
+        return data, r"containment cycle (mug_1 -> table_1 -> mug_1|table_1 -> mug_1 -> table_1)"
+    if kind == "unknown predicate":
+        relations[0]["predicate"] = "atop"
+        return data, r"relations\[0\]: field predicate: Input should be 'on'"
+    if kind == "unknown key":
+        objects[1]["colour"] = "red"
+        return data, r"objects\[1\] \(mug_1\): field colour: Extra inputs are not permitted"
+    if kind == "missing class":
+        del objects[1]["class"]
+        return data, r"objects\[1\] \(mug_1\): field class: Field required"
+    if kind == "unknown room":
+        objects[1]["room"] = "garage"
+        return data, r"objects\[1\] \(mug_1\): field room: unknown room 'garage'"
+    if kind == "no room":
+        del objects[0]["room"]
+        return data, r"objects\[0\] \(table_1\): no room"
+    if kind == "bad position":
+        objects[1]["position"] = [1, 2]
+        return data, r"objects\[1\] \(mug_1\): field position"
+    if kind == "holding unknown":
+        data["agent"]["holding"] = "ghost"
+        return data, r"field agent.holding: unknown object 'ghost'"
+    if kind == "self relation":
+        relations[0]["object"] = "mug_1"
+        return data, r"'mug_1' cannot be on itself"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", [
+    "dangling relation id", "duplicate id", "id shared with a room", "containment cycle", "unknown predicate",
+    "unknown key", "missing class", "unknown room", "no room", "bad position", "holding unknown", "self relation",
+])
+def test_bad_scene_names_file_line_and_place(tmp_path, kind):
+    data, pattern = _broken(kind)
+    path = write_yaml(tmp_path / "scene.yaml", data)
+    with pytest.raises(SceneError) as err:
+        SceneGraph.load(path)
+    message = str(err.value)
+    assert re.match(rf"{re.escape(str(path))}:\d+: ", message), message
+    assert re.search(pattern, message), message
+
+
+def test_json_scene_errors_name_the_place(tmp_path):
+    import json
+    data, _ = _broken("dangling relation id")
+    path = tmp_path / "scene.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(SceneError, match=r"scene\.json:None: relations\[0\]: field object: dangling id"):
+        SceneGraph.load(path)
