@@ -50,7 +50,15 @@ def targets(parses: Sequence[Parse], labels: Labels) -> dict:
     valid = _pad([[1] * (len(args) + 1) for args in tasks_args], J, 0).bool()
     out["a_valid"] = valid if tasks else valid & False
     out["attr_tags"] = torch.stack([_attr_row(args, J, L, labels) for args in tasks_args])
+    out["trigger_tags"] = torch.stack([_trigger_row(p, L, labels) for p in parses])
     return out
+
+
+def _trigger_row(parse: Parse, L: int, labels: Labels) -> torch.Tensor:
+    tags = torch.full((L,), labels.stop, dtype=torch.long)  # `stop` doubles as "no trigger starts here"
+    for task in parse.tasks:
+        tags[task.trigger.start] = labels.type[task.type]
+    return tags
 
 
 def _attr_row(args, J: int, L: int, labels: Labels) -> torch.Tensor:

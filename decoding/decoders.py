@@ -102,18 +102,20 @@ class GreedyDecoder(Decoder):
         walk = _Walk(model, enc, self.constraints(model, enc))
         h = model.outer_init(enc.words, torch.tensor(enc.n))
         out, anchor = [], torch.tensor(0)
+        used = torch.zeros(enc.n, dtype=torch.bool)  # words inside the triggers decoded so far
         for _ in range(model.config.max_tasks):
             task_type = walk.choose("type", partial(model.type_scores, h, enc.words), walk.rules.types())
             if task_type == model.stop_id:
                 break
             t = torch.tensor(task_type)
-            start, end = walk.span(h, model.type_emb(t), anchor, None)
+            start, end = walk.span(h, model.type_emb(t), anchor, None, used)
             trigger = model.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
             task = DecodedTask(task_type, start, end)
             walk.arguments(model.inner_init(h, t, trigger), task)
             out.append(task)
             h = model.advance(model.outer, h[None], model.outer_input(t, trigger)[None, None])[0, -1]
             anchor = torch.tensor(start)
+            used = used | model.covered(anchor, torch.tensor(end), enc.n)
         return Decoded(out, walk.calls)
 
 
@@ -140,9 +142,9 @@ class _Walk:
         self.rules.took(kind, choice)
         return choice
 
-    def span(self, state, label, anchor, role: int | None) -> tuple[int, int]:
+    def span(self, state, label, anchor, role: int | None, used=None) -> tuple[int, int]:
         m, enc = self.model, self.enc
-        start = self.choose("start", partial(m.start_scores, state, label, enc.keys, enc.positions, anchor),
+        start = self.choose("start", partial(m.start_scores, state, label, enc.keys, enc.positions, anchor, used),
                             self.rules.starts(role))
         s = torch.tensor(start)
         end = self.choose("end", partial(m.end_scores, state, label, enc.words, enc.keys, enc.positions, s),
@@ -158,7 +160,8 @@ class _Walk:
             r = torch.tensor(role)
             start, end = self.span(g, m.role_emb(r), torch.tensor(task.start), role)
             span = m.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
-            cls = self.choose("class", partial(m.class_scores, g, r, span), self.rules.classes())
+            lexical = enc.raw[start : end + 1].mean(0)
+            cls = self.choose("class", partial(m.class_scores, g, r, span, lexical), self.rules.classes())
             task.arguments.append(DecodedArgument(role, start, end, cls, _marks(m, g, enc, span)))
             g = m.advance(m.inner, g[None], m.inner_input(r, span, torch.tensor(cls))[None, None])[0, -1]
         self.rules.took("role", m.end_id)  # the argument bound ends the task as END would

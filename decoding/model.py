@@ -29,7 +29,7 @@ class ExtractorConfig:
     roles: list[str]
     classes: list[str]
     attributes: list[str]
-    encoder_trainable_layers: int = 2  # top MiniLM layers fine-tuned (and saved); the rest stay pretrained
+    encoder_trainable_layers: int = 4  # top MiniLM layers fine-tuned (and saved); the rest stay pretrained
     hidden: int = 256                  # width of the word BiGRU and of both decoder GRUs
     label_dim: int = 64                # embedding size of task types, roles and classes
     dropout: float = 0.25              # on word vectors and head inputs, training only
@@ -49,6 +49,7 @@ class Encoded:
     words: torch.Tensor       # (L, H) contextual word vectors
     keys: torch.Tensor        # (L, H) pointer keys
     positions: torch.Tensor   # (L,) 0..L-1
+    raw: torch.Tensor         # (L, C) the encoder's own word vectors: lexical evidence for grounding classes
 
     @property
     def n(self) -> int:
@@ -89,7 +90,10 @@ class Extractor(nn.Module):
         self.key = nn.Linear(H, H)
         self.type_head = _mlp(2 * H, len(c.task_types) + 1, H, c.dropout)
         self.role_head = _mlp(2 * H, len(c.roles) + 1, H, c.dropout)
-        self.class_head = _mlp(2 * H + D, len(c.classes), H, c.dropout)
+        self.lexical = nn.Linear(self.encoder.dim, H)
+        self.class_head = _mlp(3 * H + D, len(c.classes), H, c.dropout)
+        self.used_emb = nn.Embedding(2, H)                   # word already inside an earlier task's trigger
+        self.trigger_tagger = nn.Linear(H, len(c.task_types) + 1)  # auxiliary: a trigger of type t starts here
         self.start_query = nn.Linear(H + D, H)
         self.end_query = nn.Linear(2 * H + D, H)
         self.attr_head = _mlp(3 * H, len(c.attributes) + 1, H // 2, c.dropout)
@@ -106,8 +110,9 @@ class Extractor(nn.Module):
 
     def encode(self, sentences: list[list[str]]) -> list[Encoded]:
         """Encode a batch of instructions (lists of words) for decoding."""
-        words, keys = self.contextualise(self.encoder(sentences), torch.tensor([len(s) for s in sentences]))
-        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)))
+        raw = self.encoder(sentences)
+        words, keys = self.contextualise(raw, torch.tensor([len(s) for s in sentences]))
+        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)])
                 for b, s in enumerate(sentences)]
 
     # ---- the heads: each maps a decoder state (..., H) to the scores of one decision ------------------------
@@ -129,12 +134,15 @@ class Extractor(nn.Module):
         """(..., R + 1): the next argument's role, or END."""
         return self.role_head(torch.cat([g, self.context(g, words, mask)], -1))
 
-    def start_scores(self, state, label, keys, positions, anchor):
-        """(..., L): each word as a span's first word; `anchor` (the trigger's start) gives relative positions."""
+    def start_scores(self, state, label, keys, positions, anchor, used=None):
+        """(..., L): each word as a span's first word. `anchor` (the trigger's start, or the previous trigger's for
+        a trigger) gives relative positions; `used` (..., L) flags words inside earlier triggers."""
         q = self.start_query(torch.cat([state, label], -1))
         clip = self.config.rel_clip
-        rel = self.rel_emb((positions - anchor[..., None]).clamp(-clip, clip) + clip)
-        return ((keys + rel) @ q[..., None]).squeeze(-1)
+        keys = keys + self.rel_emb((positions - anchor[..., None]).clamp(-clip, clip) + clip)
+        if used is not None:
+            keys = keys + self.used_emb(used.long())
+        return (keys @ q[..., None]).squeeze(-1)
 
     def end_scores(self, state, label, words, keys, positions, start):
         """(..., L): each word as the last word of a span starting at `start`."""
@@ -142,9 +150,22 @@ class Extractor(nn.Module):
         length = self.len_emb((positions - start[..., None] + 1).clamp(0, self.config.rel_clip + 1))
         return ((keys + length) @ q[..., None]).squeeze(-1)
 
-    def class_scores(self, g, role, span):
-        """(..., K): the grounding class of an argument span."""
-        return self.class_head(torch.cat([g, self.role_emb(role), span], -1))
+    def class_scores(self, g, role, span, lexical):
+        """(..., K): the grounding class of an argument span; `lexical` (..., C) is the span's mean encoder vector."""
+        return self.class_head(torch.cat([g, self.role_emb(role), span, torch.tanh(self.lexical(lexical))], -1))
+
+    @staticmethod
+    def span_mean(raw: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        """Mean of (..., L, C) vectors over words start..end -> (..., C)."""
+        positions = torch.arange(raw.shape[-2])
+        inside = ((positions >= start[..., None]) & (positions <= end[..., None])).float()
+        return (inside @ raw) / inside.sum(-1, keepdim=True).clamp(min=1)
+
+    @staticmethod
+    def covered(start: torch.Tensor, end: torch.Tensor, length: int) -> torch.Tensor:
+        """(..., L) flags of the words inside the span start..end."""
+        positions = torch.arange(length)
+        return (positions >= start[..., None]) & (positions <= end[..., None])
 
     def attribute_scores(self, g, words, span):
         """(..., L, A + 1): which attribute each word marks for this argument, or none."""
@@ -177,8 +198,10 @@ class Extractor(nn.Module):
         words, keys = self.contextualise(vectors, lengths)
         mask = torch.arange(words.shape[1])[None] < lengths[:, None]          # (B, L)
         positions = torch.arange(words.shape[1])
+        batch["raw"] = vectors
         losses = self._outer_loss(words, keys, mask, positions, lengths, batch)
         losses += self._inner_loss(words, keys, mask, positions, batch)
+        losses.append(0.5 * _ce(self.trigger_tagger(words), batch["trigger_tags"], mask))
         return sum(losses) / len(losses)
 
     def _outer_loss(self, words, keys, mask, positions, lengths, b):
@@ -191,9 +214,11 @@ class Extractor(nn.Module):
         has_task = t_valid & (types != self.stop_id)
         label = self.type_emb(types)
         anchor = torch.cat([torch.zeros_like(t_start[:, :1]), t_start[:, :-1]], 1)
+        cover = (self.covered(t_start, t_end, words.shape[1]) & has_task[..., None]).long().cumsum(1)  # (B, K+1, L)
+        used = torch.cat([torch.zeros_like(cover[:, :1]), cover[:, :-1]], 1) > 0
         out = [_ce(self.type_scores(states, wk(words), wk(mask)), types, t_valid),
-               _ce(self._masked(self.start_scores(states, label, wk(keys), positions, anchor), wk(mask)), t_start,
-                   has_task),
+               _ce(self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
+                   t_start, has_task),
                _ce(self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start), wk(mask)),
                    t_end, has_task)]
         b["outer_states"], b["trigger_vectors"] = states, trig
@@ -220,7 +245,8 @@ class Extractor(nn.Module):
                     has_arg),
                 _ce(self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)), a_end,
                     has_arg),
-                _ce(self.class_scores(states, roles, span), cls, has_arg),
+                _ce(self.class_scores(states, roles, span, self.span_mean(b["raw"][sent_of], a_start, a_end)),
+                    cls, has_arg),
                 0.5 * _ce(attr_logits, b["attr_tags"], has_arg[..., None] & wk(m))]
 
     @staticmethod
