@@ -89,6 +89,31 @@ def _parse_table(result) -> str:
     return "\n".join(lines)
 
 
+_skills_option = click.option("--skills", "skills", type=click.Path(path_type=Path), multiple=True,
+                              help="YAML skill file or folder added over the default library (repeatable)")
+
+
+@cli.command()
+@click.argument("instruction")
+@click.option("--scene", type=click.Path(path_type=Path), required=True, help="YAML or JSON scene graph")
+@_skills_option
+@_backend_option()
+@_model_option
+@click.option("--json", "as_json", is_flag=True, help="print the grounded result as JSON")
+def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None,
+           as_json: bool) -> None:
+    """Ground INSTRUCTION in a scene: the plan, or the questions to ask. Exit code 1 if not fully grounded."""
+    from grounding import SceneGraph, format_result
+
+    from .api import Agent
+
+    graph = SceneGraph.load(scene)  # load the scene before the model: a bad file fails fast
+    result = Agent.load(model, backend, skills or None).ground(instruction, graph)
+    _emit(result.model_dump(mode="json", exclude_none=True), as_json, format_result(result))
+    if not result.complete:
+        sys.exit(1)
+
+
 @cli.command("eval")
 @click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
@@ -98,15 +123,42 @@ def _parse_table(result) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None,
                  as_json: bool) -> None:
-    """Score predictions, or the parses of --backend, against a gold JSONL file."""
-    from .defaults import default_vocabulary
-    from .evaluate import evaluate_backend, evaluate_predictions
+    """Score predictions, or the parses of --backend, against a gold JSONL file.
 
-    if predictions is not None:
+    On a grounding case file (data/grounding/cases.jsonl) it scores grounding from the gold parses and from
+    the parses of --backend.
+    """
+    from .defaults import default_vocabulary
+    from .evaluate import evaluate_backend, evaluate_grounding, evaluate_predictions, is_case_file
+
+    if is_case_file(data_file):
+        report = evaluate_grounding(data_file, backend, model)
+    elif predictions is not None:
         report = evaluate_predictions(data_file, predictions, default_vocabulary())
     else:
         report = evaluate_backend(data_file, backend, model, default_vocabulary())
     _emit(report, as_json, _eval_table(report))
+
+
+@cli.command()
+@click.option("--data", "data_file", type=click.Path(path_type=Path), default=None,
+              help="JSONL of parses whose instructions are decoded (default: the tagE test split)")
+@_model_option
+@click.option("--limit", type=click.IntRange(1), default=None, help="only the first N instructions")
+@click.option("--write", type=click.Path(path_type=Path), default=None, help="also write the report as Markdown")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+def bench(data_file: Path | None, model: Path | None, limit: int | None, write: Path | None, as_json: bool) -> None:
+    """Measure every decoding backend in the same run: F1, validity, decoder calls, latency, speedups."""
+    from decoding.files import write_atomic
+
+    from .bench import bench_markdown, format_bench, run_bench
+    from .defaults import DEFAULT_TEST
+    from .resources import data_path
+
+    report = run_bench(data_file or data_path("tage", DEFAULT_TEST), model, limit)
+    if write is not None:
+        write_atomic(write, bench_markdown(report, "tage bench " + " ".join(sys.argv[2:])))
+    _emit(report, as_json, format_bench(report))
 
 
 @cli.command()

@@ -1,15 +1,18 @@
-"""The shipped defaults, loaded once: the tagE vocabulary and the extractor checkpoint's folder."""
+"""The shipped defaults, loaded once: the tagE vocabulary, the skill library, the model folder, the cache."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from decoding.vocabulary import Vocabulary
 
-from .resources import data_path
+from .resources import data_path, skills_dir
 
-__all__ = ["default_vocabulary", "default_model_dir", "DEFAULT_TRAIN", "DEFAULT_DEV", "DEFAULT_TEST"]
+__all__ = ["default_vocabulary", "default_model_dir", "load_library", "cache_dir", "DEFAULT_TRAIN", "DEFAULT_DEV",
+           "DEFAULT_TEST"]
 
 DEFAULT_TRAIN, DEFAULT_DEV, DEFAULT_TEST = "train.jsonl", "dev.jsonl", "test.jsonl"
 
@@ -23,3 +26,23 @@ def default_vocabulary() -> Vocabulary:
 def default_model_dir() -> Path:
     """The shipped extractor checkpoint (safetensors + config.json)."""
     return data_path("models", "extractor")
+
+
+@lru_cache(maxsize=8)
+def _library(extra: tuple[str, ...]):
+    from grounding import SkillLibrary
+
+    return SkillLibrary.load([skills_dir(), *extra])
+
+
+def load_library(skills: str | Path | Sequence[str | Path] | None = None):
+    """The default skill library, with the skills of `skills` (files or folders) added or overriding by name."""
+    extra = [] if skills is None else [skills] if isinstance(skills, str | Path) else list(skills)
+    return _library(tuple(str(Path(p).resolve()) for p in extra))
+
+
+def cache_dir() -> Path:
+    """Where compiled grammars are cached: $TAGE_CACHE_DIR, else $XDG_CACHE_HOME/tage, else ~/.cache/tage."""
+    if os.environ.get("TAGE_CACHE_DIR"):
+        return Path(os.environ["TAGE_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tage"

@@ -74,3 +74,28 @@ def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, v
     report = evaluate_parses(gold, predicted, valid, backend)
     report["instructions_per_s"] = len(gold) / seconds if seconds else 0.0
     return report
+
+
+def is_case_file(path: str | Path) -> bool:
+    """Whether `path` holds grounding cases (lines with `scene` and `expected`) rather than parses."""
+    rows = read_jsonl(path)
+    return bool(rows) and isinstance(rows[0][1], dict) and {"scene", "expected"} <= set(rows[0][1])
+
+
+def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None) -> dict:
+    """Grounding scores of a case file from its gold parses and from the parses of `backend`."""
+    from grounding import evaluate_cases
+
+    from .defaults import load_library
+    from .parsers import make_parser
+
+    library = load_library()
+    report = {"from_gold_parses": _summary(evaluate_cases(cases, library))}
+    parser = make_parser(backend, model, library)
+    report["from_model_parses"] = {**_summary(evaluate_cases(cases, library, parser=parser.parse)),
+                                   "backend": backend}
+    return report
+
+
+def _summary(scores: dict) -> dict:
+    return {k: v for k, v in scores.items() if k != "failures"} | {"failures": len(scores.get("failures", []))}

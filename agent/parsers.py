@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND
+from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY
 from decoding.parse import Parse
+
+from .defaults import cache_dir, default_model_dir, load_library
 
 if TYPE_CHECKING:
     from decoding.parser import Words
-
-from .defaults import default_model_dir
+    from grounding import SkillLibrary
 
 __all__ = ["Parser", "make_parser", "backend_names", "RULES"]
 
@@ -23,21 +24,39 @@ class Parser(Protocol):
 
     def parse(self, instruction: str) -> Parse: ...
 
-    def parse_many(self, items: list[Words]) -> list[Parse]: ...  # noqa: F821 (only for type checkers)
+    def parse_many(self, items: list[Words]) -> list[Parse]: ...
 
 
 def backend_names() -> list[str]:
     return [*DECODER_NAMES, RULES]
 
 
-def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None) -> Parser:
-    """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model."""
+def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
+                library: SkillLibrary | None = None) -> Parser:
+    """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model.
+
+    Constrained backends keep to the output grammar of `library` (default: the shipped skill library).
+    """
     if backend == RULES:
         from decoding.rules import RuleParser
 
         return RuleParser.load()
     if backend not in DECODER_NAMES:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
+    from decoding.checkpoint import load_checkpoint
+    from decoding.decoders import get_backend
     from decoding.parser import TaskParser
 
-    return TaskParser.load(model or default_model_dir(), backend)
+    extractor, _ = load_checkpoint(model or default_model_dir())
+    grammar = None if backend == GREEDY else _grammar(extractor.config, library or load_library())
+    return TaskParser(extractor, get_backend(backend, grammar))
+
+
+def _grammar(config, library):
+    from decoding.grammar import ActionSpace, Grammar
+
+    from .spec import output_spec
+
+    spec = output_spec(library, config.max_tasks, config.max_arguments)
+    space = ActionSpace(config.task_types, config.roles, config.classes, config.max_words)
+    return Grammar(spec, space, cache_dir() / "grammars")

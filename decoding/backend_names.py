@@ -5,5 +5,5 @@ __all__ = ["GREEDY", "CONSTRAINED", "SPECULATIVE", "DECODER_NAMES", "DEFAULT_BAC
 GREEDY = "greedy"              # the reference: the model's best choice at every decision
 CONSTRAINED = "constrained"    # greedy restricted to the output grammar; forced steps cost no call
 SPECULATIVE = "speculative"    # constrained, with drafted decisions verified in batched passes
-DECODER_NAMES = (GREEDY, CONSTRAINED)
+DECODER_NAMES = (GREEDY, CONSTRAINED, SPECULATIVE)
 DEFAULT_BACKEND = GREEDY

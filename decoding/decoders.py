@@ -13,7 +13,7 @@ from functools import partial
 
 import torch
 
-from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY
+from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY, SPECULATIVE
 from .errors import DecodingError
 from .grammar import Grammar
 from .model import Encoded, Extractor
@@ -168,14 +168,17 @@ class _Walk:
 
 
 def _marks(model: Extractor, g, enc: Encoded, span) -> list[tuple[int, int, int]]:
+    return runs_of(model.attribute_scores(g, enc.words, span).argmax(-1).tolist(), model.no_attr)
+
+
+def runs_of(tags: list[int], none: int) -> list[tuple[int, int, int]]:
     """Runs of words tagged with the same attribute, as (attribute id, start, end)."""
-    tags = model.attribute_scores(g, enc.words, span).argmax(-1).tolist()
     marks, i = [], 0
     while i < len(tags):
         j = i
         while j + 1 < len(tags) and tags[j + 1] == tags[i]:
             j += 1
-        if tags[i] != model.no_attr:
+        if tags[i] != none:
             marks.append((tags[i], i, j))
         i = j + 1
     return marks
@@ -189,35 +192,39 @@ class GrammarConstraints(Constraints):
         self.g, self.space, self.model = grammar, grammar.space, model
         self.state = grammar.start
         self.spec = grammar.spec
+        self.words = list(range(n_words))
         self._new_task()
 
     def _new_task(self) -> None:
         self.task_type: str | None = None
-        self.used: set[tuple[int, int, int]] = set()   # (role, start, end) already in this task
+        self.used: dict[int, set[tuple[int, int]]] = {}   # role -> spans it already has in this task
         self.roles_used: list[int] = []
         self.role: int | None = None
         self.start: int | None = None
 
-    def _allowed(self, first: int, count: int) -> list[int]:
-        return sorted(a - first for a in self.g.allowed(self.state) if first <= a < first + count)
-
     def types(self) -> list[int]:
-        out = self._allowed(self.space.type0, len(self.space.task_types))
+        out = list(self.g.allowed_range(self.state, self.space.type0, len(self.space.task_types)))
         return out + [self.model.stop_id] if self.space.STOP in self.g.allowed(self.state) else out
 
     def starts(self, role: int | None) -> list[int]:
-        return [s for s in range(self.n) if self.ends(role, s)]
+        spans = self.used.get(role)
+        if not spans:
+            return self.words
+        return [s for s in self.words if sum(a == s for a, _ in spans) < self.n - s]
 
     def ends(self, role: int | None, start: int) -> list[int]:
-        return [e for e in range(start, self.n) if (role, start, e) not in self.used]
+        spans = self.used.get(role)
+        return [e for e in range(start, self.n) if not spans or (start, e) not in spans]
 
     def roles(self) -> list[int]:
-        allowed = [r for r in self._allowed(self.space.role0, len(self.space.roles)) if self.starts(r)]
-        names = self.space.roles
-        missing = [r for r in allowed if names[r] in self.spec.required.get(self.task_type, ())
-                   and r not in self.roles_used]
+        full = self.n * (self.n + 1) // 2  # a role with every span taken cannot come again
+        allowed = [r for r in self.g.allowed_range(self.state, self.space.role0, len(self.space.roles))
+                   if len(self.used.get(r, ())) < full]
+        used = {self.space.roles[r] for r in self.roles_used}
+        missing = [g for g in self.spec.required.get(self.task_type, ()) if not used & set(g)]
         if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):
-            return missing  # the remaining slots are needed for the required roles
+            # the remaining slots are needed for the required roles
+            return [r for r in allowed if any(self.space.roles[r] in g for g in missing)]
         can_end = self.space.END in self.g.allowed(self.state) and not missing
         return allowed + [self.model.end_id] if can_end else allowed
 
@@ -225,7 +232,7 @@ class GrammarConstraints(Constraints):
         if kind == "type" and value == self.model.stop_id:
             return  # the end of the output: the index accepts here, there is no state after it
         self.state = self.g.advance(self.state, self._action(kind, value))
-        if kind == "type" and value != self.model.stop_id:
+        if kind == "type":
             self._new_task()
             self.task_type = self.space.task_types[value]
         elif kind == "role":
@@ -233,7 +240,7 @@ class GrammarConstraints(Constraints):
         elif kind == "start":
             self.start = value
         elif kind == "end" and self.role is not None:
-            self.used.add((self.role, self.start, value))
+            self.used.setdefault(self.role, set()).add((self.start, value))
             self.roles_used.append(self.role)
 
     def _action(self, kind: str, value: int) -> int:
@@ -259,7 +266,13 @@ class ConstrainedDecoder(GreedyDecoder):
         return GrammarConstraints(self.grammar, model, enc.n)
 
 
-BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder}
+def _speculative(grammar: Grammar) -> Decoder:
+    from .speculative import SpeculativeDecoder  # it imports this module
+
+    return SpeculativeDecoder(grammar)
+
+
+BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder, SPECULATIVE: _speculative}
 
 
 def get_backend(name: str, grammar: Grammar | None = None) -> Decoder:

@@ -40,7 +40,9 @@ class WordEncoder(nn.Module):
     def __init__(self, trainable: int):
         super().__init__()
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # the weight-loading bar is noise on a robot's console
         self.path = encoder_path()
         bert = AutoModel.from_pretrained(self.path)
         self.embeddings = bert.embeddings

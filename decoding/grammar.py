@@ -28,10 +28,11 @@ _BASE = 0x4E00  # actions are spelt as single CJK characters, so an action seque
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """What a parse may contain: `roles[type]` allowed roles, `required[type]` roles it must have."""
+    """What a parse may contain: `roles[type]` the roles a task of that type allows; `required[type]` role
+    groups it must name (one role of each group at least)."""
 
     roles: dict[str, tuple[str, ...]]
-    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    required: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     max_tasks: int = 12
     max_arguments: int = 8
 
@@ -39,17 +40,36 @@ class OutputSpec:
         if not self.roles:
             raise DecodingError("the output inventory has no task type: no parse could be produced")
         for task_type, roles in self.roles.items():
-            missing = set(self.required.get(task_type, ())) - set(roles)
+            missing = {r for group in self.required.get(task_type, ()) for r in group} - set(roles)
             if missing:
                 raise DecodingError(f"task type {task_type!r} requires role(s) {sorted(missing)} it does not allow")
         unknown = set(self.required) - set(self.roles)
         if unknown:
             raise DecodingError(f"required roles given for unknown task type(s) {sorted(unknown)}")
 
+    def problems(self, parse) -> list[str]:
+        """What in `parse` (a `decoding.parse.Parse`) this inventory does not allow; empty when it conforms."""
+        found = [] if len(parse.tasks) <= self.max_tasks else [f"{len(parse.tasks)} tasks, over {self.max_tasks}"]
+        for i, task in enumerate(parse.tasks):
+            if task.type not in self.roles:
+                found.append(f"task {i}: task type {task.type!r} is not in the inventory")
+                continue
+            roles = [a.role for a in task.arguments]
+            found += [f"task {i} ({task.type}): role {r!r} not allowed"
+                      for r in roles if r not in self.roles[task.type]]
+            found += [f"task {i} ({task.type}): names none of {list(g)}"
+                      for g in self.required.get(task.type, ()) if not set(g) & set(roles)]
+            spans = [(a.role, a.span.start, a.span.end) for a in task.arguments]
+            if len(set(spans)) != len(spans):
+                found.append(f"task {i} ({task.type}): the same role twice on the same span")
+            if len(roles) > self.max_arguments:
+                found.append(f"task {i} ({task.type}): {len(roles)} arguments, over {self.max_arguments}")
+        return found
+
     def digest(self) -> str:
         """A hash of the inventory: the key of the compiled index in the cache."""
         data = {"roles": {k: sorted(v) for k, v in sorted(self.roles.items())},
-                "required": {k: sorted(v) for k, v in sorted(self.required.items())},
+                "required": {k: sorted(map(sorted, v)) for k, v in sorted(self.required.items())},
                 "max_tasks": self.max_tasks, "max_arguments": self.max_arguments}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -82,6 +102,7 @@ class Grammar:
         self.index = _load_or_compile(self._regex(), space, cache_dir, f"{spec.digest()}-{_space_digest(space)}")
         self.start = self.index.get_initial_state()
         self._allowed: dict[int, frozenset[int]] = {}
+        self._ranges: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def _regex(self) -> str:
         s, sp = self.space, self.spec
@@ -105,6 +126,13 @@ class Grammar:
         if state not in self._allowed:
             self._allowed[state] = frozenset(self.index.get_allowed_tokens(state) or ())
         return self._allowed[state]
+
+    def allowed_range(self, state: int, first: int, count: int) -> tuple[int, ...]:
+        """The allowed actions among `first`..`first + count - 1`, as offsets from `first` (cached)."""
+        key = (state, first)
+        if key not in self._ranges:
+            self._ranges[key] = tuple(sorted(a - first for a in self.allowed(state) if first <= a < first + count))
+        return self._ranges[key]
 
     def advance(self, state: int, action: int) -> int:
         nxt = self.index.get_next_state(state, action)

@@ -50,6 +50,7 @@ class Encoded:
     keys: torch.Tensor        # (L, H) pointer keys
     positions: torch.Tensor   # (L,) 0..L-1
     raw: torch.Tensor         # (L, C) the encoder's own word vectors: lexical evidence for grounding classes
+    tokens: tuple[str, ...] = ()  # the words themselves, for decoders that draft by copying from them
 
     @property
     def n(self) -> int:
@@ -112,7 +113,7 @@ class Extractor(nn.Module):
         """Encode a batch of instructions (lists of words) for decoding."""
         raw = self.encoder(sentences)
         words, keys = self.contextualise(raw, torch.tensor([len(s) for s in sentences]))
-        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)])
+        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)], tuple(s))
                 for b, s in enumerate(sentences)]
 
     # ---- the heads: each maps a decoder state (..., H) to the scores of one decision ------------------------
@@ -192,19 +193,32 @@ class Extractor(nn.Module):
         out, _ = gru(self.drop(inputs), state[None].contiguous())
         return out
 
-    # ---- training ------------------------------------------------------------------------------------------
+    # ---- every decision of whole sequences at once: training, and verification of drafts --------------------
     def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
         """Mean cross-entropy of every gold decision of a padded batch (see `decoding.batching`)."""
         words, keys = self.contextualise(vectors, lengths)
         mask = torch.arange(words.shape[1])[None] < lengths[:, None]          # (B, L)
-        positions = torch.arange(words.shape[1])
-        batch["raw"] = vectors
-        losses = self._outer_loss(words, keys, mask, positions, lengths, batch)
-        losses += self._inner_loss(words, keys, mask, positions, batch)
-        losses.append(0.5 * _ce(self.trigger_tagger(words), batch["trigger_tags"], mask))
+        s = self.teacher_forced(words, keys, vectors, mask, lengths, batch)
+        b = batch
+        has_task = b["t_valid"] & (b["types"] != self.stop_id)
+        has_arg = b["a_valid"] & (b["roles"] != self.end_id)
+        attr_valid = has_arg[..., None] & mask[b["task_sentence"]][:, None]
+        losses = [_ce(s["type"], b["types"], b["t_valid"]), _ce(s["t_start"], b["t_start"], has_task),
+                  _ce(s["t_end"], b["t_end"], has_task), _ce(s["role"], b["roles"], b["a_valid"]),
+                  _ce(s["a_start"], b["a_start"], has_arg), _ce(s["a_end"], b["a_end"], has_arg),
+                  _ce(s["class"], b["classes"], has_arg), 0.5 * _ce(s["attributes"], b["attr_tags"], attr_valid),
+                  0.5 * _ce(self.trigger_tagger(words), b["trigger_tags"], mask)]
         return sum(losses) / len(losses)
 
-    def _outer_loss(self, words, keys, mask, positions, lengths, b):
+    def teacher_forced(self, words, keys, raw, mask, lengths, b: dict) -> dict[str, torch.Tensor]:
+        """The scores of every decision of the given decision sequences (padded as `decoding.batching` does),
+        each taken after the sequence's own earlier decisions: type, t_start, t_end (B, K+1, ...), role,
+        a_start, a_end, class, attributes (N tasks, J+1, ...)."""
+        positions = torch.arange(words.shape[1])
+        out, outer_states, trig = self._outer_scores(words, keys, mask, positions, lengths, b)
+        return out | self._inner_scores(words, keys, raw, mask, positions, b, outer_states, trig)
+
+    def _outer_scores(self, words, keys, mask, positions, lengths, b):
         types, t_start, t_end, t_valid = b["types"], b["t_start"], b["t_end"], b["t_valid"]  # (B, K+1)
         trig = self.span_vector(words[:, None].expand(-1, types.shape[1], -1, -1), t_start, t_end)  # (B, K+1, H)
         h0 = self.outer_init(words, lengths)
@@ -216,38 +230,31 @@ class Extractor(nn.Module):
         anchor = torch.cat([torch.zeros_like(t_start[:, :1]), t_start[:, :-1]], 1)
         cover = (self.covered(t_start, t_end, words.shape[1]) & has_task[..., None]).long().cumsum(1)  # (B, K+1, L)
         used = torch.cat([torch.zeros_like(cover[:, :1]), cover[:, :-1]], 1) > 0
-        out = [_ce(self.type_scores(states, wk(words), wk(mask)), types, t_valid),
-               _ce(self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
-                   t_start, has_task),
-               _ce(self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start), wk(mask)),
-                   t_end, has_task)]
-        b["outer_states"], b["trigger_vectors"] = states, trig
-        return out
+        return ({"type": self.type_scores(states, wk(words), wk(mask)),
+                 "t_start": self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
+                 "t_end": self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start),
+                                       wk(mask))},
+                states, trig)
 
-    def _inner_loss(self, words, keys, mask, positions, b):
+    def _inner_scores(self, words, keys, raw, mask, positions, b, outer_states, trigger_vectors):
         task_of, sent_of = b["task_index"], b["task_sentence"]                 # (N,) flat task -> (B, K) slot
         w, k, m = words[sent_of], keys[sent_of], mask[sent_of]                  # (N, L, H)
-        h = b["outer_states"][sent_of, task_of]
-        trig = b["trigger_vectors"][sent_of, task_of]
+        h = outer_states[sent_of, task_of]
+        trig = trigger_vectors[sent_of, task_of]
         ttype = b["types"][sent_of, task_of]
-        roles, a_start, a_end, cls, valid = b["roles"], b["a_start"], b["a_end"], b["classes"], b["a_valid"]
+        roles, a_start, a_end, cls = b["roles"], b["a_start"], b["a_end"], b["classes"]
         span = self.span_vector(w[:, None].expand(-1, roles.shape[1], -1, -1), a_start, a_end)  # (N, J+1, H)
         g0 = self.inner_init(h, ttype, trig)
         states = torch.cat([g0[:, None], self.advance(self.inner, g0, self.inner_input(roles, span, cls))[:, :-1]],
                            1)                                                  # (N, J+1, H)
         wk = lambda t: t[:, None].expand(-1, roles.shape[1], *t.shape[1:])
-        has_arg = valid & (roles != self.end_id)
         label = self.role_emb(roles)
         anchor = b["t_start"][sent_of, task_of][:, None].expand_as(a_start)
-        attr_logits = self.attribute_scores(states, wk(w), span)              # (N, J+1, L, A+1)
-        return [_ce(self.role_scores(states, wk(w), wk(m)), roles, valid),
-                _ce(self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)), a_start,
-                    has_arg),
-                _ce(self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)), a_end,
-                    has_arg),
-                _ce(self.class_scores(states, roles, span, self.span_mean(b["raw"][sent_of], a_start, a_end)),
-                    cls, has_arg),
-                0.5 * _ce(attr_logits, b["attr_tags"], has_arg[..., None] & wk(m))]
+        return {"role": self.role_scores(states, wk(w), wk(m)),
+                "a_start": self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)),
+                "a_end": self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)),
+                "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], a_start, a_end)),
+                "attributes": self.attribute_scores(states, wk(w), span)}      # (N, J+1, L, A+1)
 
     @staticmethod
     def _masked(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -50,6 +50,8 @@ class Skill(_Model):
     name: str = Field(pattern=_NAME)
     description: str = ""
     task_types: tuple[str, ...] = ()                           # parse task types grounded to this skill
+    accepts: tuple[str, ...] = ()                              # other roles the extractor may give its tasks:
+    #                                                            qualifiers (Area, coGoal ...) read or reported
     cues: tuple[str, ...] = ()                                 # trigger / value words that choose it over the
     #                                                            other skills of its task type ("close", "off")
     parameters: tuple[Parameter, ...] = ()
@@ -136,6 +138,20 @@ class SkillLibrary:
         lowered = {w.lower() for w in words}
         cued = [s for s in candidates if lowered & set(s.cues)]
         return (cued or [s for s in candidates if not s.cues] or [None])[0]
+
+    def roles_for(self, task_type: str) -> tuple[str, ...]:
+        """Every role a task of `task_type` may carry: its skills' parameter roles and accepted roles."""
+        skills = self.by_task_type.get(task_type, [])
+        return tuple(sorted({r for s in skills for p in s.parameters for r in p.roles} |
+                            {r for s in skills for r in s.accepts}))
+
+    def named_roles(self, task_type: str) -> tuple[tuple[str, ...], ...]:
+        """Role groups every task of `task_type` must name: the roles of each required object parameter
+        without a default, in every skill of the type (a place or person can come from context; the thing
+        acted on cannot)."""
+        groups = [{tuple(sorted(p.roles)) for p in s.parameters if p.required and p.kind == "object"
+                   and p.default is None} for s in self.by_task_type.get(task_type, [])]
+        return tuple(sorted(set.intersection(*groups))) if groups else ()
 
     @property
     def task_types(self) -> list[str]:

@@ -1,0 +1,112 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent import Agent
+from decoding.tage_format import read_row
+
+ROOT = Path(__file__).resolve().parents[2]
+TAGE = str(Path(sys.executable).with_name("tage"))
+APARTMENT = str(ROOT / "data" / "scenes" / "apartment.yaml")
+KITCHEN = str(ROOT / "data" / "scenes" / "kitchen.yaml")
+
+
+def _tage(*args, cwd=None):
+    return subprocess.run([TAGE, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def agent():
+    return Agent.load()
+
+
+def test_agent_grounds_the_demo_instruction_into_a_plan(agent):
+    result = agent.ground("go to the kitchen, take the red mug next to the sink and bring it to me", APARTMENT)
+    assert result.complete, (result.clarifications, result.errors)
+    skills = [step.skill for step in result.plan]
+    assert "pick" in skills and skills[-1] == "handover"
+    assert result.timing_ms["parse"] > 0
+
+
+def test_ground_parse_takes_a_given_parse(agent):
+    parse, _ = read_row("take the mug", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup")
+    result = agent.ground_parse(parse, KITCHEN)
+    assert not result.complete and result.clarifications  # the kitchen has several mugs: ask, do not guess
+
+
+def test_agent_refuses_a_non_string_instruction(agent):
+    with pytest.raises(TypeError, match="must be a string"):
+        agent.parse(None)
+
+
+def test_cli_ground_prints_a_plan_and_exits_0():
+    run = _tage("ground", "go to the kitchen, take the red mug next to the sink and bring it to me",
+                "--scene", APARTMENT, "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["plan"] and not result["clarifications"]
+
+
+def test_cli_ground_asks_and_exits_1_when_ambiguous():
+    run = _tage("ground", "take the mug", "--scene", KITCHEN)
+    assert run.returncode == 1
+    assert "Which mug" in run.stdout
+
+
+@pytest.mark.parametrize("content", ["objects: [{id: a}, {id: a}]", "rooms: [", "- just a list"])
+def test_cli_ground_bad_scene_exits_2_without_traceback(tmp_path, content):
+    scene = tmp_path / "scene.yaml"
+    scene.write_text(content)
+    run = _tage("ground", "go to the kitchen", "--scene", str(scene))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "scene.yaml" in run.stderr
+
+
+def test_cli_ground_bad_skill_file_exits_2(tmp_path):
+    (tmp_path / "mine.yaml").write_text("skills:\n  - name: pick\n    bogus: 1\n")
+    run = _tage("ground", "go to the kitchen", "--scene", APARTMENT, "--skills", str(tmp_path))
+    assert run.returncode == 2 and "mine.yaml" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_cli_parse_json_is_a_parse():
+    run = _tage("parse", "pick up the box from the couch", "--json", "--backend", "speculative")
+    assert run.returncode == 0, run.stderr
+    parse = json.loads(run.stdout)
+    assert parse["tasks"][0]["type"] == "Picking"
+
+
+def test_cli_eval_on_grounding_cases_scores_gold_and_model_parses():
+    run = _tage("eval", "--data", str(ROOT / "data" / "grounding" / "cases.jsonl"), "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    gold = report["from_gold_parses"]
+    assert gold["grounding_accuracy"] >= 0.95
+    assert gold["clarification_precision"] >= 0.9 and gold["clarification_recall"] >= 0.9
+    assert 0 <= report["from_model_parses"]["grounding_accuracy"] <= 1
+
+
+def test_cli_train_writes_a_loadable_checkpoint(tmp_path):
+    lines = (ROOT / "data" / "tage" / "train.jsonl").read_text().splitlines()[:12]
+    (tmp_path / "small.jsonl").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "ckpt"
+    run = _tage("train", "--train", str(tmp_path / "small.jsonl"), "--dev", str(tmp_path / "small.jsonl"),
+                "--epochs", "1", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "epoch   1" in run.stdout and (out / "model.safetensors").is_file()
+    parse = _tage("parse", "go to the kitchen", "--model", str(out), "--json")
+    assert parse.returncode == 0, parse.stderr
+
+
+def test_cli_bench_reports_every_backend_in_one_run():
+    run = _tage("bench", "--limit", "8", "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    rows = {r["backend"]: r for r in report["rows"]}
+    assert set(rows) == {"greedy", "constrained", "speculative"}
+    for key in ("arg_f1", "valid_rate", "decoder_calls_per_instruction", "p50_ms", "p95_ms", "instructions_per_s",
+                "speedup_vs_greedy", "identical_to_greedy", "encode_ms_p50", "e2e_speedup_vs_greedy"):
+        assert all(key in r for r in rows.values())
+    assert rows["speculative"]["valid_rate"] == 1.0
