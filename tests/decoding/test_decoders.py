@@ -39,11 +39,16 @@ def test_speculative_is_lossless_on_the_whole_test_split(parsers, test_split):
     assert [i for i, (a, b) in enumerate(zip(constrained, speculative, strict=True)) if a != b] == []
 
 
-def test_speculative_equals_greedy_on_the_whole_test_split(parsers, test_split):
+def test_speculative_differs_from_greedy_only_where_greedy_breaks_the_grammar(parsers, test_split):
+    # Unconstrained greedy may emit what the skill library forbids; there, and only there, the grammar changes
+    # the output. Everywhere else speculative == greedy.
     items = [Words.of_parse(g) for g in test_split]
     greedy = parsers["greedy"].parse_many(items)
     speculative = parsers["speculative"].parse_many(items)
-    assert [i for i, (a, b) in enumerate(zip(greedy, speculative, strict=True)) if a != b] == []
+    spec = parsers["speculative"].decoder.grammar.spec
+    differ = [i for i, (a, b) in enumerate(zip(greedy, speculative, strict=True)) if a != b]
+    assert all(spec.problems(greedy[i]) for i in differ)
+    assert len(differ) <= len(items) // 20
 
 
 @pytest.mark.parametrize("backend", ["constrained", "speculative"])

@@ -1,0 +1,113 @@
+import json
+import random
+
+import pytest
+
+import decoding  # noqa: F401  (offline hub, no torch.compile)
+from decoding.files import read_parses
+from decoding.generative import (
+    Bounds,
+    ConstrainedDecoder,
+    GenerativeConfig,
+    Labels,
+    SpeculativeDecoder,
+    from_json,
+    load_generative,
+    template_of,
+    to_json,
+    train_generative,
+)
+from decoding.metrics import canonical
+
+
+@pytest.fixture(scope="module")
+def dev_split():
+    return read_parses("data/tage/dev.jsonl")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    import torch
+
+    torch.set_num_threads(1)
+    return load_generative()
+
+
+def _empty(parse):
+    return parse.model_copy(update={"tasks": ()})
+
+
+def test_round_trip_parse_json_parse(dev_split):
+    for gold in dev_split:
+        parse, valid, dropped = from_json(to_json(gold), _empty(gold))
+        assert (valid, dropped) == (True, 0)
+        assert canonical(parse) == canonical(gold)
+        assert to_json(parse) == to_json(gold)
+
+
+def test_json_back_to_parse_drops_spans_not_in_the_instruction():
+    text = '[{"type":"Picking","trigger":"pick","arguments":[{"role":"Theme","text":"Red cup","class":"cup"},' \
+           '{"role":"Source","text":"shelf","class":"shelf"}]},{"type":"Motion","trigger":"fly","arguments":[]}]'
+    parse, valid, dropped = from_json(text, template_of("pick the red cup from the table"))
+    assert (valid, dropped) == (False, 2)
+    assert [(t.type, t.trigger.start) for t in parse.tasks] == [("Picking", 0)]
+    assert [(a.role, a.span.start, a.span.end, a.span.text) for a in parse.tasks[0].arguments] == \
+           [("Theme", 2, 3, "red cup")]
+
+
+@pytest.mark.parametrize("text", ["", "[", "{}", '[{"type":"Picking"}]', "null"])
+def test_text_not_of_the_format_gives_an_empty_invalid_parse(text):
+    parse, valid, _ = from_json(text, template_of("pick the cup"))
+    assert parse.tasks == () and not valid
+
+
+def test_the_index_accepts_every_gold_target_of_dev(shipped, dev_split):
+    index, tokenizer = shipped.index, shipped.tokenizer
+    rejected = [g.instruction for g in dev_split if not index.accepts(tokenizer(to_json(g))["input_ids"])]
+    assert rejected == []
+
+
+def test_the_index_rejects_what_is_not_the_format(shipped):
+    tokenizer, index = shipped.tokenizer, shipped.index
+    for text in ('[{"type":"Flying","trigger":"fly","arguments":[]}]', '[{"type":"Motion","trigger":"go"}]',
+                 '[{"type":"Motion","trigger":"","arguments":[]}]', '[{"type":"Motion"'):
+        assert not index.accepts(tokenizer(text)["input_ids"]), text
+
+
+def test_speculative_equals_constrained_on_test_instructions(shipped):
+    constrained, speculative = ConstrainedDecoder(shipped), SpeculativeDecoder(shipped)
+    gold = read_parses("data/tage/test.jsonl")[:30]
+    b = [constrained(g.instruction, _empty(g)) for g in gold]
+    c = [speculative(g.instruction, _empty(g)) for g in gold]
+    assert [i for i, (x, y) in enumerate(zip(b, c, strict=True)) if x.tokens != y.tokens] == []
+    assert sum(x.calls for x in c) < sum(x.calls for x in b)
+
+
+def _fuzzed(n: int, seed: int = 0) -> list[str]:
+    words = "pick put go turn the a cup table it me left and then to from red kitchen ??? 3 é über x {\"".split()
+    rng = random.Random(seed)
+    out = ["", " ", "and and and", "the the the the", "go " * 120]
+    while len(out) < n:
+        out.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))))
+    return out
+
+
+@pytest.mark.parametrize("instruction", _fuzzed(10))
+def test_outputs_are_always_of_the_format(shipped, instruction):
+    for decoder in (ConstrainedDecoder(shipped), SpeculativeDecoder(shipped)):
+        out = decoder(instruction)
+        assert shipped.index.accepts(out.tokens), out.text
+        assert isinstance(json.loads(out.text), list)
+        assert len(out.tokens) <= shipped.bounds.max_new_tokens
+
+
+def test_training_is_deterministic_for_a_seed(dev_split, tmp_path):
+    tiny = lambda: GenerativeConfig(d_model=32, layers=1, heads=2, ffn=64, bounds=Bounds(max_new_tokens=60))
+    runs = [train_generative(dev_split[:24], dev_split[24:32], tmp_path / str(i), seed=3, epochs=1,
+                             log=lambda _: None, batch_size=8, labels=Labels.read(), config=tiny())
+            for i in range(2)]
+    first, second = (r.model.state_dict() for r in runs)
+    assert all(bool((first[k] == second[k]).all()) for k in first)
+    assert (tmp_path / "0" / "model.safetensors").is_file() and (tmp_path / "0" / "generative.json").is_file()
+    loaded = load_generative(tmp_path / "0")
+    assert loaded.config.d_model == 32 and loaded.bounds.max_new_tokens == 60
