@@ -35,7 +35,7 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     from decoding.metrics import score
     from decoding.parser import TaskParser, Words
 
-    from .defaults import default_model_dir, default_vocabulary, load_library
+    from .defaults import default_model_dir, default_vocabulary, load_library, rule_parser
     from .parsers import _grammar
 
     gold = read_parses(data)[:limit]
@@ -43,18 +43,18 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     extractor, _ = load_checkpoint(model or default_model_dir())
     library = load_library()
     grammar = _grammar(extractor.config, library)
-    spec, vocabulary = grammar.spec, default_vocabulary()
+    spec, vocabulary, rules = grammar.spec, default_vocabulary(), rule_parser()
     with torch.inference_mode():
-        encoded, encode_ms = _encode_each(extractor, items)
+        encoded, encode_ms = _encode_each(TaskParser(extractor, get_backend(GREEDY), rules), items)
         rows, outputs = [], {}
         for name in DECODER_NAMES:
             _warm_up(extractor, get_backend(name, grammar), encoded[:10])
-            parser = TaskParser(extractor, get_backend(name, grammar))
+            parser = TaskParser(extractor, get_backend(name, grammar), rules)
             decoded, decode_ms, calls = _decode_each(extractor, parser.decoder, encoded)
             parses = [parser._build(w, d) for w, d in zip(items, decoded, strict=True)]
             outputs[name] = parses
             valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
-            batched = _batched_rate(TaskParser(extractor, get_backend(name, grammar), batch_size), items)
+            batched = _batched_rate(TaskParser(extractor, get_backend(name, grammar), rules, batch_size), items)
             rows.append({"backend": name, "arg_f1": score(gold, parses).arguments.f1,
                          "valid_rate": valid / len(parses), "decoder_calls_per_instruction": calls / len(parses),
                          "p50_ms": statistics.median(decode_ms), "p95_ms": _pct(decode_ms, 0.95),
@@ -69,13 +69,14 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
             "mask": mask, "machine": _machine()}
 
 
-def _encode_each(extractor, items):
-    """Each instruction encoded alone (a robot parses one at a time); the same outputs feed every backend."""
+def _encode_each(parser, items):
+    """Each instruction encoded alone (a robot parses one at a time), rule features included; the same
+    outputs feed every backend."""
     encoded, times = [], []
-    extractor.encode([list(items[0].tokens)])  # first call pays for lazy initialisation
+    parser._encode(items[:1])  # the first call pays for lazy initialisation
     for words in items:
         start = time.perf_counter()
-        encoded.append(extractor.encode([list(words.tokens)])[0])
+        encoded.append(parser._encode([words])[0])
         times.append(_ms(time.perf_counter() - start))
     return encoded, times
 

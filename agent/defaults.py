@@ -11,8 +11,8 @@ from decoding.vocabulary import Vocabulary
 
 from .resources import data_path, skills_dir
 
-__all__ = ["default_vocabulary", "default_model_dir", "load_library", "cache_dir", "DEFAULT_TRAIN", "DEFAULT_DEV",
-           "DEFAULT_TEST"]
+__all__ = ["default_vocabulary", "default_model_dir", "load_library", "rule_parser", "cache_dir", "DEFAULT_TRAIN",
+           "DEFAULT_DEV", "DEFAULT_TEST"]
 
 DEFAULT_TRAIN, DEFAULT_DEV, DEFAULT_TEST = "train.jsonl", "dev.jsonl", "test.jsonl"
 
@@ -39,6 +39,14 @@ def load_library(skills: str | Path | Sequence[str | Path] | None = None):
     """The default skill library, with the skills of `skills` (files or folders) added or overriding by name."""
     extra = [] if skills is None else [skills] if isinstance(skills, str | Path) else list(skills)
     return _library(tuple(str(Path(p).resolve()) for p in extra))
+
+
+@lru_cache(maxsize=1)
+def rule_parser():
+    """The rule extractor with the shipped lexicon: the baseline, and the word features the model reads."""
+    from decoding.rules import RuleParser
+
+    return RuleParser.load(data_path("rules", "lexicon.yaml"), data_path("tage", "raw", "labels"))
 
 
 def cache_dir() -> Path:

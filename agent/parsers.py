@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY
 from decoding.parse import Parse
 
-from .defaults import cache_dir, default_model_dir, load_library
+from .defaults import cache_dir, default_model_dir, load_library, rule_parser
 
 if TYPE_CHECKING:
     from decoding.parser import Words
@@ -38,9 +38,7 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     Constrained backends keep to the output grammar of `library` (default: the shipped skill library).
     """
     if backend == RULES:
-        from decoding.rules import RuleParser
-
-        return RuleParser.load()
+        return rule_parser()
     if backend not in DECODER_NAMES:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
     from decoding.checkpoint import load_checkpoint
@@ -49,7 +47,7 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
 
     extractor, _ = load_checkpoint(model or default_model_dir())
     grammar = None if backend == GREEDY else _grammar(extractor.config, library or load_library())
-    return TaskParser(extractor, get_backend(backend, grammar))
+    return TaskParser(extractor, get_backend(backend, grammar), rule_parser())
 
 
 def _grammar(config, library):

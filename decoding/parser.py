@@ -9,9 +9,10 @@ from pathlib import Path
 import torch
 
 from .backend_names import DEFAULT_BACKEND
+from .batching import Labels, rule_tags
 from .checkpoint import load_checkpoint
 from .decoders import Decoded, Decoder, get_backend
-from .errors import DecodingError
+from .errors import DecodingError, ModelError
 from .model import Extractor
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
@@ -46,14 +47,17 @@ class TaskParser:
     'Picking'
     """
 
-    def __init__(self, model: Extractor, decoder: Decoder, batch_size: int = 32):
-        self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
+    def __init__(self, model: Extractor, decoder: Decoder, rules=None, batch_size: int = 32):
+        if model.config.rule_features and rules is None:
+            raise ModelError("this extractor reads the rule extractor's tags: give TaskParser a RuleParser")
+        self.model, self.decoder, self.rules, self.batch_size = model.eval(), decoder, rules, batch_size
+        self.labels = Labels(model.config)
         self.calls = 0  # decoder calls of the last parse_many
 
     @classmethod
-    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND) -> TaskParser:
+    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND, rules=None) -> TaskParser:
         model, _ = load_checkpoint(folder)
-        return cls(model, get_backend(backend))
+        return cls(model, get_backend(backend), rules)
 
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""
@@ -69,11 +73,18 @@ class TaskParser:
         with torch.inference_mode():
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
-                for i, enc in zip(chunk, self.model.encode([list(items[i].tokens) for i in chunk]), strict=True):
+                for i, enc in zip(chunk, self._encode([items[i] for i in chunk]), strict=True):
                     decoded = self.decoder.decode(self.model, enc)
                     self.calls += decoded.calls
                     out[i] = self._build(items[i], decoded)
         return [p if p is not None else self._build(w, Decoded([])) for p, w in zip(out, items, strict=True)]
+
+    def _encode(self, items: Sequence[Words]):
+        sentences = [list(w.tokens) for w in items]
+        if not self.model.config.rule_features:
+            return self.model.encode(sentences)
+        hints = self.rules.parse_many(items)
+        return self.model.encode(sentences, rule_tags(hints, self.labels), hints)
 
     def _check_length(self, words: Words) -> None:
         limit = self.model.config.max_words

@@ -202,9 +202,11 @@ class RuleParser:
         self.lexicon = lexicon
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> RuleParser:
-        """The parser with the lexicon at `path` (default: the shipped `data/rules/lexicon.yaml`)."""
-        return cls(Lexicon.load(DEFAULT_LEXICON if path is None else path))
+    def load(cls, path: str | Path | None = None, labels: str | Path | None = None) -> RuleParser:
+        """The parser with the lexicon at `path` checked against the label folder `labels` (defaults: the
+        checkout's `data/rules/lexicon.yaml` and `data/tage/raw/labels`; an installed package passes its own)."""
+        return cls(Lexicon.load(DEFAULT_LEXICON if path is None else path,
+                                DEFAULT_LABELS if labels is None else labels))
 
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""

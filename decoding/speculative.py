@@ -7,7 +7,8 @@ first difference the model's own choice is taken (it was computed in the same pa
 is repaired and verified again. The result is exactly what `ConstrainedDecoder` produces, in as many decoder
 calls as passes.
 
-Drafts come from (1) copying the source sentence: the rule extractor's spans and labels for a new instruction;
+Drafts come from (1) copying the source sentence: the rule extractor's spans and labels (the parse the model
+reads as word features, `Encoded.hint`) for a new instruction;
 (2) the model's own choices at later positions of the last pass (lookahead: most stay right after an earlier
 correction); (3) a table of what recent outputs did (the role sequence a task type had, the class a span text
 had), updated as it decodes, for tasks and arguments a correction adds.
@@ -97,7 +98,6 @@ class SpeculativeDecoder(Decoder):
     def __init__(self, grammar: Grammar, max_passes: int = 64):
         self.grammar, self.max_passes = grammar, max_passes
         self.table = DraftTable()
-        self._rules = None
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         draft = self._first_draft(model, enc)
@@ -150,20 +150,16 @@ class SpeculativeDecoder(Decoder):
 
     # ---- drafting ------------------------------------------------------------------------------------------------
     def _first_draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
-        from .parser import Words
-        from .rules import RuleParser
-
-        if self._rules is None:
-            self._rules = RuleParser.load()
-        offsets = tuple((i, i + 1) for i in range(enc.n))  # only the words matter to the rules
-        parse = self._rules.parse_many([Words(" ".join(enc.tokens), enc.tokens, offsets)])[0]
+        """The rule extractor's parse of the words (which the model also reads), as decisions."""
+        if enc.hint is None:
+            return []
         c = model.config
         ids = lambda labels: {label: i for i, label in enumerate(labels)}
         types, roles, classes = ids(c.task_types), ids(c.roles), ids(c.classes)
         return [DecodedTask(types[t.type], t.trigger.start, t.trigger.end,
                             [DecodedArgument(roles[a.role], a.span.start, a.span.end, classes[a.grounding])
                              for a in t.arguments])
-                for t in parse.tasks if t.type in types][: c.max_tasks]
+                for t in enc.hint.tasks if t.type in types][: c.max_tasks]
 
     def _repair(self, model, enc, draft, slot: _Slot, choice: int, scores) -> list[DecodedTask]:
         """The draft with the model's `choice` at `slot`, later decisions re-drafted."""
