@@ -45,12 +45,12 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     grammar = _grammar(extractor.config, library)
     spec, vocabulary, rules = grammar.spec, default_vocabulary(), rule_parser()
     with torch.inference_mode():
-        encoded, encode_ms = _encode_each(TaskParser(extractor, get_backend(GREEDY), rules), items)
+        encoded, encode_ms = _encode_each(TaskParser(extractor, get_backend(GREEDY)), items)
         rows, outputs = [], {}
         for name in DECODER_NAMES:
             _warm_up(extractor, get_backend(name, grammar), encoded[:10])
             parser = TaskParser(extractor, get_backend(name, grammar), rules)
-            decoded, decode_ms, calls = _decode_each(extractor, parser.decoder, encoded)
+            decoded, decode_ms, calls = _decode_each(extractor, parser.decoder, encoded, items, rules)
             parses = [parser._build(w, d) for w, d in zip(items, decoded, strict=True)]
             outputs[name] = parses
             valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
@@ -70,8 +70,7 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
 
 
 def _encode_each(parser, items):
-    """Each instruction encoded alone (a robot parses one at a time), rule features included; the same
-    outputs feed every backend."""
+    """Each instruction encoded alone (a robot parses one at a time); the same outputs feed every backend."""
     encoded, times = [], []
     parser._encode(items[:1])  # the first call pays for lazy initialisation
     for words in items:
@@ -86,10 +85,13 @@ def _warm_up(extractor, decoder, encoded) -> None:
         decoder.decode(extractor, enc)
 
 
-def _decode_each(extractor, decoder, encoded):
+def _decode_each(extractor, decoder, encoded, items, drafter):
+    """Decode every instruction, timing the decoder (and the drafter's parse, for a drafting decoder)."""
     decoded, times, calls = [], [], 0
-    for enc in encoded:
+    for enc, words in zip(encoded, items, strict=True):
         start = time.perf_counter()
+        if decoder.drafts:
+            enc.hint = drafter.parse_many([words])[0]
         out = decoder.decode(extractor, enc)
         times.append(_ms(time.perf_counter() - start))
         decoded.append(out)

@@ -8,7 +8,7 @@ from pathlib import Path
 from decoding.files import read_parses
 from decoding.train import TrainConfig, train
 
-from .defaults import DEFAULT_DEV, DEFAULT_TRAIN, default_vocabulary, rule_parser
+from .defaults import DEFAULT_DEV, DEFAULT_TRAIN, default_vocabulary
 from .resources import data_path
 
 __all__ = ["train_extractor"]
@@ -25,4 +25,4 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
         if problems:
             raise ValueError(f"{path}: labels outside the tagE vocabulary: {'; '.join(problems[:3])}")
     settings = TrainConfig(seed=seed, **({"epochs": epochs} if epochs else {}))
-    return train(train_parses, dev_parses, vocabulary, out, settings, log, rule_parser())
+    return train(train_parses, dev_parses, vocabulary, out, settings, log)

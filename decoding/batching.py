@@ -9,7 +9,7 @@ import torch
 from .model import ExtractorConfig
 from .parse import Parse
 
-__all__ = ["Labels", "targets", "rule_tags"]
+__all__ = ["Labels", "targets"]
 
 
 class Labels:
@@ -66,19 +66,4 @@ def _attr_row(args, J: int, L: int, labels: Labels) -> torch.Tensor:
     for j, arg in enumerate(args):
         for mark in arg.attributes:
             tags[j, mark.span.start : mark.span.end + 1] = labels.attr[mark.type]
-    return tags
-
-
-def rule_tags(hints: Sequence[Parse], labels: Labels, width: int | None = None) -> torch.Tensor:
-    """(B, L, 2) word features from rule parses: the type of the trigger a word is in, the role of the first
-    argument span it is in ("none" ids otherwise)."""
-    L = width or max(len(h.tokens) for h in hints)
-    tags = torch.empty(len(hints), L, 2, dtype=torch.long)
-    tags[..., 0], tags[..., 1] = labels.stop, labels.end
-    for b, hint in enumerate(hints):
-        for task in hint.tasks:
-            for arg in task.arguments:
-                span = tags[b, arg.span.start : arg.span.end + 1, 1]
-                span[span == labels.end] = labels.role[arg.role]
-            tags[b, task.trigger.start : task.trigger.end + 1, 0] = labels.type[task.type]
     return tags

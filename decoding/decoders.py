@@ -51,6 +51,7 @@ class Decoder(ABC):
     """Turns one encoded instruction into decoded tasks."""
 
     name: str = ""
+    drafts: bool = False  # whether it uses `Encoded.hint`, a cheap parser's output, as a first draft
 
     @abstractmethod
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:

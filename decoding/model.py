@@ -37,8 +37,6 @@ class ExtractorConfig:
     max_words: int = 128               # longest instruction accepted, in words
     max_tasks: int = 12                # decoding stops after this many tasks
     max_arguments: int = 8             # ... and after this many arguments in one task
-    rule_features: bool = True         # each word also reads the rule extractor's trigger type and role for it
-    rule_dim: int = 32                 # embedding size of those two word features
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,7 +51,7 @@ class Encoded:
     positions: torch.Tensor   # (L,) 0..L-1
     raw: torch.Tensor         # (L, C) the encoder's own word vectors: lexical evidence for grounding classes
     tokens: tuple[str, ...] = ()  # the words themselves, for decoders that draft by copying from them
-    hint: object = None           # the rule extractor's parse of the words (a first draft), when the model reads it
+    hint: object = None           # a cheap extractor's parse of the words, a first draft for speculative decoding
 
     @property
     def n(self) -> int:
@@ -78,11 +76,7 @@ class Extractor(nn.Module):
         H, D = c.hidden, c.label_dim
         self.stop_id, self.end_id, self.no_attr = len(c.task_types), len(c.roles), len(c.attributes)
         self.encoder = WordEncoder(c.encoder_trainable_layers)
-        extra = 2 * c.rule_dim if c.rule_features else 0
-        self.word_rnn = nn.GRU(self.encoder.dim + extra, H // 2, batch_first=True, bidirectional=True)
-        if c.rule_features:  # ids: task types then "none"; roles then "none"
-            self.rule_type_emb = nn.Embedding(len(c.task_types) + 1, c.rule_dim)
-            self.rule_role_emb = nn.Embedding(len(c.roles) + 1, c.rule_dim)
+        self.word_rnn = nn.GRU(self.encoder.dim, H // 2, batch_first=True, bidirectional=True)
         self.drop = nn.Dropout(c.dropout)
         self.type_emb = nn.Embedding(len(c.task_types) + 1, D)
         self.role_emb = nn.Embedding(len(c.roles) + 1, D)
@@ -107,30 +101,21 @@ class Extractor(nn.Module):
         self.attr_head = _mlp(3 * H, len(c.attributes) + 1, H // 2, c.dropout)
 
     # ---- encoding ------------------------------------------------------------------------------------------
-    def contextualise(self, vectors: torch.Tensor, lengths: torch.Tensor,
-                      features: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B, L, C) encoder word vectors (and (B, L, 2) rule features) -> (B, L, H) word vectors and keys."""
-        vectors = self.drop(vectors)
-        if self.config.rule_features:
-            if features is None:
-                raise ValueError("this extractor reads rule features: pass the rule tags of every word")
-            vectors = torch.cat([vectors, self.rule_type_emb(features[..., 0]), self.rule_role_emb(features[..., 1])],
-                                -1)
-        packed = nn.utils.rnn.pack_padded_sequence(vectors, lengths, batch_first=True, enforce_sorted=False)
+    def contextualise(self, vectors: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, L, C) encoder word vectors -> (B, L, H) word vectors and (B, L, H) pointer keys."""
+        packed = nn.utils.rnn.pack_padded_sequence(self.drop(vectors), lengths, batch_first=True,
+                                                   enforce_sorted=False)
         out, _ = self.word_rnn(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=vectors.shape[1])
         out = self.drop(out)
         return out, self.key(out)
 
-    def encode(self, sentences: list[list[str]], features: torch.Tensor | None = None,
-               hints: list | None = None) -> list[Encoded]:
-        """Encode a batch of instructions (lists of words; with their (B, L, 2) rule features and rule parses
-        when the model reads them) for decoding."""
+    def encode(self, sentences: list[list[str]]) -> list[Encoded]:
+        """Encode a batch of instructions (lists of words) for decoding."""
         raw = self.encoder(sentences)
-        words, keys = self.contextualise(raw, torch.tensor([len(s) for s in sentences]), features)
-        hints = hints or [None] * len(sentences)
-        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)], tuple(s),
-                        hints[b]) for b, s in enumerate(sentences)]
+        words, keys = self.contextualise(raw, torch.tensor([len(s) for s in sentences]))
+        return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)], tuple(s))
+                for b, s in enumerate(sentences)]
 
     # ---- the heads: each maps a decoder state (..., H) to the scores of one decision ------------------------
     def span_vector(self, words: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
@@ -212,7 +197,7 @@ class Extractor(nn.Module):
     # ---- every decision of whole sequences at once: training, and verification of drafts --------------------
     def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
         """Mean cross-entropy of every gold decision of a padded batch (see `decoding.batching`)."""
-        words, keys = self.contextualise(vectors, lengths, batch.get("rule_features"))
+        words, keys = self.contextualise(vectors, lengths)
         mask = torch.arange(words.shape[1])[None] < lengths[:, None]          # (B, L)
         s = self.teacher_forced(words, keys, vectors, mask, lengths, batch)
         b = batch

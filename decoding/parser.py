@@ -9,10 +9,9 @@ from pathlib import Path
 import torch
 
 from .backend_names import DEFAULT_BACKEND
-from .batching import Labels, rule_tags
 from .checkpoint import load_checkpoint
 from .decoders import Decoded, Decoder, get_backend
-from .errors import DecodingError, ModelError
+from .errors import DecodingError
 from .model import Extractor
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
@@ -47,17 +46,15 @@ class TaskParser:
     'Picking'
     """
 
-    def __init__(self, model: Extractor, decoder: Decoder, rules=None, batch_size: int = 32):
-        if model.config.rule_features and rules is None:
-            raise ModelError("this extractor reads the rule extractor's tags: give TaskParser a RuleParser")
-        self.model, self.decoder, self.rules, self.batch_size = model.eval(), decoder, rules, batch_size
-        self.labels = Labels(model.config)
+    def __init__(self, model: Extractor, decoder: Decoder, drafter=None, batch_size: int = 32):
+        self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
+        self.drafter = drafter  # a cheap parser (the rule baseline) whose parses seed drafting decoders
         self.calls = 0  # decoder calls of the last parse_many
 
     @classmethod
-    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND, rules=None) -> TaskParser:
+    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND, drafter=None) -> TaskParser:
         model, _ = load_checkpoint(folder)
-        return cls(model, get_backend(backend), rules)
+        return cls(model, get_backend(backend), drafter)
 
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""
@@ -80,11 +77,11 @@ class TaskParser:
         return [p if p is not None else self._build(w, Decoded([])) for p, w in zip(out, items, strict=True)]
 
     def _encode(self, items: Sequence[Words]):
-        sentences = [list(w.tokens) for w in items]
-        if not self.model.config.rule_features:
-            return self.model.encode(sentences)
-        hints = self.rules.parse_many(items)
-        return self.model.encode(sentences, rule_tags(hints, self.labels), hints)
+        encoded = self.model.encode([list(w.tokens) for w in items])
+        if self.drafter is not None and self.decoder.drafts:
+            for enc, hint in zip(encoded, self.drafter.parse_many(items), strict=True):
+                enc.hint = hint
+        return encoded
 
     def _check_length(self, words: Words) -> None:
         limit = self.model.config.max_words

@@ -7,8 +7,8 @@ first difference the model's own choice is taken (it was computed in the same pa
 is repaired and verified again. The result is exactly what `ConstrainedDecoder` produces, in as many decoder
 calls as passes.
 
-Drafts come from (1) copying the source sentence: the rule extractor's spans and labels (the parse the model
-reads as word features, `Encoded.hint`) for a new instruction;
+Drafts come from (1) copying the source sentence: the rule extractor's spans and labels (`Encoded.hint`, set
+by `TaskParser` from its drafter) for a new instruction;
 (2) the model's own choices at later positions of the last pass (lookahead: most stay right after an earlier
 correction); (3) a table of what recent outputs did (the role sequence a task type had, the class a span text
 had), updated as it decodes, for tasks and arguments a correction adds.
@@ -94,6 +94,7 @@ class SpeculativeDecoder(Decoder):
     """Constrained decoding with drafted parses verified in batched passes; output identical to `constrained`."""
 
     name = SPECULATIVE
+    drafts = True
 
     def __init__(self, grammar: Grammar, max_passes: int = 64):
         self.grammar, self.max_passes = grammar, max_passes
@@ -150,7 +151,7 @@ class SpeculativeDecoder(Decoder):
 
     # ---- drafting ------------------------------------------------------------------------------------------------
     def _first_draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
-        """The rule extractor's parse of the words (which the model also reads), as decisions."""
+        """The drafter's parse of the words (the rule extractor's, copying spans from the sentence), as decisions."""
         if enc.hint is None:
             return []
         c = model.config

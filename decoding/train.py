@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .batching import Labels, rule_tags, targets
+from .batching import Labels, targets
 from .checkpoint import save_checkpoint
 from .decoders import GreedyDecoder
 from .metrics import score
@@ -37,15 +37,13 @@ class TrainConfig:
     patience: int = 12           # stop after this many epochs without a better dev argument F1
 
 
-def _cache_lower(model: Extractor, parses: Sequence[Parse], rules) -> list[dict]:
-    """Run the frozen encoder layers (and the rule extractor) once per sentence; training runs the rest."""
-    cached, labels = [], Labels(model.config)
+def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
+    """Run the frozen encoder layers once per sentence; training only runs the layers above."""
+    cached = []
     with torch.inference_mode():
         for p in parses:
             pieces = model.encoder.pieces([list(p.tokens)])
-            hint = rules.parse_many([Words.of_parse(p)]) if model.config.rule_features else None
-            cached.append({**pieces, "hidden": model.encoder.lower(pieces),
-                           "rules": rule_tags(hint, labels)[0] if hint else None})
+            cached.append({**pieces, "hidden": model.encoder.lower(pieces)})
     return cached
 
 
@@ -60,25 +58,23 @@ def _collate(items: list[dict]) -> tuple[dict, torch.Tensor]:
     return pieces, hidden
 
 
-def _dev_scores(model: Extractor, dev: Sequence[Parse], rules) -> dict:
+def _dev_scores(model: Extractor, dev: Sequence[Parse]) -> dict:
     model.eval()
-    predicted = TaskParser(model, GreedyDecoder(), rules).parse_many([Words.of_parse(p) for p in dev])
+    predicted = TaskParser(model, GreedyDecoder()).parse_many([Words.of_parse(p) for p in dev])
     return score(dev, predicted).as_dict()
 
 
 def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary: Vocabulary, out: str | Path,
-          settings: TrainConfig | None = None, log: Callable[[str], None] = print, rules=None) -> dict:
-    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores.
-
-    With a `rules` parser (`decoding.rules.RuleParser`) the model also reads its tags as word features."""
+          settings: TrainConfig | None = None, log: Callable[[str], None] = print) -> dict:
+    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores."""
     s = settings or TrainConfig()
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
     config = ExtractorConfig(list(vocabulary.task_types), list(vocabulary.roles), list(vocabulary.classes),
-                             list(vocabulary.attributes), rule_features=rules is not None)
+                             list(vocabulary.attributes))
     model = Extractor(config)
     labels = Labels(config)
-    cached = _cache_lower(model, train_parses, rules)
+    cached = _cache_lower(model, train_parses)
     enc_params = [p for p in model.encoder.layers.parameters()]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     optimiser = torch.optim.AdamW([{"params": rest, "lr": s.lr}, {"params": enc_params, "lr": s.encoder_lr}],
@@ -90,7 +86,7 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
     for epoch in range(1, s.epochs + 1):
         rng.shuffle(order)
         loss = _epoch(model, optimiser, schedule, order, cached, train_parses, labels, s)
-        dev = _dev_scores(model, dev_parses, rules)
+        dev = _dev_scores(model, dev_parses)
         improved = best is None or dev["arg_f1"] > best["arg_f1"]
         log(f"epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded {dev['arg_f1_grounded']:.4f}"
             f"  task F1 {dev['task_f1']:.4f}  exact {dev['exact_match']:.4f}  {time.time() - started:6.0f}s"
@@ -119,10 +115,7 @@ def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainCo
         pieces, hidden = _collate([cached[i] for i in idx])
         vectors = model.encoder.upper(hidden, pieces)
         lengths = torch.tensor([len(parses[i].tokens) for i in idx])
-        batch = targets([parses[i] for i in idx], labels)
-        if model.config.rule_features:
-            batch["rule_features"] = _pad_rules([cached[i]["rules"] for i in idx], int(lengths.max()), labels)
-        loss = model.loss(vectors, lengths, batch)
+        loss = model.loss(vectors, lengths, targets([parses[i] for i in idx], labels))
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], s.clip)
@@ -130,11 +123,3 @@ def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainCo
         schedule.step()
         total, batches = total + loss.item(), batches + 1
     return total / max(batches, 1)
-
-
-def _pad_rules(rows: list[torch.Tensor], width: int, labels: Labels) -> torch.Tensor:
-    out = torch.empty(len(rows), width, 2, dtype=torch.long)
-    out[..., 0], out[..., 1] = labels.stop, labels.end
-    for b, row in enumerate(rows):
-        out[b, : row.shape[0]] = row
-    return out

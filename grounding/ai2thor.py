@@ -10,14 +10,14 @@ from pathlib import Path
 
 import networkx as nx
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from decoding.files import write_atomic
 
 from .errors import SceneError
 from .lexicon import default_lexicon_path
 from .scene import SceneGraph
-from .sources import line_of, load_data
+from .sources import load_data, load_model
 
 __all__ = ["ThorMapping", "import_ai2thor", "load_ai2thor", "export_scene"]
 
@@ -38,13 +38,7 @@ class ThorMapping(BaseModel):
 
     @classmethod
     def load(cls, path: str | Path) -> ThorMapping:
-        data = load_data(path, SceneError)
-        try:
-            return cls.model_validate(data)
-        except ValidationError as err:
-            first = err.errors()[0]
-            raise SceneError(f"{path}:{line_of(data, first['loc'])}: field {'.'.join(map(str, first['loc']))}: "
-                             f"{first['msg']}") from err
+        return load_model(cls, path, SceneError)
 
 
 @lru_cache(maxsize=1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from .errors import GroundingError
-from .sources import line_of, load_data
+from .sources import load_model
 
 __all__ = ["Lexicon", "RELATION_PREDICATES", "default_lexicon_path", "default_lexicon"]
 
@@ -53,14 +53,7 @@ class Lexicon(BaseModel):
     @classmethod
     def load(cls, path: str | Path) -> Lexicon:
         """Read and validate a lexicon file; errors name the file, the field and the line."""
-        data = load_data(path, GroundingError)
-        try:
-            return cls.model_validate(data)
-        except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            raise GroundingError(f"{path}:{line_of(data, first['loc'])}: lexicon field {field}: "
-                                 f"{first['msg']}") from err
+        return load_model(cls, path, GroundingError, "lexicon field")
 
     def model_post_init(self, _context: object) -> None:
         word_value = {w: (attr, value) for attr, values in self.attributes.items()

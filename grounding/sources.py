@@ -115,3 +115,18 @@ def line_of(data: object, loc: Sequence[object]) -> int | None:
             break
         line = getattr(data, "line", None) or line
     return line
+
+
+def load_model(model: type, path: str | Path, error: type[Exception], what: str = "field"):
+    """Read `path` and validate it as the pydantic `model`; the first problem raises `error` naming the file, the
+    line and the field."""
+    from pydantic import ValidationError
+
+    data = load_data(path, error)
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise error(f"{path}:{line_of(data, first['loc'])}: {what} {field}: {first['msg']}") from err
+
