@@ -72,8 +72,20 @@ def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, v
     seconds = time.perf_counter() - started
     valid = sum(not vocabulary.problems(p) for p in predicted)
     report = evaluate_parses(gold, predicted, valid, backend)
+    report["library_valid_rate"] = _library_valid_rate(predicted, parser)
     report["instructions_per_s"] = len(gold) / seconds if seconds else 0.0
     return report
+
+
+def _library_valid_rate(predicted: list[Parse], parser) -> float:
+    """The share of outputs the skill library's output grammar allows (task types, roles, required roles)."""
+    from .defaults import load_library
+    from .spec import output_spec
+
+    config = getattr(getattr(parser, "model", None), "config", None)
+    bounds = (config.max_tasks, config.max_arguments) if config else (12, 8)
+    spec = output_spec(load_library(), *bounds)
+    return sum(not spec.problems(p) for p in predicted) / len(predicted) if predicted else 1.0
 
 
 def is_case_file(path: str | Path) -> bool:

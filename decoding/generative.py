@@ -17,10 +17,17 @@ completed label forced (jump-forward, no model call), and training used exactly 
 Decoders, same model and greedy:
 (a) `OutlinesDecoder`: stock `outlines.Generator(model, JsonSchema(schema))` over HF `generate`;
 (b) `ConstrainedDecoder`: an outlines-core `Index` of `output_regex` over the decoder vocabulary, logits masked at
-    every step, EOS only in final states, KV cache, one decoder call per token;
-(c) `SpeculativeDecoder`: (b) plus jump-forward of forced tokens and drafts (spans copied from the source sentence,
-    the class drafted from the span's last word, and a table of what followed each token in earlier outputs)
-    verified in one decoder pass, accepted while equal to the masked greedy choice; its output is (b)'s.
+    every step, EOS only in final states, tokens that could not be completed within the length budget masked too
+    (so a weak model cannot end mid-structure), KV cache, one decoder call per token;
+(c) `SpeculativeDecoder`: (b) plus jump-forward of forced tokens and drafts verified in one decoder pass, accepted
+    while equal to the masked greedy choice, so its output is (b)'s. Drafts: prompt lookup over the source sentence
+    (the value being written continued as the instruction continues it; a new value as the next content word after
+    the previous span), the class drafted as the span's last word, and a Token-Recycling-style table of what
+    followed each token pair in earlier outputs, chained with forced tokens.
+(b) and (c) take `spans=True` ("constrained+spans", "speculative+spans"): trigger and argument texts are then also
+restricted to runs of the instruction's words (a mask beside the index), so every span is found in the instruction.
+Both run the decoder through `_Cache`, the same BART math without HF's per-call machinery (tested equal to HF's
+forward); (a) runs HF `generate` as a user of outlines would.
 """
 
 from __future__ import annotations
@@ -356,20 +363,103 @@ class GenerativeModel:
         return self.model.get_encoder()(input_ids=ids, attention_mask=torch.ones_like(ids)), ids.shape[1]
 
     @torch.no_grad()
-    def step(self, encoded, tokens: Sequence[int], cache):
+    def step(self, encoded, tokens: Sequence[int], cache: _Cache | None):
         """(logits (T, V) of the next token after each of `tokens`, cache): one decoder pass over new tokens."""
+        if cache is None:
+            cache = _Cache.start(self.model, encoded[0].last_hidden_state)
+        return cache.run(self.model, tokens), cache
+
+    @torch.no_grad()
+    def step_hf(self, encoded, tokens: Sequence[int], cache):
+        """`step` through HF's forward (the reference the lean step is tested against)."""
         enc, n = encoded
         out = self.model(encoder_outputs=enc, attention_mask=torch.ones(1, n, dtype=torch.long),
                          decoder_input_ids=torch.tensor([list(tokens)]), cache=cache, use_cache=True)
         return out.logits[0], out.cache
 
 
+def _heads(x: torch.Tensor, h: int) -> torch.Tensor:
+    B, T, C = x.shape
+    return x.view(B, T, h, C // h).transpose(1, 2)  # (B, h, T, C/h)
+
+
+def _merge(x: torch.Tensor) -> torch.Tensor:
+    B, h, T, d = x.shape
+    return x.transpose(1, 2).reshape(B, T, h * d)  # (B, T, C)
+
+
+class _Cache:
+    """The BART decoder's keys and values, run without HF's per-call machinery: the same weights and math
+    (post-norm layers, learned positions offset by 2, tied output layer plus its bias), a tenth of the overhead."""
+
+    def __init__(self, cross: list[tuple[torch.Tensor, torch.Tensor]], heads: int):
+        self.cross, self.heads, self.n = cross, heads, 0
+        self.keys: list[torch.Tensor | None] = [None] * len(cross)
+        self.values: list[torch.Tensor | None] = [None] * len(cross)
+
+    @classmethod
+    def start(cls, model, memory: torch.Tensor) -> _Cache:
+        """The cache of one instruction: cross-attention keys and values of the encoder output (1, S, C)."""
+        h = model.config.decoder_attention_heads
+        layers = model.get_decoder().layers
+        return cls([(_heads(la.encoder_attn.k_proj(memory), h), _heads(la.encoder_attn.v_proj(memory), h))
+                    for la in layers], h)
+
+    def get_seq_length(self) -> int:
+        return self.n
+
+    def crop(self, remove: int) -> None:
+        """Forget the last `-remove` positions (HF's convention: a negative count removes)."""
+        if remove < 0:
+            self.n += remove
+            self.keys = [k[:, :, : self.n] for k in self.keys]
+            self.values = [v[:, :, : self.n] for v in self.values]
+
+    def run(self, model, tokens: Sequence[int]) -> torch.Tensor:
+        F = torch.nn.functional
+        dec, h, P, T = model.get_decoder(), self.heads, self.n, len(tokens)
+        x = dec.embed_tokens(torch.tensor([list(tokens)])) + dec.embed_positions.weight[P + 2 : P + 2 + T][None]
+        x = dec.layernorm_embedding(x)  # (1, T, C)
+        mask = None if T == 1 else torch.ones(T, P + T, dtype=torch.bool).tril(P)  # causal among the new tokens
+        for i, layer in enumerate(dec.layers):
+            a = layer.self_attn
+            k, v = _heads(a.k_proj(x), h), _heads(a.v_proj(x), h)
+            if self.keys[i] is not None:
+                k, v = torch.cat([self.keys[i], k], 2), torch.cat([self.values[i], v], 2)
+            self.keys[i], self.values[i] = k, v
+            y = F.scaled_dot_product_attention(_heads(a.q_proj(x), h), k, v, attn_mask=mask)
+            x = layer.self_attn_layer_norm(x + a.out_proj(_merge(y)))
+            c = layer.encoder_attn
+            y = F.scaled_dot_product_attention(_heads(c.q_proj(x), h), *self.cross[i])
+            x = layer.encoder_attn_layer_norm(x + c.out_proj(_merge(y)))
+            x = layer.final_layer_norm(x + layer.fc2(layer.activation_fn(layer.fc1(x))))
+        self.n = P + T
+        return (model.lm_head(x) + model.final_logits_bias)[0]  # (T, V)
+
+
 # ---- decoders ------------------------------------------------------------------------------------------------------
+class _SourceSpans:
+    """The span values an instruction allows: its runs of up to `max_words` words (lower case), and their prefixes."""
+
+    def __init__(self, instruction: str, max_words: int):
+        words = instruction.lower().split()
+        self.full = {" ".join(words[i:j]) for i in range(len(words))
+                     for j in range(i + 1, min(len(words), i + max_words) + 1)}
+        self.prefixes = {s[:n] for s in self.full for n in range(1, len(s) + 1)}
+
+
 class _Decoder:
     name = "?"
 
-    def __init__(self, gm: GenerativeModel):
-        self.gm = gm
+    def __init__(self, gm: GenerativeModel, spans: bool = False):
+        self.gm, self.spans = gm, spans
+        vocab = gm.tokenizer.get_vocab()
+        self._structure = {vocab[s] for s in STRUCTURE}
+        self._copy_after = {vocab[TRIGGER], vocab[TEXT]}
+        self._token_text = [gm.tokenizer.convert_tokens_to_string([t]).lower()
+                            for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+        if spans:
+            self.name += "+spans"
 
     def __call__(self, instruction: str, template: Parse | None = None) -> Generated:
         template = template or template_of(instruction)
@@ -382,6 +472,25 @@ class _Decoder:
 
     def _text(self, tokens: Sequence[int]) -> str:
         return self.gm.tokenizer.decode(list(tokens), skip_special_tokens=True)
+
+    def _sources(self, instruction: str) -> _SourceSpans | None:
+        return _SourceSpans(instruction, self.gm.bounds.max_span_words) if self.spans else None
+
+    def _allowed(self, out: list[int], state: int, sources: _SourceSpans | None) -> torch.Tensor:
+        """The index's allowed tokens; with `spans`, inside a trigger or text value only tokens that keep it a
+        run of the instruction's words, and closing it only once it is one (unless that leaves nothing)."""
+        allowed = self.gm.index.allowed(state, self.gm.bounds.max_new_tokens - len(out))
+        if sources is None:
+            return allowed
+        k = len(out)
+        while k > 0 and out[k - 1] not in self._structure:
+            k -= 1
+        if k == 0 or out[k - 1] not in self._copy_after:
+            return allowed
+        value, text = "".join(self._token_text[t] for t in out[k:]), self._token_text
+        keep = [t for t in allowed.tolist() if (value in sources.full if t in self._structure
+                                                 else value + text[t] in sources.prefixes)]
+        return torch.tensor(keep, dtype=torch.long) if keep else allowed
 
 
 def _masked_argmax(logits: torch.Tensor, allowed: torch.Tensor) -> int:
@@ -397,10 +506,11 @@ class ConstrainedDecoder(_Decoder):
     def _generate(self, instruction):
         gm, index = self.gm, self.gm.index
         encoded, state, out, pending, cache, calls = gm.encode(instruction), index.start, [], [BOS], None, 0
+        sources = self._sources(instruction)
         while len(out) < gm.bounds.max_new_tokens:
             logits, cache = gm.step(encoded, pending, cache)
             calls += 1
-            token = _masked_argmax(logits[-1], index.allowed(state, gm.bounds.max_new_tokens - len(out)))
+            token = _masked_argmax(logits[-1], self._allowed(out, state, sources))
             if token == EOS:
                 break
             state, pending = index.advance(state, token), [token]
@@ -410,17 +520,19 @@ class ConstrainedDecoder(_Decoder):
 
 @dataclass
 class _Recycler:
-    """Token-Recycling-style table: the tokens that followed each token in earlier outputs (bounded)."""
+    """Token-Recycling-style table: the token that last followed each pair of tokens in earlier outputs (bounded)."""
 
-    follow: dict[int, list[int]] = field(default_factory=dict)
-    width: int = 6
+    follow: dict[tuple[int, int], int] = field(default_factory=dict)
+    limit: int = 1 << 16
 
     def learn(self, tokens: Sequence[int]) -> None:
-        for i, t in enumerate(tokens[:-1]):
-            self.follow[t] = list(tokens[i + 1 : i + 1 + self.width])
+        seq = [BOS, BOS, *tokens, EOS]
+        for a, b, c in zip(seq, seq[1:], seq[2:], strict=False):
+            if len(self.follow) < self.limit or (a, b) in self.follow:
+                self.follow[a, b] = c
 
-    def draft(self, last: int) -> list[int]:
-        return self.follow.get(last, [])
+    def next(self, a: int, b: int) -> int | None:
+        return self.follow.get((a, b))
 
 
 class SpeculativeDecoder(_Decoder):
@@ -428,21 +540,18 @@ class SpeculativeDecoder(_Decoder):
 
     name = "speculative"
 
-    def __init__(self, gm: GenerativeModel, draft_len: int = 6):
-        super().__init__(gm)
+    def __init__(self, gm: GenerativeModel, spans: bool = False, draft_len: int = 8):
+        super().__init__(gm, spans)
         self.draft_len = draft_len
         self.table = _Recycler()
-        vocab = gm.tokenizer.get_vocab()
-        self._copy_after = {vocab[TRIGGER], vocab[TEXT]}
-        self._class_after = vocab[CLASS]
-        self._structure = {vocab[s] for s in STRUCTURE}
+        self._class_after, self._text_id = gm.tokenizer.get_vocab()[CLASS], gm.tokenizer.get_vocab()[TEXT]
 
     def _generate(self, instruction):
         gm, index = self.gm, self.gm.index
         encoded, state, out, pending, cache, calls = gm.encode(instruction), index.start, [], [BOS], None, 0
-        sources = self._sources(instruction)
+        sources, copies, words = self._sources(instruction), self._copies(instruction), instruction.split()
         while len(out) < gm.bounds.max_new_tokens:
-            allowed = index.allowed(state, gm.bounds.max_new_tokens - len(out))
+            allowed = self._allowed(out, state, sources)
             if len(allowed) == 1:  # jump-forward: the grammar leaves one choice
                 token = int(allowed[0])
                 if token == EOS:
@@ -452,10 +561,10 @@ class SpeculativeDecoder(_Decoder):
                 pending.append(token)
                 continue
             room = gm.bounds.max_new_tokens - len(out) - 1  # drafted tokens must stay within the positions
-            draft = self._draft(out, state, sources)[: max(room, 0)]
+            draft = self._draft(out, state, copies, words)[: max(room, 0)]
             logits, cache = gm.step(encoded, pending + draft, cache)
             calls += 1
-            done, accepted, state = self._verify(logits[len(pending) - 1 :], draft, state, out)
+            done, accepted, state = self._verify(logits[len(pending) - 1 :], draft, state, out, sources)
             if done:
                 break
             cache.crop(accepted - len(draft))  # forget the rejected draft tokens (a negative count removes)
@@ -463,11 +572,11 @@ class SpeculativeDecoder(_Decoder):
         self.table.learn(out)
         return self._text(out), calls, out
 
-    def _verify(self, logits, draft, state, out) -> tuple[bool, int, int]:
+    def _verify(self, logits, draft, state, out, sources) -> tuple[bool, int, int]:
         """Commit masked greedy choices while they equal the draft: (EOS reached, draft tokens accepted, state)."""
         index = self.gm.index
         for i in range(len(draft) + 1):
-            token = _masked_argmax(logits[i], index.allowed(state, self.gm.bounds.max_new_tokens - len(out)))
+            token = _masked_argmax(logits[i], self._allowed(out, state, sources))
             if token == EOS:
                 return True, i, state
             state = index.advance(state, token)
@@ -477,43 +586,89 @@ class SpeculativeDecoder(_Decoder):
         raise AssertionError("unreachable")
 
     # ---- drafts --------------------------------------------------------------------------------------------------
-    def _sources(self, instruction: str) -> list[list[int]]:
+    def _copies(self, instruction: str) -> list[list[int]]:
         """For each word of the instruction, the tokens of the words from it on, as a span value spells them."""
         words = instruction.split()
         n = self.gm.bounds.max_span_words
         return [self.gm.pieces(" ".join(words[i : i + n])) for i in range(len(words))]
 
-    def _draft(self, out: list[int], state: int, sources: list[list[int]]) -> list[int]:
-        draft = self._copy(out, sources)
-        if not draft and out:
-            draft = self.table.draft(out[-1])
-        return self._valid_prefix(draft[: self.draft_len], state)
+    def _draft(self, out: list[int], state: int, copies: list[list[int]], words: list[str]) -> list[int]:
+        """The source copy of the value being written, then forced tokens and the table's guesses, while valid."""
+        index, draft = self.gm.index, []
+        for t in self._copy(out, copies, words)[: self.draft_len]:
+            state = index.advance(state, t)
+            if state is None:
+                return draft
+            draft.append(t)
+        seq = [BOS, BOS, *out, *draft]  # BOS twice: the pair before the first token
+        while len(draft) < self.draft_len:
+            allowed = index.allowed(state)
+            t = int(allowed[0]) if len(allowed) == 1 else self.table.next(seq[-2], seq[-1])
+            if t is None or t == EOS:
+                return draft
+            state = index.advance(state, t)
+            if state is None:
+                return draft
+            draft.append(t)
+            seq.append(t)
+        return draft
 
-    def _copy(self, out: list[int], sources: list[list[int]]) -> list[int]:
-        """Prompt lookup over the source: the value being written continued as the instruction continues it."""
+    def _copy(self, out: list[int], copies: list[list[int]], words: list[str]) -> list[int]:
+        """Prompt lookup over the source: the value being written continued as the instruction continues it; a new
+        value drafted as the instruction's next content words after the previous span; a class as the span's last
+        word, lower-cased."""
         k = len(out)
         while k > 0 and out[k - 1] not in self._structure:
             k -= 1
         if k == 0:
             return []
         value = out[k:]
-        if out[k - 1] == self._class_after and not value:  # the class is most often the span's last word, lower
-            last = self._text(out[:k]).rsplit('"', 2)[-2].split()
+        if out[k - 1] == self._class_after and not value:
+            last = self._text(self._previous_value(out, k - 1)).split()
             return self.gm.pieces(last[-1].lower()) if last else []
-        if out[k - 1] not in self._copy_after or not value:
+        if out[k - 1] not in self._copy_after:
             return []
-        for src in sources:
+        if not value:
+            m = self._after_previous_span(out, k - 1, words)
+            return self._then_class(out[k - 1], copies[m], "") if m < len(copies) else []
+        for src in copies:
             if src[: len(value)] == value and len(src) > len(value):
-                return src[len(value) :]
+                return self._then_class(out[k - 1], src[len(value) :], self._text(value))
         return []
 
-    def _valid_prefix(self, draft: list[int], state: int) -> list[int]:
-        index = self.gm.index
-        for i, t in enumerate(draft):
-            state = index.advance(state, t) if t != EOS else None
-            if state is None:
-                return draft[:i]
-        return draft
+    def _then_class(self, opener: int, rest: list[int], written: str) -> list[int]:
+        """`rest` up to the end of its first word; after a text value, then the class token and the word as class."""
+        end = next((i for i in range(len(rest)) if self._token_text[rest[i]].startswith(" ")), len(rest))
+        if opener != self._text_id:
+            return rest[:end]
+        word = (written + self._text(rest[:end])).split()
+        return rest[:end] + [self._class_after] + (self.gm.pieces(word[-1].lower()) if word else [])
+
+    def _previous_value(self, out: list[int], end: int) -> list[int]:
+        """The tokens of the value that ends at `end` (a structural token)."""
+        start = max((i for i in range(end) if out[i] in self._structure), default=-1)
+        return out[start + 1 : end]
+
+    def _after_previous_span(self, out: list[int], end: int, words: list[str]) -> int:
+        """The first content word after the last trigger or argument text written before `end` (0 if none)."""
+        opens = [i for i in range(end) if out[i] in self._copy_after]
+        if not opens:
+            return _next_content(words, 0)
+        j = opens[-1] + 1
+        close = next((i for i in range(j, end + 1) if out[i] in self._structure), end)
+        text = self._text(out[j:close]).lower().split()
+        lower = [w.lower() for w in words]
+        at = next((i for i in range(len(lower)) if lower[i : i + len(text)] == text), None) if text else None
+        return _next_content(words, 0 if at is None else at + len(text))
+
+
+_FUNCTION_WORDS = frozenset("the a an to of in on at from into onto and then with this that please".split())
+
+
+def _next_content(words: list[str], start: int) -> int:
+    while start < len(words) and words[start].lower() in _FUNCTION_WORDS:
+        start += 1
+    return start
 
 
 class OutlinesDecoder(_Decoder):
@@ -545,11 +700,14 @@ class OutlinesDecoder(_Decoder):
 
 
 DECODERS: dict[str, Callable[[GenerativeModel], _Decoder]] = {
-    "outlines": OutlinesDecoder, "constrained": ConstrainedDecoder, "speculative": SpeculativeDecoder}
+    "outlines": OutlinesDecoder, "constrained": ConstrainedDecoder, "speculative": SpeculativeDecoder,
+    "constrained+spans": lambda gm: ConstrainedDecoder(gm, spans=True),
+    "speculative+spans": lambda gm: SpeculativeDecoder(gm, spans=True)}
 
 
 def get_decoder(name: str, gm: GenerativeModel) -> _Decoder:
-    """The decoder called `name` ("outlines", "constrained" or "speculative") over `gm`."""
+    """The decoder called `name` over `gm`: "outlines", "constrained", "speculative", or one of the last two with
+    "+spans" (trigger and argument texts restricted to runs of the instruction's words)."""
     if name not in DECODERS:
         raise ValueError(f"unknown generative decoder {name!r}; known: {sorted(DECODERS)}")
     return DECODERS[name](gm)

@@ -211,13 +211,17 @@ class Extractor(nn.Module):
                   0.5 * _ce(self.trigger_tagger(words), b["trigger_tags"], mask)]
         return sum(losses) / len(losses)
 
-    def teacher_forced(self, words, keys, raw, mask, lengths, b: dict) -> dict[str, torch.Tensor]:
+    def teacher_forced(self, words, keys, raw, mask, lengths, b: dict, attributes: bool = True) -> dict:
         """The scores of every decision of the given decision sequences (padded as `decoding.batching` does),
         each taken after the sequence's own earlier decisions: type, t_start, t_end (B, K+1, ...), role,
-        a_start, a_end, class, attributes (N tasks, J+1, ...)."""
+        a_start, a_end, class (N tasks, J+1, ...), and attributes (N, J+1, L, A+1) unless `attributes` is
+        False; `attribute_inputs` then holds what `attribute_scores` needs to compute them later."""
         positions = torch.arange(words.shape[1])
         out, outer_states, trig = self._outer_scores(words, keys, mask, positions, lengths, b)
-        return out | self._inner_scores(words, keys, raw, mask, positions, b, outer_states, trig)
+        out |= self._inner_scores(words, keys, raw, mask, positions, b, outer_states, trig)
+        if attributes:
+            out["attributes"] = self.attribute_scores(*out["attribute_inputs"])  # (N, J+1, L, A+1)
+        return out
 
     def _outer_scores(self, words, keys, mask, positions, lengths, b):
         types, t_start, t_end, t_valid = b["types"], b["t_start"], b["t_end"], b["t_valid"]  # (B, K+1)
@@ -255,7 +259,7 @@ class Extractor(nn.Module):
                 "a_start": self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)),
                 "a_end": self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)),
                 "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], a_start, a_end)),
-                "attributes": self.attribute_scores(states, wk(w), span)}      # (N, J+1, L, A+1)
+                "attribute_inputs": (states, wk(w), span)}
 
     @staticmethod
     def _masked(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

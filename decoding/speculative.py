@@ -106,12 +106,15 @@ class SpeculativeDecoder(Decoder):
         mask = torch.ones(1, enc.n, dtype=torch.bool)
         for calls in range(1, self.max_passes + 1):
             scores = model.teacher_forced(words, keys, raw, mask, torch.tensor([enc.n]),
-                                          _batch(draft, model.stop_id, model.end_id))
+                                          _batch(draft, model.stop_id, model.end_id), attributes=False)
             draft, done = self._verify(model, enc, draft, scores)
             if done:
+                # attribute marks: one head on the inputs the pass already computed, not another pass
+                states, words_, spans = scores["attribute_inputs"]
                 for k, task in enumerate(draft):
                     for j, arg in enumerate(task.arguments):
-                        arg.attributes = runs_of(scores["attributes"][k, j].argmax(-1).tolist(), model.no_attr)
+                        tags = model.attribute_scores(states[k, j], words_[k, j], spans[k, j]).argmax(-1)
+                        arg.attributes = runs_of(tags.tolist(), model.no_attr)
                 self.table.learn(draft, enc.tokens)
                 return Decoded(draft, calls)
         raise AssertionError("speculative decoding did not converge")  # each pass fixes at least one decision
@@ -193,7 +196,7 @@ class SpeculativeDecoder(Decoder):
 
     def _lookahead(self, model, enc, draft, slot: _Slot, scores) -> None:
         """Take the last pass's choices for the later slots of the draft (Jacobi-style lookahead)."""
-        best = {key: v.argmax(-1) for key, v in scores.items() if key != "attributes"}
+        best = {key: v.argmax(-1) for key, v in scores.items() if key != "attribute_inputs"}
         K = best["type"].shape[1] - 1
         for k, task in enumerate(draft):
             if k < K and k > slot.task:
