@@ -2,6 +2,7 @@ import json
 import random
 
 import pytest
+import torch
 
 import decoding  # noqa: F401  (offline hub, no torch.compile)
 from decoding.files import read_parses
@@ -27,8 +28,6 @@ def dev_split():
 
 @pytest.fixture(scope="module")
 def shipped():
-    import torch
-
     torch.set_num_threads(1)
     return load_generative()
 
@@ -74,8 +73,9 @@ def test_the_index_rejects_what_is_not_the_format(shipped):
         assert not index.accepts(tokenizer(text)["input_ids"]), text
 
 
-def test_speculative_equals_constrained_on_test_instructions(shipped):
-    constrained, speculative = ConstrainedDecoder(shipped), SpeculativeDecoder(shipped)
+@pytest.mark.parametrize("spans", [False, True])
+def test_speculative_equals_constrained_on_test_instructions(shipped, spans):
+    constrained, speculative = ConstrainedDecoder(shipped, spans), SpeculativeDecoder(shipped, spans)
     gold = read_parses("data/tage/test.jsonl")[:30]
     b = [constrained(g.instruction, _empty(g)) for g in gold]
     c = [speculative(g.instruction, _empty(g)) for g in gold]
@@ -94,11 +94,32 @@ def _fuzzed(n: int, seed: int = 0) -> list[str]:
 
 @pytest.mark.parametrize("instruction", _fuzzed(10))
 def test_outputs_are_always_of_the_format(shipped, instruction):
-    for decoder in (ConstrainedDecoder(shipped), SpeculativeDecoder(shipped)):
+    for decoder in (ConstrainedDecoder(shipped), SpeculativeDecoder(shipped), ConstrainedDecoder(shipped, True),
+                    SpeculativeDecoder(shipped, True)):
         out = decoder(instruction)
         assert shipped.index.accepts(out.tokens), out.text
         assert isinstance(json.loads(out.text), list)
         assert len(out.tokens) <= shipped.bounds.max_new_tokens
+
+
+def test_spans_mode_writes_only_spans_of_the_instruction(shipped):
+    decoder = ConstrainedDecoder(shipped, spans=True)
+    for g in read_parses("data/tage/test.jsonl")[:15]:
+        out = decoder(g.instruction, _empty(g))
+        assert out.valid and out.dropped == 0, out.text
+
+
+def test_lean_decoder_step_equals_the_hf_forward(shipped):
+    encoded = shipped.encode("put the red cup on the table and then go to the kitchen")
+    tokens = [1, *shipped.tokenizer('[{"type":"Placing","trigger":"put","arguments":[{"role":"Theme"')["input_ids"]]
+    lean, lean_cache = shipped.step(encoded, tokens[:4], None)
+    hf, hf_cache = shipped.step_hf(encoded, tokens[:4], None)
+    assert torch.allclose(lean, hf, atol=1e-5)
+    lean_cache.crop(-2)
+    hf_cache.crop(-2)
+    lean, _ = shipped.step(encoded, tokens[2:], lean_cache)
+    hf, _ = shipped.step_hf(encoded, tokens[2:], hf_cache)
+    assert torch.allclose(lean, hf, atol=1e-5)
 
 
 def test_training_is_deterministic_for_a_seed(dev_split, tmp_path):

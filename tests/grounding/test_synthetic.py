@@ -15,7 +15,7 @@ def test_generated_scene_is_valid_and_deterministic():
 
 
 def test_a_parse_grounds_in_a_500_object_scene_and_the_scene_round_trips_through_yaml(tmp_path):
-    # Speed is reported by benchmarks/grounding.py, not asserted here (shared, noisy machines).
+    # Speed is reported by benchmarks/grounding_speed.py, not asserted here (shared, noisy machines).
     import yaml
     path = tmp_path / "scene.yaml"
     path.write_text(yaml.safe_dump(generate_scene(500), default_flow_style=None, width=200), encoding="utf-8")

@@ -1,7 +1,7 @@
 """Grounding speed: p50 time to ground one parse in a generated 500-object scene, and the time to load and
 validate the default skill library plus that scene (medians over repeats).
 
-Run from the repository root: `python benchmarks/grounding.py [--objects 500] [--repeats 200] [--json]`.
+Run from the repository root: `python benchmarks/grounding_speed.py [--objects 500] [--repeats 200] [--json]`.
 """
 
 from __future__ import annotations
