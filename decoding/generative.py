@@ -523,13 +523,18 @@ class _Recycler:
     """Token-Recycling-style table: the token that last followed each pair of tokens in earlier outputs (bounded)."""
 
     follow: dict[tuple[int, int], int] = field(default_factory=dict)
+    class_of: dict[str, str] = field(default_factory=dict)  # argument text (lower case) -> its last class
     limit: int = 1 << 16
 
-    def learn(self, tokens: Sequence[int]) -> None:
+    def learn(self, tokens: Sequence[int], text: str) -> None:
         seq = [BOS, BOS, *tokens, EOS]
         for a, b, c in zip(seq, seq[1:], seq[2:], strict=False):
             if len(self.follow) < self.limit or (a, b) in self.follow:
                 self.follow[a, b] = c
+        for task in json.loads(text):  # the output is complete JSON of the format
+            for arg in task["arguments"]:
+                if len(self.class_of) < self.limit:
+                    self.class_of[arg["text"].lower()] = arg["class"]
 
     def next(self, a: int, b: int) -> int | None:
         return self.follow.get((a, b))
@@ -569,8 +574,9 @@ class SpeculativeDecoder(_Decoder):
                 break
             cache.crop(accepted - len(draft))  # forget the rejected draft tokens (a negative count removes)
             pending = [out[-1]]
-        self.table.learn(out)
-        return self._text(out), calls, out
+        text = self._text(out)
+        self.table.learn(out, text)
+        return text, calls, out
 
     def _verify(self, logits, draft, state, out, sources) -> tuple[bool, int, int]:
         """Commit masked greedy choices while they equal the draft: (EOS reached, draft tokens accepted, state)."""
@@ -624,8 +630,9 @@ class SpeculativeDecoder(_Decoder):
             return []
         value = out[k:]
         if out[k - 1] == self._class_after and not value:
-            last = self._text(self._previous_value(out, k - 1)).split()
-            return self.gm.pieces(last[-1].lower()) if last else []
+            text = self._text(self._previous_value(out, k - 1)).lower()
+            guess = self.table.class_of.get(text) or (text.split() or [""])[-1]
+            return self.gm.pieces(guess) if guess else []
         if out[k - 1] not in self._copy_after:
             return []
         if not value:
@@ -641,8 +648,9 @@ class SpeculativeDecoder(_Decoder):
         end = next((i for i in range(len(rest)) if self._token_text[rest[i]].startswith(" ")), len(rest))
         if opener != self._text_id:
             return rest[:end]
-        word = (written + self._text(rest[:end])).split()
-        return rest[:end] + [self._class_after] + (self.gm.pieces(word[-1].lower()) if word else [])
+        text = (written + self._text(rest[:end])).lower()
+        guess = self.table.class_of.get(text) or (text.split() or [""])[-1]
+        return rest[:end] + [self._class_after] + (self.gm.pieces(guess) if guess else [])
 
     def _previous_value(self, out: list[int], end: int) -> list[int]:
         """The tokens of the value that ends at `end` (a structural token)."""
