@@ -37,10 +37,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--backends", nargs="+", default=["constrained", "speculative"])
     args = ap.parse_args()
-    items = [Words.of(text) for text in fuzzed(args.n)]
+    words = [Words.of(text) for text in fuzzed(args.n)]
     vocabulary, report = default_vocabulary(), {"n": args.n}
     for name in args.backends:
         parser = make_parser(name, library=load_library())
+        # longer than the model's window: refused with a DecodingError by design, counted apart
+        items = [w for w in words if len(w.tokens) <= parser.model.config.max_words]
+        report["refused_too_long"] = len(words) - len(items)
         parses = parser.parse_many(items)
         spec = parser.decoder.grammar.spec
         invalid = [p.instruction for p in parses if vocabulary.problems(p) or spec.problems(p)]

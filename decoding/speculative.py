@@ -96,15 +96,18 @@ class SpeculativeDecoder(Decoder):
     name = SPECULATIVE
     drafts = True
 
-    def __init__(self, grammar: Grammar, max_passes: int = 64):
-        self.grammar, self.max_passes = grammar, max_passes
+    def __init__(self, grammar: Grammar):
+        self.grammar = grammar
         self.table = DraftTable()
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         draft = self._first_draft(model, enc)
         words, keys, raw = enc.words[None], enc.keys[None], enc.raw[None]
         mask = torch.ones(1, enc.n, dtype=torch.bool)
-        for calls in range(1, self.max_passes + 1):
+        c = model.config
+        # every pass verifies at least one more decision, and an output has at most this many
+        most = c.max_tasks * (4 + 4 * c.max_arguments) + 1
+        for calls in range(1, most + 1):
             scores = model.teacher_forced(words, keys, raw, mask, torch.tensor([enc.n]),
                                           _batch(draft, model.stop_id, model.end_id), attributes=False)
             draft, done = self._verify(model, enc, draft, scores)
