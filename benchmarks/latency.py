@@ -1,6 +1,6 @@
 """Latency of the public API: import-to-first-parse in a fresh process, and Agent.parse p50 / p95 per instruction.
 
-    python benchmarks/latency.py [--backend speculative] [--limit 200]
+    python benchmarks/latency.py [--backend constrained] [--limit 200]
 """
 
 import argparse
@@ -22,7 +22,7 @@ print(time.perf_counter() - start)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--backend", default="speculative")
+    ap.add_argument("--backend", default="constrained")
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
