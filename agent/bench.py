@@ -36,13 +36,13 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     from decoding.parser import TaskParser, Words
 
     from .defaults import default_model_dir, default_vocabulary, load_library, rule_parser
-    from .parsers import _grammar
+    from .parsers import build_grammar
 
     gold = read_parses(data)[:limit]
     items = [Words.of_parse(g) for g in gold]
     extractor, _ = load_checkpoint(model or default_model_dir())
     library = load_library()
-    grammar = _grammar(extractor.config, library)
+    grammar = build_grammar(extractor.config, library)
     spec, vocabulary, rules = grammar.spec, default_vocabulary(), rule_parser()
     with torch.inference_mode():
         encoded, encode_ms = _encode_each(TaskParser(extractor, get_backend(GREEDY)), items)
@@ -65,7 +65,7 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
                          "encode_ms_p50": statistics.median(encode_ms)})
         mask = _mask_cost(extractor, grammar, encoded)
     _relate_to_greedy(rows, outputs)
-    return {"data": str(data), "n": len(gold), "rows": rows, "grammar": _grammar_costs(extractor, library),
+    return {"data": str(data), "n": len(gold), "rows": rows, "grammar": _grammar_costs(grammar),
             "mask": mask, "machine": _machine()}
 
 
@@ -114,15 +114,11 @@ def _relate_to_greedy(rows: list[dict], outputs: dict) -> None:
         row["e2e_speedup_vs_greedy"] = base["e2e_ms_total"] / row["e2e_ms_total"]
 
 
-def _grammar_costs(extractor, library) -> dict:
+def _grammar_costs(grammar) -> dict:
     """Compile time of the default library's grammar: cold (empty cache) and from the on-disk cache."""
-    from decoding.grammar import ActionSpace, Grammar
+    from decoding.grammar import Grammar
 
-    from .spec import output_spec
-
-    c = extractor.config
-    spec = output_spec(library, c.max_tasks, c.max_arguments)
-    space = ActionSpace(c.task_types, c.roles, c.classes, c.max_words)
+    spec, space = grammar.spec, grammar.space
     cold, cached = [], []
     for _ in range(5):
         with tempfile.TemporaryDirectory() as folder:

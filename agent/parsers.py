@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from decoding.parser import Words
     from grounding import SkillLibrary
 
-__all__ = ["Parser", "make_parser", "backend_names", "RULES"]
+__all__ = ["Parser", "make_parser", "build_grammar", "backend_names", "RULES"]
 
 RULES = "rules"
 
@@ -46,11 +46,12 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     from decoding.parser import TaskParser
 
     extractor, _ = load_checkpoint(model or default_model_dir())
-    grammar = None if backend == GREEDY else _grammar(extractor.config, library or load_library())
+    grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
     return TaskParser(extractor, get_backend(backend, grammar), rule_parser())
 
 
-def _grammar(config, library):
+def build_grammar(config, library):
+    """The compiled output grammar of `library` for a model of `config` (cached on disk)."""
     from decoding.grammar import ActionSpace, Grammar
 
     from .spec import output_spec

@@ -3,7 +3,7 @@ import random
 import pytest
 
 from agent.defaults import default_vocabulary, load_library
-from agent.parsers import _grammar, make_parser
+from agent.parsers import build_grammar, make_parser
 from decoding.decoders import ConstrainedDecoder, GreedyDecoder, get_backend
 from decoding.files import read_parses
 from decoding.grammar import ActionSpace, Grammar, OutputSpec
@@ -17,7 +17,7 @@ def test_split():
 
 @pytest.fixture(scope="module")
 def parsers(shipped_parser):
-    grammar = _grammar(shipped_parser.model.config, load_library())
+    grammar = build_grammar(shipped_parser.model.config, load_library())
     return {name: TaskParser(shipped_parser.model, get_backend(name, grammar))
             for name in ("greedy", "constrained", "speculative")}
 
