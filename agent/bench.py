@@ -51,7 +51,7 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
             _warm_up(extractor, get_backend(name, grammar), encoded[:10])
             parser = TaskParser(extractor, get_backend(name, grammar), rules)
             decoded, decode_ms, calls = _decode_each(extractor, parser.decoder, encoded, items, rules)
-            parses = [parser._build(w, d) for w, d in zip(items, decoded, strict=True)]
+            parses = [parser.to_parse(w, d) for w, d in zip(items, decoded, strict=True)]
             outputs[name] = parses
             valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
             batched = _batched_rate(TaskParser(extractor, get_backend(name, grammar), rules, batch_size), items)
@@ -72,10 +72,10 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
 def _encode_each(parser, items):
     """Each instruction encoded alone (a robot parses one at a time); the same outputs feed every backend."""
     encoded, times = [], []
-    parser._encode(items[:1])  # the first call pays for lazy initialisation
+    parser.encode(items[:1])  # the first call pays for lazy initialisation
     for words in items:
         start = time.perf_counter()
-        encoded.append(parser._encode([words])[0])
+        encoded.append(parser.encode([words])[0])
         times.append(_ms(time.perf_counter() - start))
     return encoded, times
 

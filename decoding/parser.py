@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
-from .backend_names import DEFAULT_BACKEND
-from .checkpoint import load_checkpoint
-from .decoders import Decoded, Decoder, get_backend
+from .decoders import Decoded, Decoder
 from .errors import DecodingError
 from .model import Extractor
 from .parse import Argument, Attribute, Parse, TaskFrame
@@ -41,7 +38,10 @@ class TaskParser:
 
     Examples
     --------
-    >>> parser = TaskParser.load("data/models/extractor")              # doctest: +SKIP
+    >>> from decoding.checkpoint import load_checkpoint                 # doctest: +SKIP
+    >>> from decoding.decoders import get_backend                       # doctest: +SKIP
+    >>> model, _ = load_checkpoint("data/models/extractor")            # doctest: +SKIP
+    >>> parser = TaskParser(model, get_backend("greedy"))               # doctest: +SKIP
     >>> parser.parse("pick up the box from the couch").tasks[0].type     # doctest: +SKIP
     'Picking'
     """
@@ -50,11 +50,6 @@ class TaskParser:
         self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
         self.drafter = drafter  # a cheap parser (the rule baseline) whose parses seed drafting decoders
         self.calls = 0  # decoder calls of the last parse_many
-
-    @classmethod
-    def load(cls, folder: str | Path, backend: str = DEFAULT_BACKEND, drafter=None) -> TaskParser:
-        model, _ = load_checkpoint(folder)
-        return cls(model, get_backend(backend), drafter)
 
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""
@@ -70,13 +65,14 @@ class TaskParser:
         with torch.inference_mode():
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
-                for i, enc in zip(chunk, self._encode([items[i] for i in chunk]), strict=True):
+                for i, enc in zip(chunk, self.encode([items[i] for i in chunk]), strict=True):
                     decoded = self.decoder.decode(self.model, enc)
                     self.calls += decoded.calls
-                    out[i] = self._build(items[i], decoded)
-        return [p if p is not None else self._build(w, Decoded([])) for p, w in zip(out, items, strict=True)]
+                    out[i] = self.to_parse(items[i], decoded)
+        return [p if p is not None else self.to_parse(w, Decoded([])) for p, w in zip(out, items, strict=True)]
 
-    def _encode(self, items: Sequence[Words]):
+    def encode(self, items: Sequence[Words]):
+        """Encoder outputs of tokenised instructions (with the drafter's parse when the decoder drafts)."""
         encoded = self.model.encode([list(w.tokens) for w in items])
         if self.drafter is not None and self.decoder.drafts:
             for enc, hint in zip(encoded, self.drafter.parse_many(items), strict=True):
@@ -89,7 +85,8 @@ class TaskParser:
             raise DecodingError(f"instruction of {len(words.tokens)} words is longer than the extractor's limit "
                                 f"of {limit}: split it into sentences ({words.instruction[:60]!r}...)")
 
-    def _build(self, words: Words, decoded: Decoded) -> Parse:
+    def to_parse(self, words: Words, decoded: Decoded) -> Parse:
+        """The `Parse` of decoded decisions over `words`."""
         c = self.model.config
         base = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
         tasks = tuple(
