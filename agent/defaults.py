@@ -11,8 +11,8 @@ from decoding.vocabulary import Vocabulary
 
 from .resources import data_path, skills_dir
 
-__all__ = ["default_vocabulary", "default_model_dir", "load_library", "rule_parser", "cache_dir", "DEFAULT_TRAIN",
-           "DEFAULT_DEV", "DEFAULT_TEST"]
+__all__ = ["default_vocabulary", "default_labels_dir", "default_model_dir", "default_generative_dir", "load_library",
+           "rule_parser", "cache_dir", "DEFAULT_TRAIN", "DEFAULT_DEV", "DEFAULT_TEST"]
 
 DEFAULT_TRAIN, DEFAULT_DEV, DEFAULT_TEST = "train.jsonl", "dev.jsonl", "test.jsonl"
 
@@ -20,12 +20,22 @@ DEFAULT_TRAIN, DEFAULT_DEV, DEFAULT_TEST = "train.jsonl", "dev.jsonl", "test.jso
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
     """The 16 task types, 17 roles, 88 grounding classes and the attribute marks of tagE."""
-    return Vocabulary.from_dir(data_path("tage", "raw", "labels"))
+    return Vocabulary.from_dir(default_labels_dir())
+
+
+def default_labels_dir() -> Path:
+    """The tagE label files (`tasks.txt`, `args.txt`, `grounding.txt`, ...)."""
+    return data_path("tage", "raw", "labels")
 
 
 def default_model_dir() -> Path:
     """The shipped extractor checkpoint (safetensors + config.json)."""
     return data_path("models", "extractor")
+
+
+def default_generative_dir() -> Path:
+    """The shipped generative baseline (a small BART writing compact JSON; `decoding.generative`)."""
+    return data_path("models", "generative")
 
 
 @lru_cache(maxsize=8)
@@ -46,7 +56,7 @@ def rule_parser():
     """The rule extractor with the shipped lexicon: the baseline, and the word features the model reads."""
     from decoding.rules import RuleParser
 
-    return RuleParser.load(data_path("rules", "lexicon.yaml"), data_path("tage", "raw", "labels"))
+    return RuleParser.load(data_path("rules", "lexicon.yaml"), default_labels_dir())
 
 
 def cache_dir() -> Path:

@@ -20,8 +20,9 @@ sys.path.insert(0, str(ROOT))
 import decoding  # noqa: E402,F401,I001  (switches the hub and torch.compile off before torch is imported)
 import torch  # noqa: E402
 
+from agent.defaults import default_generative_dir  # noqa: E402
 from decoding.files import read_parses  # noqa: E402
-from decoding.generative import DEFAULT_CHECKPOINT, get_decoder, load_generative  # noqa: E402
+from decoding.generative import get_decoder, load_generative  # noqa: E402
 from decoding.metrics import score  # noqa: E402
 
 WAYS = ("outlines", "constrained", "speculative", "constrained+spans", "speculative+spans")
@@ -47,7 +48,7 @@ def _measure(decoder, gold) -> dict:
             "p50_ms": _percentile(times, 0.5), "p95_ms": _percentile(times, 0.95), "total_s": sum(times) / 1000}
 
 
-def run(split: str = "test", limit: int | None = None, checkpoint: str | Path = DEFAULT_CHECKPOINT) -> dict:
+def run(split: str, limit: int | None, checkpoint: str | Path) -> dict:
     """Decode `split` (its first `limit` instructions) with the three decoders; return the figures."""
     gold = read_parses(ROOT / "data" / "tage" / f"{split}.jsonl")[:limit]
     gm = load_generative(checkpoint)
@@ -97,7 +98,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, default=None, help="only the first N instructions")
-    parser.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    parser.add_argument("--checkpoint", default=str(default_generative_dir()))
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)

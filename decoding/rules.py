@@ -19,11 +19,7 @@ from .parse import UNKNOWN_CLASS, Argument, Attribute, Parse, TaskFrame
 from .parser import Words
 from .vocabulary import Vocabulary
 
-__all__ = ["DEFAULT_LEXICON", "DEFAULT_LABELS", "Lexicon", "RuleParser"]
-
-_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LEXICON = _ROOT / "data" / "rules" / "lexicon.yaml"
-DEFAULT_LABELS = _ROOT / "data" / "tage" / "raw" / "labels"
+__all__ = ["Lexicon", "RuleParser"]
 
 # Task types with rules of their own (the lexicon maps words to them; these say how their arguments look).
 _ROTATION, _INSPECTING, _FOLLOWING, _CHECKING = "Rotation", "Inspecting", "Following", "Checking_state"
@@ -111,12 +107,13 @@ class Lexicon:
     closed: frozenset[str]  # words that are never part of a noun phrase's head run
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_LEXICON, labels: str | Path = DEFAULT_LABELS) -> Lexicon:
-        """Read and validate `path`; a bad file raises `DataError` naming the file and the entry.
+    def load(cls, path: str | Path, labels: str | Path) -> Lexicon:
+        """Read `path` and validate it against the label folder `labels`; a bad file raises `DataError` naming
+        the file and the entry.
 
         Examples
         --------
-        >>> Lexicon.load().data.verbs["pick up"]
+        >>> Lexicon.load("data/rules/lexicon.yaml", "data/tage/raw/labels").data.verbs["pick up"]
         'Picking'
         """
         try:
@@ -193,7 +190,7 @@ class RuleParser:
 
     Examples
     --------
-    >>> parser = RuleParser.load()
+    >>> parser = RuleParser.load("data/rules/lexicon.yaml", "data/tage/raw/labels")
     >>> [(t.type, [(a.role, a.span.text) for a in t.arguments]) for t in parser.parse("pick up the red cup").tasks]
     [('Picking', [('Theme', 'red cup')])]
     """
@@ -202,11 +199,10 @@ class RuleParser:
         self.lexicon = lexicon
 
     @classmethod
-    def load(cls, path: str | Path | None = None, labels: str | Path | None = None) -> RuleParser:
-        """The parser with the lexicon at `path` checked against the label folder `labels` (defaults: the
-        checkout's `data/rules/lexicon.yaml` and `data/tage/raw/labels`; an installed package passes its own)."""
-        return cls(Lexicon.load(DEFAULT_LEXICON if path is None else path,
-                                DEFAULT_LABELS if labels is None else labels))
+    def load(cls, path: str | Path, labels: str | Path) -> RuleParser:
+        """The parser with the lexicon at `path` checked against the label folder `labels` (the agent layer
+        knows where the shipped ones are: `agent.defaults.rule_parser()`)."""
+        return cls(Lexicon.load(path, labels))
 
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""

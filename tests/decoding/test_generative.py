@@ -1,5 +1,6 @@
 import json
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -20,16 +21,19 @@ from decoding.generative import (
 )
 from decoding.metrics import canonical
 
+ROOT = Path(__file__).resolve().parents[2]
+CHECKPOINT, LABELS = ROOT / "data" / "models" / "generative", ROOT / "data" / "tage" / "raw" / "labels"
+
 
 @pytest.fixture(scope="module")
 def dev_split():
-    return read_parses("data/tage/dev.jsonl")
+    return read_parses(ROOT / "data" / "tage" / "dev.jsonl")
 
 
 @pytest.fixture(scope="module")
 def shipped():
     torch.set_num_threads(1)
-    return load_generative()
+    return load_generative(CHECKPOINT)
 
 
 def _empty(parse):
@@ -76,7 +80,7 @@ def test_the_index_rejects_what_is_not_the_format(shipped):
 @pytest.mark.parametrize("spans", [False, True])
 def test_speculative_equals_constrained_on_test_instructions(shipped, spans):
     constrained, speculative = ConstrainedDecoder(shipped, spans), SpeculativeDecoder(shipped, spans)
-    gold = read_parses("data/tage/test.jsonl")[:30]
+    gold = read_parses(ROOT / "data" / "tage" / "test.jsonl")[:30]
     b = [constrained(g.instruction, _empty(g)) for g in gold]
     c = [speculative(g.instruction, _empty(g)) for g in gold]
     assert [i for i, (x, y) in enumerate(zip(b, c, strict=True)) if x.tokens != y.tokens] == []
@@ -104,7 +108,7 @@ def test_outputs_are_always_of_the_format(shipped, instruction):
 
 def test_spans_mode_writes_only_spans_of_the_instruction(shipped):
     decoder = ConstrainedDecoder(shipped, spans=True)
-    for g in read_parses("data/tage/test.jsonl")[:15]:
+    for g in read_parses(ROOT / "data" / "tage" / "test.jsonl")[:15]:
         out = decoder(g.instruction, _empty(g))
         assert out.valid and out.dropped == 0, out.text
 
@@ -124,8 +128,8 @@ def test_lean_decoder_step_equals_the_hf_forward(shipped):
 
 def test_training_is_deterministic_for_a_seed(dev_split, tmp_path):
     tiny = lambda: GenerativeConfig(d_model=32, layers=1, heads=2, ffn=64, bounds=Bounds(max_new_tokens=60))
-    runs = [train_generative(dev_split[:24], dev_split[24:32], tmp_path / str(i), seed=3, epochs=1,
-                             log=lambda _: None, batch_size=8, labels=Labels.read(), config=tiny())
+    runs = [train_generative(dev_split[:24], dev_split[24:32], Labels.read(LABELS), tmp_path / str(i), seed=3,
+                             epochs=1, log=lambda _: None, batch_size=8, config=tiny())
             for i in range(2)]
     first, second = (r.model.state_dict() for r in runs)
     assert all(bool((first[k] == second[k]).all()) for k in first)

@@ -8,16 +8,17 @@ import yaml
 from decoding.errors import DataError
 from decoding.files import read_parses
 from decoding.parser import Words
-from decoding.rules import DEFAULT_LEXICON, Lexicon, RuleParser
+from decoding.rules import Lexicon, RuleParser
 from decoding.vocabulary import Vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "data" / "tage" / "raw" / "labels"
+LEXICON = ROOT / "data" / "rules" / "lexicon.yaml"
 
 
 @pytest.fixture(scope="module")
 def parser() -> RuleParser:
-    return RuleParser.load()
+    return RuleParser.load(LEXICON, LABELS)
 
 
 def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
@@ -116,7 +117,7 @@ def test_every_test_split_output_validates(parser):
 
 
 def _write_lexicon(tmp_path: Path, edit) -> Path:
-    data = yaml.safe_load(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+    data = yaml.safe_load(LEXICON.read_text(encoding="utf-8"))
     edit(data)
     path = tmp_path / "lexicon.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -136,7 +137,7 @@ def _write_lexicon(tmp_path: Path, edit) -> Path:
 def test_bad_lexicon_names_file_and_entry(tmp_path, edit, message):
     path = _write_lexicon(tmp_path, edit)
     with pytest.raises(DataError, match=r"lexicon\.yaml") as err:
-        RuleParser.load(path)
+        RuleParser.load(path, LABELS)
     assert message in str(err.value)
 
 
@@ -146,15 +147,15 @@ def test_unreadable_lexicon(tmp_path, text, message):
     path = tmp_path / "lexicon.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match=message):
-        Lexicon.load(path)
+        Lexicon.load(path, LABELS)
 
 
 def test_repeated_key_in_lexicon(tmp_path):
     path = tmp_path / "lexicon.yaml"
-    text = DEFAULT_LEXICON.read_text(encoding="utf-8").replace("verbs:\n", "verbs:\n  turn: Motion\n", 1)
+    text = LEXICON.read_text(encoding="utf-8").replace("verbs:\n", "verbs:\n  turn: Motion\n", 1)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match="key 'turn' written twice"):
-        Lexicon.load(path)
+        Lexicon.load(path, LABELS)
 
 
 def test_cue_changes_the_task_type(parser):
@@ -165,4 +166,4 @@ def test_cue_changes_the_task_type(parser):
 
 def test_missing_lexicon(tmp_path):
     with pytest.raises(DataError, match="cannot read"):
-        RuleParser.load(tmp_path / "nope.yaml")
+        RuleParser.load(tmp_path / "nope.yaml", LABELS)
