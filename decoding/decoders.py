@@ -8,6 +8,7 @@ keeps to the output grammar of `decoding.grammar`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -100,11 +101,26 @@ class GreedyDecoder(Decoder):
         return Constraints(enc.n)
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
-        walk = _Walk(model, enc, self.constraints(model, enc))
-        h = model.outer_init(enc.words, torch.tensor(enc.n))
-        out, anchor = [], torch.tensor(0)
-        used = torch.zeros(enc.n, dtype=torch.bool)  # words inside the triggers decoded so far
-        for _ in range(model.config.max_tasks):
+        walk = self.walk(model, enc)
+        return self.resume(walk, model.outer_init(enc.words, torch.tensor(enc.n)), [])
+
+    def walk(self, model: Extractor, enc: Encoded, known: Sequence[int] = ()) -> _Walk:
+        """A decoding of `enc` whose first decisions are `known`: choices already known to be this decoder's own
+        (verified by a speculative pass), taken without model calls."""
+        return _Walk(model, enc, self.constraints(model, enc), known)
+
+    def resume(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask], g: torch.Tensor | None = None
+               ) -> Decoded:
+        """Decode the tasks after `done` from the outer state `h` that follows them; with an inner state `g`,
+        first the rest of the arguments of `done[-1]`. `walk.rules` must stand after `done`'s decisions."""
+        model, enc = walk.model, walk.enc
+        if g is not None:
+            walk.arguments(g, done[-1])
+        out = list(done)
+        anchor = torch.tensor(out[-1].start if out else 0)
+        # words inside the triggers decoded so far
+        used = torch.tensor([any(t.start <= i <= t.end for t in out) for i in range(enc.n)], dtype=torch.bool)
+        for _ in range(model.config.max_tasks - len(out)):
             task_type = walk.choose("type", partial(model.type_scores, h, enc.words), walk.rules.types())
             if task_type == model.stop_id:
                 break
@@ -117,18 +133,23 @@ class GreedyDecoder(Decoder):
             h = model.advance(model.outer, h[None], model.outer_input(t, trigger)[None, None])[0, -1]
             anchor = torch.tensor(start)
             used = used | model.covered(anchor, torch.tensor(end), enc.n)
+        if walk.known:
+            raise DecodingError(f"{len(walk.known)} known decisions left after decoding: they were not a decoding")
         return Decoded(out, walk.calls)
 
 
 class _Walk:
     """One decoding of one instruction: the model, its constraints and the decoder calls spent."""
 
-    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints):
+    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints, known: Sequence[int] = ()):
         self.model, self.enc, self.rules, self.calls = model, enc, rules, 0
+        self.known = list(reversed(known))  # popped from the end
 
     def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
-        """The best allowed choice; a forced one (a single allowed choice) costs no model call."""
-        if allowed is not None and len(allowed) == 1:
+        """The best allowed choice; a forced or already known choice costs no model call."""
+        if self.known:
+            choice = self.known.pop()
+        elif allowed is not None and len(allowed) == 1:
             choice = allowed[0]
         else:
             values = scores()
@@ -153,8 +174,9 @@ class _Walk:
         return start, end
 
     def arguments(self, g, task: DecodedTask) -> None:
+        """Decode the arguments of `task` after those it has, from the inner state `g` that follows them."""
         m, enc = self.model, self.enc
-        for _ in range(m.config.max_arguments):
+        for _ in range(m.config.max_arguments - len(task.arguments)):
             role = self.choose("role", partial(m.role_scores, g, enc.words), self.rules.roles())
             if role == m.end_id:
                 return

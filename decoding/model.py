@@ -122,11 +122,15 @@ class Extractor(nn.Module):
         return torch.tanh(self.span(torch.cat([_gather(words, start), _gather(words, end)], -1)))
 
     def context(self, state: torch.Tensor, words: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        """Attention of (..., H) states over (..., L, H) words -> (..., H)."""
-        scores = (words @ self.attn(state)[..., None]).squeeze(-1)
+        """Attention over words: one (H,) state over (L, H) words -> (H,), or the (..., S, H) states of a sequence
+        over its (..., L, H) words -> (..., S, H); `mask` (..., L) marks the real words of padded batches."""
+        q = self.attn(state)
+        single = q.dim() < words.dim()
+        scores = (q[..., None, :] if single else q) @ words.transpose(-1, -2)        # (..., S, L)
         if mask is not None:
-            scores = scores.masked_fill(~mask, -1e9)
-        return (scores.softmax(-1)[..., None] * words).sum(-2)
+            scores = scores.masked_fill(~mask[..., None, :], -1e9)
+        out = scores.softmax(-1) @ words
+        return out[..., 0, :] if single else out
 
     def type_scores(self, h, words, mask=None):
         """(..., T + 1): the next task type, or STOP."""
@@ -194,6 +198,13 @@ class Extractor(nn.Module):
         out, _ = gru(self.drop(inputs), state[None].contiguous())
         return out
 
+    def states_before(self, gru: nn.GRU, state: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
+        """(N, S, H): the state before each of the (N, S, I) inputs, from (N, H) `state` (the last input is not
+        run: nothing follows it)."""
+        if inputs.shape[1] == 1:
+            return state[:, None]
+        return torch.cat([state[:, None], self.advance(gru, state, inputs[:, :-1])], 1)
+
     # ---- every decision of whole sequences at once: training, and verification of drafts --------------------
     def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
         """Mean cross-entropy of every gold decision of a padded batch (see `decoding.batching`)."""
@@ -215,7 +226,9 @@ class Extractor(nn.Module):
         """The scores of every decision of the given decision sequences (padded as `decoding.batching` does),
         each taken after the sequence's own earlier decisions: type, t_start, t_end (B, K+1, ...), role,
         a_start, a_end, class (N tasks, J+1, ...), and attributes (N, J+1, L, A+1) unless `attributes` is
-        False; `attribute_inputs` then holds what `attribute_scores` needs to compute them later."""
+        False; `attribute_inputs` then holds what `attribute_scores` needs to compute them later (its first item
+        holds the inner state before each argument) and `outer_states` (B, K+1, H) the outer state before each task.
+        `mask` (B, L) marks the real words; None when no sentence is padded (a single instruction)."""
         positions = torch.arange(words.shape[1])
         out, outer_states, trig = self._outer_scores(words, keys, mask, positions, lengths, b)
         out |= self._inner_scores(words, keys, raw, mask, positions, b, outer_states, trig)
@@ -227,15 +240,14 @@ class Extractor(nn.Module):
         types, t_start, t_end, t_valid = b["types"], b["t_start"], b["t_end"], b["t_valid"]  # (B, K+1)
         trig = self.span_vector(words[:, None].expand(-1, types.shape[1], -1, -1), t_start, t_end)  # (B, K+1, H)
         h0 = self.outer_init(words, lengths)
-        states = torch.cat([h0[:, None], self.advance(self.outer, h0, self.outer_input(types, trig))[:, :-1]],
-                           1)                                                  # (B, K+1, H)
-        wk = lambda t: t[:, None].expand(-1, types.shape[1], *t.shape[1:])
+        states = self.states_before(self.outer, h0, self.outer_input(types, trig))  # (B, K+1, H)
+        wk = lambda t: None if t is None else t[:, None].expand(-1, types.shape[1], *t.shape[1:])
         has_task = t_valid & (types != self.stop_id)
         label = self.type_emb(types)
         anchor = torch.cat([torch.zeros_like(t_start[:, :1]), t_start[:, :-1]], 1)
         cover = (self.covered(t_start, t_end, words.shape[1]) & has_task[..., None]).long().cumsum(1)  # (B, K+1, L)
         used = torch.cat([torch.zeros_like(cover[:, :1]), cover[:, :-1]], 1) > 0
-        return ({"type": self.type_scores(states, wk(words), wk(mask)),
+        return ({"outer_states": states, "type": self.type_scores(states, words, mask),
                  "t_start": self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
                  "t_end": self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start),
                                        wk(mask))},
@@ -243,27 +255,27 @@ class Extractor(nn.Module):
 
     def _inner_scores(self, words, keys, raw, mask, positions, b, outer_states, trigger_vectors):
         task_of, sent_of = b["task_index"], b["task_sentence"]                 # (N,) flat task -> (B, K) slot
-        w, k, m = words[sent_of], keys[sent_of], mask[sent_of]                  # (N, L, H)
+        w, k = words[sent_of], keys[sent_of]                                    # (N, L, H)
+        m = None if mask is None else mask[sent_of]
         h = outer_states[sent_of, task_of]
         trig = trigger_vectors[sent_of, task_of]
         ttype = b["types"][sent_of, task_of]
         roles, a_start, a_end, cls = b["roles"], b["a_start"], b["a_end"], b["classes"]
         span = self.span_vector(w[:, None].expand(-1, roles.shape[1], -1, -1), a_start, a_end)  # (N, J+1, H)
         g0 = self.inner_init(h, ttype, trig)
-        states = torch.cat([g0[:, None], self.advance(self.inner, g0, self.inner_input(roles, span, cls))[:, :-1]],
-                           1)                                                  # (N, J+1, H)
-        wk = lambda t: t[:, None].expand(-1, roles.shape[1], *t.shape[1:])
+        states = self.states_before(self.inner, g0, self.inner_input(roles, span, cls))  # (N, J+1, H)
+        wk = lambda t: None if t is None else t[:, None].expand(-1, roles.shape[1], *t.shape[1:])
         label = self.role_emb(roles)
         anchor = b["t_start"][sent_of, task_of][:, None].expand_as(a_start)
-        return {"role": self.role_scores(states, wk(w), wk(m)),
+        return {"role": self.role_scores(states, w, m),
                 "a_start": self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)),
                 "a_end": self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)),
                 "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], a_start, a_end)),
                 "attribute_inputs": (states, wk(w), span)}
 
     @staticmethod
-    def _masked(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return scores.masked_fill(~mask, -1e9)
+    def _masked(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        return scores if mask is None else scores.masked_fill(~mask, -1e9)
 
 
 def _ce(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:

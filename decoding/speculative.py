@@ -1,17 +1,20 @@
-"""Speculative decoding: whole drafted parses verified in one batched decoder pass, lossless.
+"""Speculative decoding: a drafted parse verified in one batched decoder pass, then greedy from the first miss.
 
 A draft is a complete decision sequence. One pass of the decoder (`Extractor.teacher_forced`, the computation
 training uses) scores every decision of the draft after the draft's own earlier decisions. Walking the draft in
-order under the output grammar, a decision is accepted while it equals the grammar-masked best choice; at the
-first difference the model's own choice is taken (it was computed in the same pass), and the rest of the draft
-is repaired and verified again. The result is exactly what `ConstrainedDecoder` produces, in as many decoder
-calls as passes.
+order under the output grammar, a decision is accepted while it equals the grammar-masked best choice. At the
+first difference the model's own choice is known too (it was computed in the same pass); decoding then goes on
+one decision at a time (`ConstrainedDecoder.resume`) from the states the pass computed for the accepted prefix.
+The output is exactly `ConstrainedDecoder`'s.
 
-Drafts come from (1) copying the source sentence: the rule extractor's spans and labels (`Encoded.hint`, set
-by `TaskParser` from its drafter) for a new instruction;
-(2) the model's own choices at later positions of the last pass (lookahead: most stay right after an earlier
-correction); (3) a table of what recent outputs did (the role sequence a task type had, the class a span text
-had), updated as it decodes, for tasks and arguments a correction adds.
+Why one pass and not several: on this decoder a pass costs about half a whole greedy decoding (its cost is the
+fixed cost of some 100 small tensor operations, nearly independent of the draft's length), and once a draft
+has missed, the rest of it is usually wrong too; decoding the rest step by step is cheaper than re-verifying.
+
+Drafts copy the source sentence: the rule extractor's parse (`Encoded.hint`, set by `TaskParser` from its
+drafter) gives triggers and argument spans as words of the instruction, with labels; a table of the model's own
+recent decisions, keyed by the words they were taken on and updated as it decodes (Token-Recycling-style,
+bounded), then relabels the drafted arguments with the class the model gave the same words before.
 """
 
 from __future__ import annotations
@@ -21,29 +24,34 @@ from dataclasses import dataclass, field
 import torch
 
 from .backend_names import SPECULATIVE
-from .decoders import Decoded, DecodedArgument, DecodedTask, Decoder, GrammarConstraints, runs_of
+from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, runs_of
 from .grammar import Grammar
 from .model import Encoded, Extractor
 
 __all__ = ["SpeculativeDecoder", "DraftTable"]
 
-_FUNCTION_WORDS = frozenset("the a an to of in on at from into onto and then it me you your my this that".split())
-
 
 @dataclass
 class DraftTable:
-    """What recent outputs did, for drafting what a correction adds (Token-Recycling-style, bounded)."""
+    """The classes the model gave argument spans lately, keyed by the span's words; bounded.
 
-    roles_of_type: dict[int, list[int]] = field(default_factory=dict)   # task type -> last role sequence
-    class_of_text: dict[str, int] = field(default_factory=dict)         # span text -> last class
-    limit: int = 4096
+    Only classes: relabelling drafted task types or roles from the same kind of table made fewer drafts pass
+    on the test split (the model's roles depend on the whole sentence, a span's class mostly on its words).
+    """
+
+    class_of_span: dict[str, int] = field(default_factory=dict)
+    limit: int = 4096  # a long-running robot keeps a bounded table
 
     def learn(self, tasks: list[DecodedTask], tokens: tuple[str, ...]) -> None:
-        for task in tasks:
-            self.roles_of_type[task.type] = [a.role for a in task.arguments]
-            for a in task.arguments:
-                if len(self.class_of_text) < self.limit:
-                    self.class_of_text[_text(tokens, a.start, a.end)] = a.cls
+        for a in (a for task in tasks for a in task.arguments):
+            text = _text(tokens, a.start, a.end)
+            if text in self.class_of_span or len(self.class_of_span) < self.limit:
+                self.class_of_span[text] = a.cls
+
+    def relabel(self, tasks: list[DecodedTask], tokens: tuple[str, ...]) -> None:
+        """Give drafted arguments the classes the model gave the same words before."""
+        for a in (a for task in tasks for a in task.arguments):
+            a.cls = self.class_of_span.get(_text(tokens, a.start, a.end), a.cls)
 
 
 def _text(tokens, start: int, end: int) -> str:
@@ -59,16 +67,19 @@ class _Slot:
     arg: int = -1
 
 
-def _flatten(draft: list[DecodedTask], stop: int, end: int) -> list[tuple[_Slot, int]]:
-    """The draft's decisions in decoding order, each with its slot."""
-    out = []
+def _flatten(draft: list[DecodedTask], model: Extractor) -> list[tuple[_Slot, int]]:
+    """The draft's decisions in decoding order, each with its slot: the decisions `GreedyDecoder` takes (no END
+    after the last argument a task may have, no STOP after the last task)."""
+    c, out = model.config, []
     for k, t in enumerate(draft):
         out += [(_Slot("type", k), t.type), (_Slot("t_start", k), t.start), (_Slot("t_end", k), t.end)]
         for j, a in enumerate(t.arguments):
             out += [(_Slot("role", k, j), a.role), (_Slot("a_start", k, j), a.start),
                     (_Slot("a_end", k, j), a.end), (_Slot("class", k, j), a.cls)]
-        out.append((_Slot("role", k, len(t.arguments)), end))
-    out.append((_Slot("type", len(draft)), stop))
+        if len(t.arguments) < c.max_arguments:
+            out.append((_Slot("role", k, len(t.arguments)), model.end_id))
+    if len(draft) < c.max_tasks:
+        out.append((_Slot("type", len(draft)), model.stop_id))
     return out
 
 
@@ -90,159 +101,120 @@ def _batch(draft: list[DecodedTask], stop: int, end: int) -> dict:
     return out
 
 
+_SCORED = ("type", "t_start", "t_end", "role", "a_start", "a_end", "class")
+_KIND = {"type": "type", "t_start": "start", "t_end": "end", "role": "role", "a_start": "start",
+         "a_end": "end", "class": "class"}
+
+
 class SpeculativeDecoder(Decoder):
-    """Constrained decoding with drafted parses verified in batched passes; output identical to `constrained`."""
+    """Constrained decoding with a drafted parse verified in one batched pass; output identical to `constrained`."""
 
     name = SPECULATIVE
     drafts = True
 
     def __init__(self, grammar: Grammar):
         self.grammar = grammar
+        self.stepper = ConstrainedDecoder(grammar)
         self.table = DraftTable()
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
-        draft = self._first_draft(model, enc)
-        words, keys, raw = enc.words[None], enc.keys[None], enc.raw[None]
-        mask = torch.ones(1, enc.n, dtype=torch.bool)
-        c = model.config
-        # every pass verifies at least one more decision, and an output has at most this many
-        most = c.max_tasks * (4 + 4 * c.max_arguments) + 1
-        for calls in range(1, most + 1):
-            scores = model.teacher_forced(words, keys, raw, mask, torch.tensor([enc.n]),
-                                          _batch(draft, model.stop_id, model.end_id), attributes=False)
-            draft, done = self._verify(model, enc, draft, scores)
-            if done:
-                # attribute marks: one head on the inputs the pass already computed, not another pass
-                states, words_, spans = scores["attribute_inputs"]
-                for k, task in enumerate(draft):
-                    for j, arg in enumerate(task.arguments):
-                        tags = model.attribute_scores(states[k, j], words_[k, j], spans[k, j]).argmax(-1)
-                        arg.attributes = runs_of(tags.tolist(), model.no_attr)
-                self.table.learn(draft, enc.tokens)
-                return Decoded(draft, calls)
-        raise AssertionError("speculative decoding did not converge")  # each pass fixes at least one decision
+        draft = self._draft(model, enc)
+        scores = model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
+                                      _batch(draft, model.stop_id, model.end_id), attributes=False)
+        slots = _flatten(draft, model)
+        taken = self._verify(model, enc, draft, slots, scores)
+        if taken == [drafted for _, drafted in slots]:
+            self._mark_attributes(model, draft, draft, scores)
+            out = Decoded(draft, 1)
+        else:
+            out = self._resume(model, enc, draft, slots, taken, scores)
+            out.calls += 1
+        self.table.learn(out.tasks, enc.tokens)
+        return out
 
     # ---- verification ------------------------------------------------------------------------------------------
-    def _verify(self, model, enc, draft, scores) -> tuple[list[DecodedTask], bool]:
-        """Walk the draft under the grammar: (the draft, True) if every decision is the model's choice, else
-        (a repaired draft that keeps the verified prefix and the model's correction, False)."""
-        rules = GrammarConstraints(self.grammar, model, enc.n)
-        for slot, drafted in _flatten(draft, model.stop_id, model.end_id):
-            allowed, values = self._options(rules, slot, draft, scores)
-            choice = allowed[0] if len(allowed) == 1 else allowed[int(values[torch.tensor(allowed)].argmax())]
+    def _verify(self, model, enc, draft, slots, scores) -> list[int]:
+        """The model's choices along the draft under the grammar, up to the first that differs from the draft."""
+        rules = self.stepper.constraints(model, enc)
+        # plain lists: the walk reads a few scores per decision, and a tensor index costs more than the read
+        rows = {key: scores[key].tolist() for key in _SCORED}
+        taken = []
+        for slot, drafted in slots:
+            allowed, values = _options(rules, slot, draft, rows)
+            choice = allowed[0] if len(allowed) == 1 else max(allowed, key=values.__getitem__)
             rules.took(_KIND[slot.kind], choice)
+            taken.append(choice)
             if choice != drafted:
-                return self._repair(model, enc, draft, slot, choice, scores), False
-            if slot.kind == "type" and choice == model.stop_id:
-                return draft, True
-        raise AssertionError("a flattened draft ends with STOP")
+                break
+        return taken
+
+    def _resume(self, model, enc, draft, slots, taken, scores) -> Decoded:
+        """Decode on from the first miss: the accepted tasks and arguments are kept with the states the pass
+        computed after them, and the decisions from the missed task's or argument's first one are known."""
+        miss = slots[len(taken) - 1][0]
+        k = miss.task
+        in_task = miss.kind not in ("type", "t_start", "t_end")
+        j = miss.arg if in_task else 0
+        first = next(i for i, (s, _) in enumerate(slots) if s.task == k and (s.arg == j if in_task else True))
+        walk = self.stepper.walk(model, enc, taken[first:])
+        for (slot, _), choice in zip(slots[:first], taken[:first], strict=True):
+            walk.rules.took(_KIND[slot.kind], choice)
+        done = draft[:k]
+        if in_task:
+            task = draft[k]
+            done.append(DecodedTask(task.type, task.start, task.end, task.arguments[:j]))
+        self._mark_attributes(model, draft, done, scores)
+        if not in_task:
+            return self.stepper.resume(walk, scores["outer_states"][0, k], done)
+        inner = scores["attribute_inputs"][0]
+        return self.stepper.resume(walk, scores["outer_states"][0, k + 1], done, g=inner[k, j])
 
     @staticmethod
-    def _options(rules: GrammarConstraints, slot: _Slot, draft, scores):
-        k, j = slot.task, slot.arg
-        if slot.kind == "type":
-            return rules.types(), scores["type"][0, k]
-        if slot.kind == "t_start":
-            return rules.starts(None), scores["t_start"][0, k]
-        if slot.kind == "t_end":
-            return rules.ends(None, draft[k].start), scores["t_end"][0, k]
-        if slot.kind == "role":
-            return rules.roles(), scores["role"][k, j]
-        arg = draft[k].arguments[j]
-        if slot.kind == "a_start":
-            return rules.starts(arg.role), scores["a_start"][k, j]
-        if slot.kind == "a_end":
-            return rules.ends(arg.role, arg.start), scores["a_end"][k, j]
-        return rules.classes() or list(range(scores["class"].shape[-1])), scores["class"][k, j]
+    def _mark_attributes(model: Extractor, draft: list[DecodedTask], accepted: list[DecodedTask], scores: dict
+                         ) -> None:
+        """Attribute marks of the accepted arguments (the first tasks of the draft, the last one possibly cut
+        short): one head on the inputs the pass computed, not another pass."""
+        slots = [(k, j) for k, task in enumerate(accepted) for j in range(len(task.arguments))]
+        if not slots:
+            return
+        ks, js = torch.tensor(slots).T
+        states, words, spans = scores["attribute_inputs"]
+        tags = model.attribute_scores(states[ks, js], words[ks, js], spans[ks, js]).argmax(-1).tolist()
+        for (k, j), row in zip(slots, tags, strict=True):
+            draft[k].arguments[j].attributes = runs_of(row, model.no_attr)
 
     # ---- drafting ------------------------------------------------------------------------------------------------
-    def _first_draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
-        """The drafter's parse of the words (the rule extractor's, copying spans from the sentence), as decisions."""
+    def _draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
+        """The drafter's parse of the words (the rule extractor's, copying spans from the sentence) as decisions,
+        relabelled by the table."""
         if enc.hint is None:
             return []
         c = model.config
         ids = lambda labels: {label: i for i, label in enumerate(labels)}
         types, roles, classes = ids(c.task_types), ids(c.roles), ids(c.classes)
-        return [DecodedTask(types[t.type], t.trigger.start, t.trigger.end,
-                            [DecodedArgument(roles[a.role], a.span.start, a.span.end, classes[a.grounding])
-                             for a in t.arguments])
-                for t in enc.hint.tasks if t.type in types][: c.max_tasks]
-
-    def _repair(self, model, enc, draft, slot: _Slot, choice: int, scores) -> list[DecodedTask]:
-        """The draft with the model's `choice` at `slot`, later decisions re-drafted."""
-        draft = [DecodedTask(t.type, t.start, t.end, [DecodedArgument(a.role, a.start, a.end, a.cls)
-                                                      for a in t.arguments]) for t in draft]
-        k, j = slot.task, slot.arg
-        if slot.kind == "type":
-            if choice == model.stop_id:
-                return draft[:k]
-            if k == len(draft):
-                draft.append(self._new_task(enc, draft, choice))
-            else:
-                draft[k].type = choice
-        elif slot.kind in ("t_start", "t_end"):
-            _set_span(draft[k], slot.kind, choice)
-        elif slot.kind == "role":
-            args = draft[k].arguments
-            if choice == model.end_id:
-                del args[j:]
-            elif j == len(args):
-                args.append(self._new_argument(enc, draft[k], choice))
-            else:
-                args[j].role = choice
-        elif slot.kind == "class":
-            draft[k].arguments[j].cls = choice
-        else:
-            _set_span(draft[k].arguments[j], slot.kind[2:], choice)
-        self._lookahead(model, enc, draft, slot, scores)
+        draft = [DecodedTask(types[t.type], t.trigger.start, t.trigger.end,
+                             [DecodedArgument(roles[a.role], a.span.start, a.span.end, classes[a.grounding])
+                              for a in t.arguments if a.role in roles and a.grounding in classes][: c.max_arguments])
+                 for t in enc.hint.tasks if t.type in types][: c.max_tasks]
+        self.table.relabel(draft, enc.tokens)
         return draft
 
-    def _lookahead(self, model, enc, draft, slot: _Slot, scores) -> None:
-        """Take the last pass's choices for the later slots of the draft (Jacobi-style lookahead)."""
-        best = {key: v.argmax(-1) for key, v in scores.items() if key != "attribute_inputs"}
-        K = best["type"].shape[1] - 1
-        for k, task in enumerate(draft):
-            if k < K and k > slot.task:
-                t = int(best["type"][0, k])
-                if t != model.stop_id:
-                    task.type = t
-                _set_span(task, "t_start", int(best["t_start"][0, k]))
-                _set_span(task, "t_end", int(best["t_end"][0, k]))
-            if k >= best["role"].shape[0]:
-                continue
-            for j, arg in enumerate(task.arguments):
-                later = k > slot.task or (k == slot.task and j > slot.arg)
-                if later and j < best["role"].shape[1] - 1:
-                    r = int(best["role"][k, j])
-                    if r != model.end_id:
-                        arg.role = r
-                    _set_span(arg, "start", int(best["a_start"][k, j]))
-                    _set_span(arg, "end", int(best["a_end"][k, j]))
-                    arg.cls = int(best["class"][k, j])
 
-    def _new_task(self, enc: Encoded, draft: list[DecodedTask], task_type: int) -> DecodedTask:
-        start = min(draft[-1].end + 1, enc.n - 1) if draft else 0
-        task = DecodedTask(task_type, start, start)
-        for role in self.table.roles_of_type.get(task_type, []):
-            task.arguments.append(self._new_argument(enc, task, role))
-        return task
-
-    def _new_argument(self, enc: Encoded, task: DecodedTask, role: int) -> DecodedArgument:
-        taken = {a.start for a in task.arguments}
-        after = max([task.end] + [a.end for a in task.arguments]) + 1
-        start = next((i for i in range(after, enc.n) if enc.tokens[i].lower() not in _FUNCTION_WORDS
-                      and i not in taken), min(after, enc.n - 1))
-        return DecodedArgument(role, start, start, self.table.class_of_text.get(_text(enc.tokens, start, start), 0))
-
-
-_KIND = {"type": "type", "t_start": "start", "t_end": "end", "role": "role", "a_start": "start",
-         "a_end": "end", "class": "class"}
-
-
-def _set_span(item, which: str, value: int) -> None:
-    """Set a span's start or end (`which` ends in 'start' or 'end'), keeping end >= start."""
-    if which.endswith("start"):
-        item.start = value
-        item.end = max(item.end, value)
-    else:
-        item.end = max(value, item.start)
+def _options(rules, slot: _Slot, draft: list[DecodedTask], rows: dict):
+    """The choices the grammar allows at `slot` and the model's scores of every choice there."""
+    k, j = slot.task, slot.arg
+    if slot.kind == "type":
+        return rules.types(), rows["type"][0][k]
+    if slot.kind == "t_start":
+        return rules.starts(None), rows["t_start"][0][k]
+    if slot.kind == "t_end":
+        return rules.ends(None, draft[k].start), rows["t_end"][0][k]
+    if slot.kind == "role":
+        return rules.roles(), rows["role"][k][j]
+    arg = draft[k].arguments[j]
+    if slot.kind == "a_start":
+        return rules.starts(arg.role), rows["a_start"][k][j]
+    if slot.kind == "a_end":
+        return rules.ends(arg.role, arg.start), rows["a_end"][k][j]
+    values = rows["class"][k][j]
+    return rules.classes() or list(range(len(values))), values

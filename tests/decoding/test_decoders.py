@@ -2,12 +2,14 @@ import random
 
 import pytest
 
-from agent.defaults import default_vocabulary, load_library
+from agent.defaults import default_vocabulary, load_library, rule_parser
 from agent.parsers import build_grammar, make_parser
-from decoding.decoders import ConstrainedDecoder, GreedyDecoder, get_backend
+from decoding.decoders import ConstrainedDecoder, DecodedArgument, DecodedTask, GreedyDecoder, get_backend
 from decoding.files import read_parses
 from decoding.grammar import ActionSpace, Grammar, OutputSpec
+from decoding.parse import Argument, TaskFrame
 from decoding.parser import TaskParser, Words
+from decoding.speculative import DraftTable
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +20,8 @@ def test_split():
 @pytest.fixture(scope="module")
 def parsers(shipped_parser):
     grammar = build_grammar(shipped_parser.model.config, load_library())
-    return {name: TaskParser(shipped_parser.model, get_backend(name, grammar))
+    # as the agent builds them: the rule baseline drafts for the speculative decoder
+    return {name: TaskParser(shipped_parser.model, get_backend(name, grammar), rule_parser())
             for name in ("greedy", "constrained", "speculative")}
 
 
@@ -37,6 +40,80 @@ def test_speculative_is_lossless_on_the_whole_test_split(parsers, test_split):
     constrained = parsers["constrained"].parse_many(items)
     speculative = parsers["speculative"].parse_many(items)
     assert [i for i, (a, b) in enumerate(zip(constrained, speculative, strict=True)) if a != b] == []
+
+
+class _WrongDrafter:
+    """Drafts that miss everywhere a draft can: the gold parse with labels changed, spans moved, tasks and
+    arguments dropped, repeated or added."""
+
+    def __init__(self, gold, config, seed: int = 0):
+        self.gold = {g.instruction: g for g in gold}
+        self.rng, self.c = random.Random(seed), config
+
+    def parse_many(self, items):
+        return [self._wrong(self.gold[w.instruction]) for w in items]
+
+    def _wrong(self, parse):
+        rng, tasks = self.rng, list(parse.tasks)
+        change = rng.choice(["type", "role", "class", "span", "drop_task", "add_task", "drop_arg", "add_arg"])
+        if change == "add_task" or not tasks:
+            tasks.append(TaskFrame(type=rng.choice(self.c.task_types), trigger=parse.span(0, 0)))
+        k = rng.randrange(len(tasks))
+        task, args = tasks[k], list(tasks[k].arguments)
+        if change == "type":
+            task = task.model_copy(update={"type": rng.choice(self.c.task_types)})
+        elif change == "drop_task":
+            del tasks[k]
+            return parse.model_copy(update={"tasks": tuple(tasks)})
+        elif change == "add_arg" or not args:
+            args.append(Argument(role=rng.choice(self.c.roles), span=parse.span(len(parse.tokens) - 1,
+                                                                                 len(parse.tokens) - 1),
+                                 grounding=rng.choice(self.c.classes)))
+        elif change == "drop_arg":
+            del args[rng.randrange(len(args))]
+        else:
+            j = rng.randrange(len(args))
+            a = args[j]
+            update = {"role": {"role": rng.choice(self.c.roles)}, "class": {"grounding": rng.choice(self.c.classes)},
+                      "span": {"span": parse.span(a.span.start, len(parse.tokens) - 1)}}
+            args[j] = a.model_copy(update=update.get(change, {}))
+        tasks[k] = task.model_copy(update={"arguments": tuple(args)})
+        return parse.model_copy(update={"tasks": tuple(tasks)})
+
+
+def test_speculative_is_lossless_whatever_the_draft(shipped_parser, parsers, test_split):
+    # every way a draft can miss (a task's header, an argument, a missing or extra task or argument) resumes
+    # decoding at the right place with the right states
+    gold = test_split[:200]
+    items = [Words.of_parse(g) for g in gold]
+    decoder = get_backend("speculative", parsers["speculative"].decoder.grammar)
+    wrong = TaskParser(shipped_parser.model, decoder, _WrongDrafter(gold, shipped_parser.model.config))
+    assert wrong.parse_many(items) == parsers["constrained"].parse_many(items)
+
+
+def test_a_right_draft_costs_one_decoder_call(shipped_parser, parsers, test_split):
+    items = [Words.of_parse(g) for g in test_split[:50]]
+
+    class Echo:  # drafts the constrained decoder's own output
+        def parse_many(self, words):
+            return parsers["constrained"].parse_many(words)
+
+    decoder = get_backend("speculative", parsers["speculative"].decoder.grammar)
+    echo = TaskParser(shipped_parser.model, decoder, Echo())
+    for words in items:
+        echo.parse_many([words])
+        assert echo.calls == 1, words.instruction
+
+
+def test_the_draft_table_is_bounded_and_relabels_classes():
+    table = DraftTable(limit=2)
+    tokens = ("take", "the", "red", "mug", "and", "cup")
+    table.learn([DecodedTask(0, 0, 0, [DecodedArgument(0, 2, 3, 7), DecodedArgument(0, 5, 5, 8),
+                                       DecodedArgument(0, 1, 1, 9)])], tokens)
+    assert table.class_of_span == {"red mug": 7, "cup": 8}
+    draft = [DecodedTask(0, 0, 0, [DecodedArgument(0, 2, 3, 1), DecodedArgument(0, 4, 4, 1)])]
+    table.relabel(draft, tokens)
+    assert [a.cls for a in draft[0].arguments] == [7, 1]
 
 
 def test_speculative_differs_from_greedy_only_where_greedy_breaks_the_grammar(parsers, test_split):
