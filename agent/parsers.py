@@ -57,5 +57,5 @@ def build_grammar(config, library):
     from .spec import output_spec
 
     spec = output_spec(library, config.max_tasks, config.max_arguments)
-    space = ActionSpace(config.task_types, config.roles, config.classes, config.max_words)
+    space = ActionSpace(config.task_types, config.roles, config.classes)
     return Grammar(spec, space, cache_dir() / "grammars")

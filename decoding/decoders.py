@@ -274,7 +274,7 @@ class GrammarConstraints(Constraints):
             return sp.END if value == m.end_id else sp.role0 + value
         if kind == "class":
             return sp.class0 + value
-        return sp.word0 + value
+        return sp.word
 
 
 class ConstrainedDecoder(GreedyDecoder):

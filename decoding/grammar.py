@@ -2,12 +2,14 @@
 
 The inventory (`OutputSpec`) is plain data: task types, the roles each allows, the roles each requires, bounds.
 It is compiled with outlines-core into an `Index` over the decoder's own action vocabulary (one token per
-decision: STOP, END, each task type, role, class and word pointer), cached on disk by the inventory's hash.
-Two constraints depend on what was already decoded and on the instruction, not on the inventory, and are
-applied as a mask beside the index: a pointer must name a word of this instruction and a span cannot end
-before it starts; and an argument is refused when its task already has the same role on the same span, and
-END when a required role is missing. (A regex for "each required role, in any order" grows with the number of
-orders of the roles, up to 8! per task type; the mask costs a set lookup.)
+decision: STOP, END, each task type, role and class, and WORD for a pointer to a word), cached on disk by the
+inventory's hash. Two constraints depend on what was already decoded and on the instruction, not on the
+inventory, and are applied as a mask beside the index: a pointer must name a word of this instruction and a
+span cannot end before it starts; and an argument is refused when its task already has the same role on the
+same span, and END when a required role is missing. (A regex for "each required role, in any order" grows with
+the number of orders of the roles, up to 8! per task type; the mask costs a set lookup.) So all pointers are one
+token to the index: a token per word position made the index 128 times larger (3.5 MB), slower to compile and
+to load, for nothing the index could check.
 """
 
 from __future__ import annotations
@@ -75,17 +77,18 @@ class OutputSpec:
 
 
 class ActionSpace:
-    """Action ids: 0 STOP (the end of output), 1 END (of a task's arguments), then types, roles, classes, words."""
+    """Action ids: 0 STOP (the end of output), 1 END (of a task's arguments), then types, roles, classes, and
+    WORD, a pointer to any word (which words, the instruction decides: see the module's docstring)."""
 
     STOP, END = 0, 1
 
-    def __init__(self, task_types, roles, classes, max_words: int):
+    def __init__(self, task_types, roles, classes):
         self.task_types, self.roles, self.classes = list(task_types), list(roles), list(classes)
         self.type0 = 2
         self.role0 = self.type0 + len(self.task_types)
         self.class0 = self.role0 + len(self.roles)
-        self.word0 = self.class0 + len(self.classes)
-        self.size = self.word0 + max_words
+        self.word = self.class0 + len(self.classes)
+        self.size = self.word + 1
 
     def char(self, action: int) -> str:
         return chr(_BASE + action)
@@ -109,7 +112,7 @@ class Grammar:
         unknown = set(sp.roles) - set(s.task_types)
         if unknown:
             raise DecodingError(f"task type(s) {sorted(unknown)} are not in the model's label set")
-        word = s.range_class(s.word0, s.size - s.word0)
+        word = s.char(s.word)
         cls = s.range_class(s.class0, len(s.classes))
         tasks = []
         for task_type, roles in sorted(sp.roles.items()):

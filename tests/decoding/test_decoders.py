@@ -139,7 +139,7 @@ def test_a_forced_step_costs_no_decoder_call(shipped_parser, tmp_path):
     model = shipped_parser.model
     c = model.config
     spec = OutputSpec({"Motion": ("Goal",)}, max_tasks=1, max_arguments=1)
-    grammar = Grammar(spec, ActionSpace(c.task_types, c.roles, c.classes, c.max_words), tmp_path)
+    grammar = Grammar(spec, ActionSpace(c.task_types, c.roles, c.classes), tmp_path)
     enc = model.encode([["go"]])[0]
     free = ConstrainedDecoder(grammar).decode(model, enc)
     paid = GreedyDecoder().decode(model, enc)

@@ -6,7 +6,7 @@ from decoding.errors import DecodingError
 from decoding.grammar import ActionSpace, Grammar, OutputSpec
 from decoding.tage_format import read_row
 
-SPACE = ActionSpace(["Picking", "Motion", "Placing"], ["Theme", "Goal", "Source"], ["cup", "table", "unk"], 10)
+SPACE = ActionSpace(["Picking", "Motion", "Placing"], ["Theme", "Goal", "Source"], ["cup", "table", "unk"])
 SPEC = OutputSpec({"Picking": ("Theme", "Source"), "Motion": ("Goal",)}, {"Picking": (("Theme",),)}, 3, 2)
 
 
@@ -22,7 +22,7 @@ def test_index_allows_known_types_and_their_roles_only(tmp_path):
     start = g.allowed(g.start)
     assert {SPACE.type0, SPACE.type0 + 1} <= start and SPACE.type0 + 2 not in start  # Placing has no skill
     assert SPACE.STOP in start  # an empty output is valid
-    after_trigger = _walk(g, [SPACE.type0, SPACE.word0 + 0, SPACE.word0 + 0])
+    after_trigger = _walk(g, [SPACE.type0, SPACE.word, SPACE.word])
     roles = g.allowed_range(after_trigger, SPACE.role0, 3)
     assert roles == (0, 2)  # Theme and Source, not Goal
     assert SPACE.STOP not in g.allowed(after_trigger)  # no end of output inside a task
@@ -30,10 +30,10 @@ def test_index_allows_known_types_and_their_roles_only(tmp_path):
 
 def test_bounds_on_arguments_and_tasks(tmp_path):
     g = Grammar(SPEC, SPACE, tmp_path)
-    arg = [SPACE.role0, SPACE.word0, SPACE.word0, SPACE.class0]
-    state = _walk(g, [SPACE.type0, SPACE.word0, SPACE.word0] + arg + arg)
+    arg = [SPACE.role0, SPACE.word, SPACE.word, SPACE.class0]
+    state = _walk(g, [SPACE.type0, SPACE.word, SPACE.word] + arg + arg)
     assert g.allowed(state) == frozenset({SPACE.END})  # max_arguments = 2
-    task = [SPACE.type0 + 1, SPACE.word0, SPACE.word0, SPACE.END]
+    task = [SPACE.type0 + 1, SPACE.word, SPACE.word, SPACE.END]
     assert g.allowed(_walk(g, task * 3)) == frozenset({SPACE.STOP})  # max_tasks = 3
 
 
