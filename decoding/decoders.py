@@ -157,8 +157,8 @@ class _Walk:
             if allowed is not None:
                 if not allowed:
                     raise DecodingError(f"no valid {kind} left: the output grammar is contradictory")
-                idx = torch.tensor(allowed)
-                choice = allowed[_argmax(values[idx])]
+                row = values.tolist()  # reading a few floats from a list is cheaper than indexing a tensor
+                choice = max(allowed, key=row.__getitem__)  # the first best, as argmax
             else:
                 choice = _argmax(values)
         self.rules.took(kind, choice)
