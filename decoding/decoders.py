@@ -145,6 +145,10 @@ class _Walk:
         self.model, self.enc, self.rules, self.calls = model, enc, rules, 0
         self.known = list(reversed(known))  # popped from the end
 
+    def know(self, choices: Sequence[int]) -> None:
+        """The next decisions are `choices`: take them without model calls."""
+        self.known = list(reversed(choices))
+
     def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
         """The best allowed choice; a forced or already known choice costs no model call."""
         if self.known:
@@ -224,6 +228,15 @@ class GrammarConstraints(Constraints):
         self.roles_used: list[int] = []
         self.role: int | None = None
         self.start: int | None = None
+
+    def save(self) -> tuple:
+        """Where the constraints stand, for `restore` (a speculative decoder steps back over a missed draft)."""
+        return (self.state, self.task_type, {r: set(s) for r, s in self.used.items()}, list(self.roles_used),
+                self.role, self.start)
+
+    def restore(self, saved: tuple) -> None:
+        self.state, self.task_type, used, roles_used, self.role, self.start = saved
+        self.used, self.roles_used = {r: set(s) for r, s in used.items()}, list(roles_used)
 
     def types(self) -> list[int]:
         out = list(self.g.allowed_range(self.state, self.space.type0, len(self.space.task_types)))

@@ -1,15 +1,20 @@
-"""Speculative decoding: a drafted parse verified in one batched decoder pass, then greedy from the first miss.
+"""Speculative decoding: a drafted parse verified in one batched decoder pass, misses repaired step by step.
 
 A draft is a complete decision sequence. One pass of the decoder (`Extractor.teacher_forced`, the computation
 training uses) scores every decision of the draft after the draft's own earlier decisions. Walking the draft in
-order under the output grammar, a decision is accepted while it equals the grammar-masked best choice. At the
-first difference the model's own choice is known too (it was computed in the same pass); decoding then goes on
-one decision at a time (`ConstrainedDecoder.resume`) from the states the pass computed for the accepted prefix.
-The output is exactly `ConstrainedDecoder`'s.
+order under the output grammar, a decision is accepted while it equals the grammar-masked best choice; at a
+miss the model's own choice is known too (it was computed in the same pass), and decoding goes on one decision
+at a time (the `ConstrainedDecoder` walk) from the states the pass computed. The output is exactly
+`ConstrainedDecoder`'s.
 
-Why one pass and not several: on this decoder a pass costs about half a whole greedy decoding (its cost is the
-fixed cost of some 100 small tensor operations, nearly independent of the draft's length), and once a draft
-has missed, the rest of it is usually wrong too; decoding the rest step by step is cheaper than re-verifying.
+A miss inside a task's arguments stays inside that task: the outer decoder reads a task's type and trigger,
+not its arguments, so once the task's arguments are decoded step by step the pass's scores of the later tasks
+are still the model's, and checking goes on. A miss in a task's type or trigger, or a task the draft lacks,
+changes everything after it; the rest is decoded step by step.
+
+Why not a second pass: on this decoder a pass costs about half a whole greedy decoding (the fixed cost of some
+200 small tensor operations, nearly independent of the draft's length), more than decoding the few decisions
+after a miss one at a time.
 
 Drafts copy the source sentence: the rule extractor's parse (`Encoded.hint`, set by `TaskParser` from its
 drafter) gives triggers and argument spans as words of the instruction, with labels; a table of the model's own
@@ -58,31 +63,6 @@ def _text(tokens, start: int, end: int) -> str:
     return " ".join(tokens[start : end + 1]).lower()
 
 
-@dataclass
-class _Slot:
-    """Where a decision sits in the draft: its kind, task index and argument index."""
-
-    kind: str
-    task: int
-    arg: int = -1
-
-
-def _flatten(draft: list[DecodedTask], model: Extractor) -> list[tuple[_Slot, int]]:
-    """The draft's decisions in decoding order, each with its slot: the decisions `GreedyDecoder` takes (no END
-    after the last argument a task may have, no STOP after the last task)."""
-    c, out = model.config, []
-    for k, t in enumerate(draft):
-        out += [(_Slot("type", k), t.type), (_Slot("t_start", k), t.start), (_Slot("t_end", k), t.end)]
-        for j, a in enumerate(t.arguments):
-            out += [(_Slot("role", k, j), a.role), (_Slot("a_start", k, j), a.start),
-                    (_Slot("a_end", k, j), a.end), (_Slot("class", k, j), a.cls)]
-        if len(t.arguments) < c.max_arguments:
-            out.append((_Slot("role", k, len(t.arguments)), model.end_id))
-    if len(draft) < c.max_tasks:
-        out.append((_Slot("type", len(draft)), model.stop_id))
-    return out
-
-
 def _batch(draft: list[DecodedTask], stop: int, end: int) -> dict:
     """The draft as a one-sentence batch of `decoding.batching` form."""
     long = lambda rows: torch.tensor(rows, dtype=torch.long)
@@ -102,8 +82,6 @@ def _batch(draft: list[DecodedTask], stop: int, end: int) -> dict:
 
 
 _SCORED = ("type", "t_start", "t_end", "role", "a_start", "a_end", "class")
-_KIND = {"type": "type", "t_start": "start", "t_end": "end", "role": "role", "a_start": "start",
-         "a_end": "end", "class": "class"}
 
 
 class SpeculativeDecoder(Decoder):
@@ -121,66 +99,53 @@ class SpeculativeDecoder(Decoder):
         draft = self._draft(model, enc)
         scores = model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
                                       _batch(draft, model.stop_id, model.end_id), attributes=False)
-        slots = _flatten(draft, model)
-        taken = self._verify(model, enc, draft, slots, scores)
-        if taken == [drafted for _, drafted in slots]:
-            self._mark_attributes(model, draft, draft, scores)
-            out = Decoded(draft, 1)
-        else:
-            out = self._resume(model, enc, draft, slots, taken, scores)
-            out.calls += 1
+        check = _Check(self.stepper.walk(model, enc), scores)
+        out = self._verify(model, draft, check)
+        self._mark_attributes(model, draft, check.accepted, scores)
+        if out is None:
+            out = self.stepper.resume(check.walk, check.h, check.done)
+        out.calls += 1  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out
 
-    # ---- verification ------------------------------------------------------------------------------------------
-    def _verify(self, model, enc, draft, slots, scores) -> list[int]:
-        """The model's choices along the draft under the grammar, up to the first that differs from the draft."""
-        rules = self.stepper.constraints(model, enc)
-        # plain lists: the walk reads a few scores per decision, and a tensor index costs more than the read
-        rows = {key: scores[key].tolist() for key in _SCORED}
-        taken = []
-        for slot, drafted in slots:
-            allowed, values = _options(rules, slot, draft, rows)
-            choice = allowed[0] if len(allowed) == 1 else max(allowed, key=values.__getitem__)
-            rules.took(_KIND[slot.kind], choice)
-            taken.append(choice)
-            if choice != drafted:
-                break
-        return taken
+    def _verify(self, model: Extractor, draft: list[DecodedTask], check: _Check) -> Decoded | None:
+        """Walk the draft, task by task, taking the model's choices from the pass.
 
-    def _resume(self, model, enc, draft, slots, taken, scores) -> Decoded:
-        """Decode on from the first miss: the accepted tasks and arguments are kept with the states the pass
-        computed after them, and the decisions from the missed task's or argument's first one are known."""
-        miss = slots[len(taken) - 1][0]
-        k = miss.task
-        in_task = miss.kind not in ("type", "t_start", "t_end")
-        j = miss.arg if in_task else 0
-        first = next(i for i, (s, _) in enumerate(slots) if s.task == k and (s.arg == j if in_task else True))
-        walk = self.stepper.walk(model, enc, taken[first:])
-        for (slot, _), choice in zip(slots[:first], taken[:first], strict=True):
-            walk.rules.took(_KIND[slot.kind], choice)
-        done = draft[:k]
-        if in_task:
-            task = draft[k]
-            done.append(DecodedTask(task.type, task.start, task.end, task.arguments[:j]))
-        self._mark_attributes(model, draft, done, scores)
-        if not in_task:
-            return self.stepper.resume(walk, scores["outer_states"][0, k], done)
-        inner = scores["attribute_inputs"][0]
-        return self.stepper.resume(walk, scores["outer_states"][0, k + 1], done, g=inner[k, j])
+        A miss inside a task's arguments is repaired there, step by step: what follows a task depends on its type
+        and trigger only, so the pass's scores of the later tasks stay right. A miss in a task's type or trigger
+        (or a task the draft lacks) changes everything after it: None is returned, and `check` holds where
+        decoding goes on from."""
+        c = model.config
+        for k, task in enumerate(draft):
+            if not check.header(k, task):
+                return None
+            done = DecodedTask(task.type, task.start, task.end)
+            check.done.append(done)
+            for j, arg in enumerate(task.arguments):
+                if not check.argument(k, j, arg):
+                    check.walk.arguments(check.inner[k, j], done)
+                    break
+                done.arguments.append(arg)
+                check.accepted.append((k, j))
+            else:
+                j = len(task.arguments)
+                if j < c.max_arguments and not check.end(k, j, model.end_id):
+                    check.walk.arguments(check.inner[k, j], done)
+        if len(draft) < c.max_tasks and not check.stop(len(draft), model.stop_id):
+            return None
+        return Decoded(check.done, check.walk.calls)
 
     @staticmethod
-    def _mark_attributes(model: Extractor, draft: list[DecodedTask], accepted: list[DecodedTask], scores: dict
+    def _mark_attributes(model: Extractor, draft: list[DecodedTask], accepted: list[tuple[int, int]], scores: dict
                          ) -> None:
-        """Attribute marks of the accepted arguments (the first tasks of the draft, the last one possibly cut
-        short): one head on the inputs the pass computed, not another pass."""
-        slots = [(k, j) for k, task in enumerate(accepted) for j in range(len(task.arguments))]
-        if not slots:
+        """Attribute marks of the accepted arguments (task, argument index): one head on the inputs the pass
+        computed, not another pass."""
+        if not accepted:
             return
-        ks, js = torch.tensor(slots).T
+        ks, js = torch.tensor(accepted).T
         states, words, spans = scores["attribute_inputs"]
         tags = model.attribute_scores(states[ks, js], words[ks, js], spans[ks, js]).argmax(-1).tolist()
-        for (k, j), row in zip(slots, tags, strict=True):
+        for (k, j), row in zip(accepted, tags, strict=True):
             draft[k].arguments[j].attributes = runs_of(row, model.no_attr)
 
     # ---- drafting ------------------------------------------------------------------------------------------------
@@ -200,21 +165,78 @@ class SpeculativeDecoder(Decoder):
         return draft
 
 
-def _options(rules, slot: _Slot, draft: list[DecodedTask], rows: dict):
-    """The choices the grammar allows at `slot` and the model's scores of every choice there."""
-    k, j = slot.task, slot.arg
-    if slot.kind == "type":
-        return rules.types(), rows["type"][0][k]
-    if slot.kind == "t_start":
-        return rules.starts(None), rows["t_start"][0][k]
-    if slot.kind == "t_end":
-        return rules.ends(None, draft[k].start), rows["t_end"][0][k]
-    if slot.kind == "role":
-        return rules.roles(), rows["role"][k][j]
-    arg = draft[k].arguments[j]
-    if slot.kind == "a_start":
-        return rules.starts(arg.role), rows["a_start"][k][j]
-    if slot.kind == "a_end":
-        return rules.ends(arg.role, arg.start), rows["a_end"][k][j]
-    values = rows["class"][k][j]
-    return rules.classes() or list(range(len(values))), values
+class _Check:
+    """One verification: the pass's scores as lists, the grammar walk that checks against them (and decodes the
+    repairs), and what was accepted so far."""
+
+    def __init__(self, walk, scores: dict):
+        self.walk, self.rules = walk, walk.rules
+        # plain lists: the walk reads a few scores per decision, and a tensor index costs more than the read
+        self.rows = {key: scores[key].tolist() for key in _SCORED}
+        self.outer, self.inner = scores["outer_states"][0], scores["attribute_inputs"][0]
+        self.done: list[DecodedTask] = []          # decided tasks, the last one possibly being repaired
+        self.accepted: list[tuple[int, int]] = []  # (task, argument) of accepted drafted arguments
+        self.h = None                              # outer state to decode on from, after a missed header
+        self.seen: list[int] = []                  # choices taken since the start of the current task or argument
+        self.saved: tuple = ()                     # the constraints as they stood there
+
+    def take(self, kind: str, k: int, j: int, drafted: int, draft_start: int = 0, role: int | None = None) -> bool:
+        """Take the model's choice at one decision; whether it is the drafted one. On a miss the choice is kept
+        as known to the walk, which decodes on from there."""
+        r = self.rules
+        if kind == "type":
+            allowed, values = r.types(), self.rows["type"][0][k]
+        elif kind == "t_start":
+            allowed, values = r.starts(None), self.rows["t_start"][0][k]
+        elif kind == "t_end":
+            allowed, values = r.ends(None, draft_start), self.rows["t_end"][0][k]
+        elif kind == "role":
+            allowed, values = r.roles(), self.rows["role"][k][j]
+        elif kind == "a_start":
+            allowed, values = r.starts(role), self.rows["a_start"][k][j]
+        elif kind == "a_end":
+            allowed, values = r.ends(role, draft_start), self.rows["a_end"][k][j]
+        else:
+            values = self.rows["class"][k][j]
+            allowed = r.classes() or range(len(values))
+        choice = allowed[0] if len(allowed) == 1 else max(allowed, key=values.__getitem__)
+        r.took(_KIND[kind], choice)
+        self.seen.append(choice)
+        if choice != drafted:
+            # the walk decodes on from the start of this task or argument: it takes the choices seen since then
+            # again, as known ones, from the constraints as they stood there
+            self.rules.restore(self.saved)
+            self.walk.know(self.seen)
+            return False
+        return True
+
+    def begin(self) -> None:
+        """A task's header, an argument, an END or a STOP is checked next."""
+        self.seen, self.saved = [], self.rules.save()
+
+    def header(self, k: int, task: DecodedTask) -> bool:
+        """Check a drafted task's type and trigger; on a miss decoding goes on from this task's outer state."""
+        self.begin()
+        self.h = self.outer[k]
+        return (self.take("type", k, -1, task.type) and self.take("t_start", k, -1, task.start)
+                and self.take("t_end", k, -1, task.end, task.start))
+
+    def argument(self, k: int, j: int, arg: DecodedArgument) -> bool:
+        self.begin()
+        return (self.take("role", k, j, arg.role) and self.take("a_start", k, j, arg.start, role=arg.role)
+                and self.take("a_end", k, j, arg.end, arg.start, arg.role) and self.take("class", k, j, arg.cls))
+
+    def end(self, k: int, j: int, end_id: int) -> bool:
+        """Check the END after a task's drafted arguments."""
+        self.begin()
+        return self.take("role", k, j, end_id)
+
+    def stop(self, k: int, stop_id: int) -> bool:
+        """Check the STOP after the drafted tasks; on a miss decoding goes on from the outer state after them."""
+        self.begin()
+        self.h = self.outer[k]
+        return self.take("type", k, -1, stop_id)
+
+
+_KIND = {"type": "type", "t_start": "start", "t_end": "end", "role": "role", "a_start": "start",
+         "a_end": "end", "class": "class"}
