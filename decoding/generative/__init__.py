@@ -1,8 +1,9 @@
 """The generative baseline: a small BART trained here to write a `Parse` as compact JSON, and three decoders of it.
 
 `format` (the JSON, its regex and schema) -> `tokenizer` (byte-level BPE, one token per structural segment) ->
-`model` (BART, lean KV-cached step, checkpoints) -> `index` (the format compiled over the vocabulary) ->
-`decoders` (stock outlines, constrained greedy, constrained + speculative) ; `train` fits tokenizer and model.
+`model` (the BART, its checkpoints) and `lean` (its math for one instruction at a time, KV cache) -> `index` (the
+format compiled over the vocabulary) -> `decoders` (stock outlines, constrained greedy, constrained + speculative
+with `drafts`); `train` fits the tokenizer and the model.
 """
 
 from .decoders import DECODERS, ConstrainedDecoder, Generated, OutlinesDecoder, SpeculativeDecoder, get_decoder

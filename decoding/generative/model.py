@@ -1,10 +1,9 @@
-"""The generative baseline's model: a small BART, its config, a lean KV-cached decoder step, save and load."""
+"""The generative baseline's model: a small BART, its config, save and load, and what decoders need of it."""
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from ..errors import ModelError
 from ..files import read_text, write_atomic
 from .format import Bounds, Labels
 from .index import JsonIndex
-from .tokenizer import BOS, EOS, PAD, wrap_tokenizer
+from .lean import KVCache, LeanBart
+from .tokenizer import BOS, EOS, PAD, FormatTokens, wrap_tokenizer
 
-__all__ = ["GenerativeConfig", "build_model", "GenerativeModel", "KVCache", "save_generative", "load_generative"]
+__all__ = ["GenerativeConfig", "build_model", "GenerativeModel", "save_generative", "load_generative"]
 
 GEN_CONFIG = "generative.json"  # the file of a checkpoint folder that says what the rest of it is
 
@@ -57,24 +57,26 @@ def build_model(config: GenerativeConfig):
 
 
 class GenerativeModel:
-    """A trained seq2seq model, its tokenizer, labels and bounds; `encode` and `step` are what decoders call."""
+    """A trained seq2seq model, its tokenizer, labels and bounds; `start` is what the constrained decoders call."""
 
     def __init__(self, model, tokenizer, labels: Labels, config: GenerativeConfig):
         self.model, self.tokenizer, self.labels, self.config = model.eval(), tokenizer, labels, config
         self.bounds = config.bounds
+        self.tokens = FormatTokens.of(tokenizer)
         self._index: JsonIndex | None = None
+        self._lean: LeanBart | None = None
         self._pieces: dict[str, list[int]] = {}
 
     @property
     def index(self) -> JsonIndex:
+        """The output format compiled over the vocabulary (built on first use: outlines-core takes a while)."""
         if self._index is None:
             self._index = JsonIndex(self.tokenizer, self.labels, self.bounds)
         return self._index
 
-    def source_ids(self, instruction: str) -> torch.Tensor:
-        """(1, S) token ids of the instruction, as outlines encodes it (no special tokens), truncated."""
-        ids = self.tokenizer(instruction, return_tensors="pt")["input_ids"]
-        return ids[:, : self.config.max_positions]
+    def source_ids(self, instruction: str) -> list[int]:
+        """The token ids of the instruction, as outlines encodes it (no special tokens), truncated."""
+        return self.tokenizer(instruction)["input_ids"][: self.config.max_positions]
 
     def pieces(self, text: str) -> list[int]:
         """The token ids of `text` alone (cached): how the target spells a span copied from the instruction."""
@@ -82,86 +84,12 @@ class GenerativeModel:
             self._pieces[text] = self.tokenizer(text)["input_ids"]
         return self._pieces[text]
 
-    @torch.no_grad()
-    def encode(self, instruction: str):
-        ids = self.source_ids(instruction)
-        if ids.shape[1] == 0:
-            ids = torch.tensor([[EOS]])
-        return self.model.get_encoder()(input_ids=ids, attention_mask=torch.ones_like(ids)), ids.shape[1]
-
-    @torch.no_grad()
-    def step(self, encoded, tokens: Sequence[int], cache: KVCache | None):
-        """(logits (T, V) of the next token after each of `tokens`, cache): one decoder pass over new tokens."""
-        if cache is None:
-            cache = KVCache.start(self.model, encoded[0].last_hidden_state)
-        return cache.run(self.model, tokens), cache
-
-    @torch.no_grad()
-    def step_hf(self, encoded, tokens: Sequence[int], cache):
-        """`step` through HF's forward (the reference the lean step is tested against)."""
-        enc, n = encoded
-        out = self.model(encoder_outputs=enc, attention_mask=torch.ones(1, n, dtype=torch.long),
-                         decoder_input_ids=torch.tensor([list(tokens)]), cache=cache, use_cache=True)
-        return out.logits[0], out.cache
-
-
-def _heads(x: torch.Tensor, h: int) -> torch.Tensor:
-    B, T, C = x.shape
-    return x.view(B, T, h, C // h).transpose(1, 2)  # (B, h, T, C/h)
-
-
-def _merge(x: torch.Tensor) -> torch.Tensor:
-    B, h, T, d = x.shape
-    return x.transpose(1, 2).reshape(B, T, h * d)  # (B, T, C)
-
-
-class KVCache:
-    """The BART decoder's keys and values, run without HF's per-call machinery: the same weights and math
-    (post-norm layers, learned positions offset by 2, tied output layer plus its bias), a tenth of the overhead."""
-
-    def __init__(self, cross: list[tuple[torch.Tensor, torch.Tensor]], heads: int):
-        self.cross, self.heads, self.n = cross, heads, 0
-        self.keys: list[torch.Tensor | None] = [None] * len(cross)
-        self.values: list[torch.Tensor | None] = [None] * len(cross)
-
-    @classmethod
-    def start(cls, model, memory: torch.Tensor) -> KVCache:
-        """The cache of one instruction: cross-attention keys and values of the encoder output (1, S, C)."""
-        h = model.config.decoder_attention_heads
-        layers = model.get_decoder().layers
-        return cls([(_heads(la.encoder_attn.k_proj(memory), h), _heads(la.encoder_attn.v_proj(memory), h))
-                    for la in layers], h)
-
-    def get_seq_length(self) -> int:
-        return self.n
-
-    def crop(self, remove: int) -> None:
-        """Forget the last `-remove` positions (HF's convention: a negative count removes)."""
-        if remove < 0:
-            self.n += remove
-            self.keys = [k[:, :, : self.n] for k in self.keys]
-            self.values = [v[:, :, : self.n] for v in self.values]
-
-    def run(self, model, tokens: Sequence[int]) -> torch.Tensor:
-        F = torch.nn.functional
-        dec, h, P, T = model.get_decoder(), self.heads, self.n, len(tokens)
-        x = dec.embed_tokens(torch.tensor([list(tokens)])) + dec.embed_positions.weight[P + 2 : P + 2 + T][None]
-        x = dec.layernorm_embedding(x)  # (1, T, C)
-        mask = None if T == 1 else torch.ones(T, P + T, dtype=torch.bool).tril(P)  # causal among the new tokens
-        for i, layer in enumerate(dec.layers):
-            a = layer.self_attn
-            k, v = _heads(a.k_proj(x), h), _heads(a.v_proj(x), h)
-            if self.keys[i] is not None:
-                k, v = torch.cat([self.keys[i], k], 2), torch.cat([self.values[i], v], 2)
-            self.keys[i], self.values[i] = k, v
-            y = F.scaled_dot_product_attention(_heads(a.q_proj(x), h), k, v, attn_mask=mask)
-            x = layer.self_attn_layer_norm(x + a.out_proj(_merge(y)))
-            c = layer.encoder_attn
-            y = F.scaled_dot_product_attention(_heads(c.q_proj(x), h), *self.cross[i])
-            x = layer.encoder_attn_layer_norm(x + c.out_proj(_merge(y)))
-            x = layer.final_layer_norm(x + layer.fc2(layer.activation_fn(layer.fc1(x))))
-        self.n = P + T
-        return (model.lm_head(x) + model.final_logits_bias)[0]  # (T, V)
+    def start(self, instruction: str) -> KVCache:
+        """The decoder cache of `instruction` (its encoder pass done), to `run` output tokens through; under
+        `torch.inference_mode()`."""
+        if self._lean is None:
+            self._lean = LeanBart(self.model)
+        return self._lean.start(self._lean.encode(self.source_ids(instruction) or [EOS]))
 
 
 def save_generative(gm: GenerativeModel, folder: str | Path, extra: dict | None = None) -> Path:

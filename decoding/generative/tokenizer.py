@@ -10,10 +10,11 @@ and the constrained decoders spell the JSON between values the same single way.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from .format import STRUCTURE
+from .format import CLASS, STRUCTURE, TEXT, TRIGGER
 
-__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "train_tokenizer", "wrap_tokenizer"]
+__all__ = ["SPECIALS", "PAD", "BOS", "EOS", "train_tokenizer", "wrap_tokenizer", "FormatTokens"]
 
 SPECIALS = ("<pad>", "<s>", "</s>", "<unk>")  # ids 0-3: padding, decoder start, end of output, unused
 PAD, BOS, EOS = 0, 1, 2
@@ -39,3 +40,28 @@ def wrap_tokenizer(tok):
 
     return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", bos_token="<s>", eos_token="</s>",
                                    unk_token="<unk>", model_max_length=1024)
+
+
+@dataclass(frozen=True)
+class FormatTokens:
+    """The token ids of the format's structure and what every token spells: what the decoders read outputs by."""
+
+    structure: frozenset[int]   # the structural segments: a value ends at the next one
+    spans: frozenset[int]       # the segments a trigger or argument text follows
+    text: int                   # the segment before an argument's text
+    cls: int                    # the segment before an argument's class
+    lower: tuple[str, ...]      # each token's text, lower case
+
+    @classmethod
+    def of(cls, tokenizer) -> FormatTokens:
+        vocab = tokenizer.get_vocab()
+        by_id = sorted(vocab, key=vocab.get)
+        return cls(frozenset(vocab[s] for s in STRUCTURE), frozenset((vocab[TRIGGER], vocab[TEXT])), vocab[TEXT],
+                   vocab[CLASS], tuple(tokenizer.convert_tokens_to_string([t]).lower() for t in by_id))
+
+    def value_start(self, out: Sequence[int]) -> int:
+        """Where the value being written in `out` starts: after its last structural token (0 if none)."""
+        k = len(out)
+        while k > 0 and out[k - 1] not in self.structure:
+            k -= 1
+        return k
