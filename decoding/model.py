@@ -161,10 +161,9 @@ class Extractor(nn.Module):
         return self.class_head(torch.cat([g, self.role_emb(role), span, torch.tanh(self.lexical(lexical))], -1))
 
     @staticmethod
-    def span_mean(raw: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
-        """Mean of (..., L, C) vectors over words start..end -> (..., C)."""
-        positions = torch.arange(raw.shape[-2])
-        inside = ((positions >= start[..., None]) & (positions <= end[..., None])).float()
+    def span_mean(raw: torch.Tensor, inside: torch.Tensor) -> torch.Tensor:
+        """Mean of (..., L, C) vectors over the words flagged in (..., S, L) `inside` -> (..., S, C)."""
+        inside = inside.float()
         return (inside @ raw) / inside.sum(-1, keepdim=True).clamp(min=1)
 
     @staticmethod
@@ -237,16 +236,13 @@ class Extractor(nn.Module):
         return out
 
     def _outer_scores(self, words, keys, mask, positions, lengths, b):
-        types, t_start, t_end, t_valid = b["types"], b["t_start"], b["t_end"], b["t_valid"]  # (B, K+1)
+        types, t_start, t_end = b["types"], b["t_start"], b["t_end"]  # (B, K+1)
         trig = self.span_vector(words[:, None].expand(-1, types.shape[1], -1, -1), t_start, t_end)  # (B, K+1, H)
         h0 = self.outer_init(words, lengths)
         states = self.states_before(self.outer, h0, self.outer_input(types, trig))  # (B, K+1, H)
         wk = lambda t: None if t is None else t[:, None].expand(-1, types.shape[1], *t.shape[1:])
-        has_task = t_valid & (types != self.stop_id)
         label = self.type_emb(types)
-        anchor = torch.cat([torch.zeros_like(t_start[:, :1]), t_start[:, :-1]], 1)
-        cover = (self.covered(t_start, t_end, words.shape[1]) & has_task[..., None]).long().cumsum(1)  # (B, K+1, L)
-        used = torch.cat([torch.zeros_like(cover[:, :1]), cover[:, :-1]], 1) > 0
+        anchor, used = b["t_anchor"], b["t_used"]
         return ({"outer_states": states, "type": self.type_scores(states, words, mask),
                  "t_start": self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
                  "t_end": self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start),
@@ -270,7 +266,7 @@ class Extractor(nn.Module):
         return {"role": self.role_scores(states, w, m),
                 "a_start": self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)),
                 "a_end": self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)),
-                "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], a_start, a_end)),
+                "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], b["a_inside"])),
                 "attribute_inputs": (states, wk(w), span)}
 
     @staticmethod

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import torch
 
 from .backend_names import SPECULATIVE
+from .batching import pack
 from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, runs_of
 from .grammar import Grammar
 from .model import Encoded, Extractor
@@ -63,24 +64,6 @@ def _text(tokens, start: int, end: int) -> str:
     return " ".join(tokens[start : end + 1]).lower()
 
 
-def _batch(draft: list[DecodedTask], stop: int, end: int) -> dict:
-    """The draft as a one-sentence batch of `decoding.batching` form."""
-    long = lambda rows: torch.tensor(rows, dtype=torch.long)
-    out = {"types": long([[t.type for t in draft] + [stop]]),
-           "t_start": long([[t.start for t in draft] + [0]]), "t_end": long([[t.end for t in draft] + [0]])}
-    out["t_valid"] = torch.ones_like(out["types"], dtype=torch.bool)
-    args = [t.arguments for t in draft] or [[]]
-    J = max(len(a) for a in args) + 1
-    pad = lambda rows, fill: long([r + [fill] * (J - len(r)) for r in rows])
-    out["roles"] = pad([[a.role for a in aa] + [end] for aa in args], end)
-    out["a_start"] = pad([[a.start for a in aa] for aa in args], 0)
-    out["a_end"] = pad([[a.end for a in aa] for aa in args], 0)
-    out["classes"] = pad([[a.cls for a in aa] for aa in args], 0)
-    out["task_sentence"] = torch.zeros(len(args), dtype=torch.long)
-    out["task_index"] = torch.arange(len(args))
-    return out
-
-
 _SCORED = ("type", "t_start", "t_end", "role", "a_start", "a_end", "class")
 
 
@@ -97,8 +80,10 @@ class SpeculativeDecoder(Decoder):
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         draft = self._draft(model, enc)
+        decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
+                           for t in draft]], [enc.n], model.stop_id, model.end_id)
         scores = model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
-                                      _batch(draft, model.stop_id, model.end_id), attributes=False)
+                                      decisions, attributes=False)
         check = _Check(self.stepper.walk(model, enc), scores)
         out = self._verify(model, draft, check)
         self._mark_attributes(model, draft, check.accepted, scores)
