@@ -7,12 +7,19 @@ import platform
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from decoding.backend_names import DECODER_NAMES, GREEDY
+from decoding.generative.names import (
+    GENERATIVE_BACKENDS,
+    GENERATIVE_CONSTRAINED,
+    GENERATIVE_OUTLINES,
+    GENERATIVE_SPECULATIVE,
+)
 
-__all__ = ["run_bench", "format_bench", "bench_markdown"]
+__all__ = ["run_bench", "format_bench", "bench_markdown", "time_generative", "TimedRun"]
 
 
 def _ms(seconds: float) -> float:
@@ -25,22 +32,28 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_bench(data: str | Path, model: str | Path | None = None, limit: int | None = None,
-              batch_size: int = 32) -> dict:
-    """Measure every backend on the instructions of `data` (a JSONL of parses); formats.md section 5."""
+              batch_size: int = 32, generative: str | Path | None = None) -> dict:
+    """Measure every backend on the instructions of `data` (a JSONL of parses); formats.md section 5.
+
+    `model` and `generative` are the extractor's and the generative baseline's checkpoints (default: shipped).
+    """
     import torch
 
     from decoding.checkpoint import load_checkpoint
     from decoding.decoders import get_backend
     from decoding.files import read_parses
+    from decoding.generative import load_generative
     from decoding.metrics import score
     from decoding.parser import TaskParser, Words
 
-    from .defaults import default_model_dir, default_vocabulary, load_library, rule_parser
+    from .defaults import default_generative_dir, default_model_dir, default_vocabulary, load_library, rule_parser
     from .parsers import build_grammar
 
     gold = read_parses(data)[:limit]
     items = [Words.of_parse(g) for g in gold]
     extractor, _ = load_checkpoint(model or default_model_dir())
+    generative = Path(generative or default_generative_dir())
+    gm = load_generative(generative)  # loaded before anything is measured: a bad checkpoint fails fast
     library = load_library()
     grammar = build_grammar(extractor.config, library)
     spec, vocabulary, rules = grammar.spec, default_vocabulary(), rule_parser()
@@ -55,7 +68,7 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
             outputs[name] = parses
             valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
             batched = _batched_rate(TaskParser(extractor, get_backend(name, grammar), rules, batch_size), items)
-            rows.append({"backend": name, "arg_f1": score(gold, parses).arguments.f1,
+            rows.append({"backend": name, "reference": GREEDY, "arg_f1": score(gold, parses).arguments.f1,
                          "valid_rate": valid / len(parses), "decoder_calls_per_instruction": calls / len(parses),
                          "p50_ms": statistics.median(decode_ms), "p95_ms": _pct(decode_ms, 0.95),
                          "decode_ms_total": sum(decode_ms),
@@ -64,9 +77,67 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
                          "instructions_per_s_batched": batched,
                          "encode_ms_p50": statistics.median(encode_ms)})
         mask = _mask_cost(extractor, grammar, encoded)
-    _relate_to_greedy(rows, outputs)
-    return {"data": str(data), "n": len(gold), "rows": rows, "grammar": _grammar_costs(grammar),
-            "mask": mask, "machine": _machine()}
+    _relate(rows, outputs, GREEDY)
+    generative_rows, generative_summary = _generative_rows(gold, gm, spec, rows[0])
+    generative_summary["checkpoint"] = str(generative)
+    return {"data": str(data), "n": len(gold), "rows": rows + generative_rows, "grammar": _grammar_costs(grammar),
+            "mask": mask, "generative": generative_summary, "machine": _machine()}
+
+
+@dataclass(frozen=True)
+class TimedRun:
+    """A generative decoder's outputs on a list of instructions and the time each took."""
+
+    decoder: object
+    outputs: list
+    times_ms: list[float]
+
+
+def time_generative(gm, names, gold: list) -> dict[str, TimedRun]:
+    """Each generative decoder of `names` over `gm` on the instructions of `gold`, one at a time. Each is warmed
+    up as a throwaway instance first, so that drafting tables start empty."""
+    from decoding.generative import get_decoder
+
+    timed = {}
+    for name in names:
+        warm = get_decoder(name, gm)
+        for g in gold[:10]:
+            warm(g.instruction, g.model_copy(update={"tasks": ()}))
+        decoder, outs, times = get_decoder(name, gm), [], []
+        for g in gold:
+            start = time.perf_counter()
+            outs.append(decoder(g.instruction, g.model_copy(update={"tasks": ()})))
+            times.append(_ms(time.perf_counter() - start))
+        timed[name] = TimedRun(decoder, outs, times)
+    return timed
+
+
+def _generative_rows(gold, gm, spec, greedy_row: dict) -> tuple[list[dict], dict]:
+    """Rows of the generative baselines (their own encoder pass in every time), related to generative-constrained,
+    their greedy reference (same output text), and end to end to the extractor's greedy row."""
+    compile_ms = gm.index.compile_ms  # built outside the timings, as outlines builds its index with its Generator
+    timed = time_generative(gm, GENERATIVE_BACKENDS, gold)
+    rows = [_generative_row(name, run, gold, spec) for name, run in timed.items()]
+    _relate(rows, {name: [o.text for o in run.outputs] for name, run in timed.items()}, GENERATIVE_CONSTRAINED,
+            greedy_row)
+    total = {row["backend"]: row["decode_ms_total"] for row in rows}
+    return rows, {"index_compile_ms": compile_ms,
+                  "speculative_vs_outlines": total[GENERATIVE_OUTLINES] / total[GENERATIVE_SPECULATIVE]}
+
+
+def _generative_row(name: str, run: TimedRun, gold: list, spec) -> dict:
+    from decoding.metrics import score
+
+    from .defaults import default_vocabulary
+
+    outs, times = run.outputs, run.times_ms
+    parses, vocabulary = [o.parse for o in outs], default_vocabulary()
+    valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
+    return {"backend": name, "reference": GENERATIVE_CONSTRAINED, "arg_f1": score(gold, parses).arguments.f1,
+            "valid_rate": valid / len(parses), "decoder_calls_per_instruction": statistics.fmean(o.calls for o in outs),
+            "p50_ms": statistics.median(times), "p95_ms": _pct(times, 0.95), "decode_ms_total": sum(times),
+            "e2e_ms_total": sum(times), "instructions_per_s": len(parses) / sum(times) * 1000,
+            "instructions_per_s_batched": None, "encode_ms_p50": None}  # one at a time; encoder inside the times
 
 
 def _encode_each(parser, items):
@@ -105,13 +176,16 @@ def _batched_rate(parser, items) -> float:
     return len(items) / (time.perf_counter() - start)
 
 
-def _relate_to_greedy(rows: list[dict], outputs: dict) -> None:
-    base = next(r for r in rows if r["backend"] == GREEDY)
+def _relate(rows: list[dict], outputs: dict[str, list], reference: str, e2e_base: dict | None = None) -> None:
+    """identical_to_greedy and speedup_vs_greedy against the row named `reference` (same outputs; decoding time),
+    e2e_speedup_vs_greedy against `e2e_base` (default: that row)."""
+    base = next(r for r in rows if r["backend"] == reference)
+    e2e_base = e2e_base or base
     for row in rows:
-        same = sum(a == b for a, b in zip(outputs[GREEDY], outputs[row["backend"]], strict=True))
-        row["identical_to_greedy"] = same / len(outputs[GREEDY])
+        same = sum(a == b for a, b in zip(outputs[reference], outputs[row["backend"]], strict=True))
+        row["identical_to_greedy"] = same / len(outputs[reference])
         row["speedup_vs_greedy"] = base["decode_ms_total"] / row["decode_ms_total"]
-        row["e2e_speedup_vs_greedy"] = base["e2e_ms_total"] / row["e2e_ms_total"]
+        row["e2e_speedup_vs_greedy"] = e2e_base["e2e_ms_total"] / row["e2e_ms_total"]
 
 
 def _grammar_costs(grammar) -> dict:
@@ -174,24 +248,38 @@ def _machine() -> dict:
             "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
-_COLUMNS = [("backend", "{}"), ("arg_f1", "{:.4f}"), ("valid_rate", "{:.3f}"),
+_COLUMNS = [("backend", "{}"), ("reference", "{}"), ("arg_f1", "{:.4f}"), ("valid_rate", "{:.3f}"),
             ("decoder_calls_per_instruction", "{:.2f}"), ("p50_ms", "{:.2f}"), ("p95_ms", "{:.2f}"),
             ("instructions_per_s", "{:.1f}"), ("instructions_per_s_batched", "{:.1f}"),
             ("speedup_vs_greedy", "{:.2f}x"), ("identical_to_greedy", "{:.3f}"), ("encode_ms_p50", "{:.2f}"),
             ("e2e_speedup_vs_greedy", "{:.2f}x")]
 
 
+def _cells(row: dict) -> list[str]:
+    return ["-" if row[name] is None else fmt.format(row[name]) for name, fmt in _COLUMNS]
+
+
+def _generative_note(report: dict) -> str:
+    g = report["generative"]
+    return (f"generative-* rows: the generative baseline ({g['checkpoint']}), one instruction at a time, its encoder "
+            f"pass inside p50/p95; their speedup_vs_greedy and identical_to_greedy (same output text) are relative "
+            f"to their `reference`, generative-constrained (its greedy constrained decoding), e2e_speedup_vs_greedy "
+            f"to the extractor's greedy end to end. generative-speculative is {g['speculative_vs_outlines']:.2f}x "
+            f"faster than generative-outlines (stock outlines.Generator); format index compiled in "
+            f"{g['index_compile_ms']:.0f} ms, outside the timings.")
+
+
 def format_bench(report: dict) -> str:
     """The bench report as a plain-text table."""
     head = [name for name, _ in _COLUMNS]
-    body = [[fmt.format(row[name]) for name, fmt in _COLUMNS] for row in report["rows"]]
+    body = [_cells(row) for row in report["rows"]]
     widths = [max(len(h), *(len(r[i]) for r in body)) for i, h in enumerate(head)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *body]]
     g, m = report["grammar"], report["mask"]
     lines += ["", f"grammar compile: {g['compile_ms_cold_p50']:.1f} ms cold, {g['load_ms_cached_p50']:.2f} ms "
               f"from cache; mask: {m['mask_us_per_decoder_call']:.1f} us per decoder call = "
               f"{m['mask_share_of_step']:.1%} of a decoder step ({m['decoder_step_us']:.0f} us)",
-              f"{report['n']} instructions of {report['data']}; machine: {report['machine']}"]
+              _generative_note(report), f"{report['n']} instructions of {report['data']}; machine: {report['machine']}"]
     return "\n".join(lines)
 
 
@@ -199,14 +287,15 @@ def bench_markdown(report: dict, command: str) -> str:
     """docs/benchmarks.md: the table, the machine, the command that produced them."""
     head = [name for name, _ in _COLUMNS]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    rows += ["| " + " | ".join(fmt.format(r[name]) for name, fmt in _COLUMNS) + " |" for r in report["rows"]]
+    rows += ["| " + " | ".join(_cells(r)) + " |" for r in report["rows"]]
     g, m, machine = report["grammar"], report["mask"], report["machine"]
     return "\n".join([
         "# Benchmarks", "", f"Produced by `{command}` on {machine['date']}; every row measured in the same run, on "
-        f"the same {report['n']} instructions ({report['data']}) and the same encoder outputs.", "",
+        f"the same {report['n']} instructions ({report['data']}); the extractor's rows on the same encoder "
+        "outputs.", "",
         "Decoding time excludes the encoder pass (reported beside it as `encode_ms_p50`); `e2e` includes it. "
         "Times are per instruction, one at a time; `instructions_per_s_batched` parses in batches of 32.", "",
-        *rows, "",
+        *rows, "", _generative_note(report), "",
         f"Grammar of the default skill library: compile {g['compile_ms_cold_p50']:.1f} ms cold, load "
         f"{g['load_ms_cached_p50']:.2f} ms from the on-disk cache (medians of 5).", "",
         f"Mask cost (constrained backend): {m['mask_us_per_decoder_call']:.1f} us per decoder call, "

@@ -11,6 +11,7 @@ import click
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
 
+from .evaluate import eval_backends
 from .parsers import backend_names
 
 __all__ = ["main", "cli"]
@@ -57,9 +58,10 @@ def data_convert(raw_dir: Path | None, out_dir: Path) -> None:
             click.echo(f"  repaired {repair}")
 
 
-def _backend_option(default: str = DEFAULT_BACKEND):
-    return click.option("--backend", type=click.Choice(backend_names()), default=default, show_default=True,
-                        help="decoding backend of the model, or 'rules' for the rule baseline")
+def _backend_option(names: list[str] | None = None, extra_help: str = ""):
+    return click.option("--backend", type=click.Choice(names or backend_names()), default=DEFAULT_BACKEND,
+                        show_default=True, help=f"decoding backend of the model, or 'rules' for the rule baseline"
+                        f"{extra_help}")
 
 
 _model_option = click.option("--model", type=click.Path(path_type=Path), default=None,
@@ -118,8 +120,10 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 @click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
               help="predicted JSONL (default: parse the data with the model)")
-@_backend_option()
-@_model_option
+@_backend_option(eval_backends(), ", or a generative-* baseline (a seq2seq model writing JSON)")
+@click.option("--model", type=click.Path(path_type=Path), default=None,
+              help="checkpoint folder of the backend's model: the extractor's, or the generative baseline's for a "
+                   "generative-* backend (default: the shipped one)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None,
                  as_json: bool) -> None:
@@ -144,18 +148,22 @@ def eval_command(data_file: Path, predictions: Path | None, backend: str, model:
 @click.option("--data", "data_file", type=click.Path(path_type=Path), default=None,
               help="JSONL of parses whose instructions are decoded (default: the tagE test split)")
 @_model_option
+@click.option("--generative-model", type=click.Path(path_type=Path), default=None,
+              help="generative baseline checkpoint folder (default: the shipped one)")
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first N instructions")
 @click.option("--write", type=click.Path(path_type=Path), default=None, help="also write the report as Markdown")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def bench(data_file: Path | None, model: Path | None, limit: int | None, write: Path | None, as_json: bool) -> None:
-    """Measure every decoding backend in the same run: F1, validity, decoder calls, latency, speedups."""
+def bench(data_file: Path | None, model: Path | None, generative_model: Path | None, limit: int | None,
+          write: Path | None, as_json: bool) -> None:
+    """Measure every decoding backend, the generative baselines' too, in the same run: F1, validity, decoder
+    calls, latency, speedups."""
     from decoding.files import write_atomic
 
     from .bench import bench_markdown, format_bench, run_bench
     from .defaults import DEFAULT_TEST
     from .resources import data_path
 
-    report = run_bench(data_file or data_path("tage", DEFAULT_TEST), model, limit)
+    report = run_bench(data_file or data_path("tage", DEFAULT_TEST), model, limit, generative=generative_model)
     if write is not None:
         write_atomic(write, bench_markdown(report, "tage bench " + " ".join(sys.argv[2:])))
     _emit(report, as_json, format_bench(report))
@@ -166,14 +174,22 @@ def bench(data_file: Path | None, model: Path | None, limit: int | None, write: 
               help="training JSONL (default: the shipped tagE train split)")
 @click.option("--dev", "dev_file", type=click.Path(path_type=Path), default=None,
               help="dev JSONL for model selection (default: the shipped tagE dev split)")
-@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/extractor"), show_default=True,
-              help="checkpoint folder to write")
+@click.option("--model", "which", type=click.Choice(["extractor", "generative"]), default="extractor",
+              show_default=True, help="the extractor, or the generative baseline (a small BART writing JSON)")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="checkpoint folder to write (default: runs/extractor or runs/generative)")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--epochs", type=click.IntRange(1), default=None, help="passes over the training data")
-def train(train_file: Path | None, dev_file: Path | None, out: Path, seed: int, epochs: int | None) -> None:
-    """Train the extractor (CPU; progress per epoch) and save the best dev checkpoint."""
-    from .training import train_extractor
+def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
+          epochs: int | None) -> None:
+    """Train the extractor or the generative baseline (CPU; progress per epoch) and save the best dev checkpoint."""
+    from .training import train_extractor, train_generative_baseline
 
+    out = out or Path("runs") / which
+    if which == "generative":
+        summary = train_generative_baseline(train_file, dev_file, out, seed, epochs, log=click.echo)
+        click.echo(f"best epoch {summary.best_epoch}: dev loss {summary.dev_loss:.4f}; saved to {out}")
+        return
     best = train_extractor(train_file, dev_file, out, seed, epochs, log=click.echo)
     click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 

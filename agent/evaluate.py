@@ -8,11 +8,35 @@ from pydantic import ValidationError
 
 from decoding.errors import DataError
 from decoding.files import describe_validation, read_jsonl, read_parses
+from decoding.generative.names import GENERATIVE_BACKENDS
 from decoding.metrics import score
 from decoding.parse import Parse
 from decoding.vocabulary import Vocabulary
 
-__all__ = ["evaluate_predictions", "evaluate_parses"]
+from .parsers import backend_names
+
+__all__ = ["evaluate_predictions", "evaluate_parses", "evaluate_backend", "evaluate_grounding", "eval_backends"]
+
+
+def eval_backends() -> list[str]:
+    """The backends `tage eval` scores: the extractor's decoders, the rule baseline, the generative baselines."""
+    return [*backend_names(), *GENERATIVE_BACKENDS]
+
+
+def _parser(backend: str, model: str | Path | None, library=None):
+    """The extractor of `backend`: a generative baseline's decoder over its checkpoint (`model`, default the
+    shipped one), else the trained extractor or the rule baseline (`agent.parsers.make_parser`)."""
+    if backend not in eval_backends():
+        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(eval_backends())}")
+    if backend not in GENERATIVE_BACKENDS:
+        from .parsers import make_parser
+
+        return make_parser(backend, model, library)
+    from decoding.generative import get_decoder, load_generative
+
+    from .defaults import default_generative_dir
+
+    return get_decoder(backend, load_generative(model or default_generative_dir()))
 
 
 def evaluate_parses(gold: list[Parse], predicted: list[Parse], valid: int, backend: str) -> dict:
@@ -58,15 +82,17 @@ def _validate(obj: object, vocabulary: Vocabulary) -> tuple[Parse | None, str]:
 
 
 def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, vocabulary: Vocabulary) -> dict:
-    """Parse every instruction of `data` with `backend` and score the parses (with timing and decoder calls)."""
+    """Parse every instruction of `data` with `backend` and score the parses (with timing and decoder calls).
+
+    `model` is the checkpoint of the backend's model: the extractor's, or the generative baseline's for one of
+    `GENERATIVE_BACKENDS` (default: the shipped one).
+    """
     import time
 
     from decoding.parser import Words
 
-    from .parsers import make_parser
-
     gold = read_parses(data)
-    parser = make_parser(backend, model)
+    parser = _parser(backend, model)
     started = time.perf_counter()
     predicted = parser.parse_many([Words.of_parse(g) for g in gold])
     seconds = time.perf_counter() - started
@@ -99,11 +125,10 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     from grounding import evaluate_cases
 
     from .defaults import load_library
-    from .parsers import make_parser
 
     library = load_library()
     report = {"from_gold_parses": _summary(evaluate_cases(cases, library))}
-    parser = make_parser(backend, model, library)
+    parser = _parser(backend, model, library)
     report["from_model_parses"] = {**_summary(evaluate_cases(cases, library, parser=parser.parse)),
                                    "backend": backend}
     return report

@@ -1,22 +1,26 @@
-"""`tage train`: the extractor's training on the shipped (or given) splits."""
+"""`tage train`: the extractor's or the generative baseline's training on the shipped (or given) splits."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from decoding.files import read_parses
+from decoding.parse import Parse
 from decoding.train import TrainConfig, train
 
-from .defaults import DEFAULT_DEV, DEFAULT_TRAIN, default_vocabulary
+from .defaults import DEFAULT_DEV, DEFAULT_TRAIN, default_labels_dir, default_vocabulary
 from .resources import data_path
 
-__all__ = ["train_extractor"]
+if TYPE_CHECKING:
+    from decoding.generative import TrainingSummary
+
+__all__ = ["train_extractor", "train_generative_baseline"]
 
 
-def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
-                    epochs: int | None = None, log: Callable[[str], None] = print) -> dict:
-    """Train on `train_file`, select on `dev_file` (never the test split), save to `out`; the best dev scores."""
+def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse], list[Parse]]:
+    """The training and dev parses (default: the shipped tagE splits), their labels checked against tagE's."""
     vocabulary = default_vocabulary()
     train_parses = read_parses(train_file or data_path("tage", DEFAULT_TRAIN))
     dev_parses = read_parses(dev_file or data_path("tage", DEFAULT_DEV))
@@ -24,5 +28,25 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
         problems = [f"line {i + 1}: {p}" for i, parse in enumerate(parses) for p in vocabulary.problems(parse)]
         if problems:
             raise ValueError(f"{path}: labels outside the tagE vocabulary: {'; '.join(problems[:3])}")
+    return train_parses, dev_parses
+
+
+def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
+                    epochs: int | None = None, log: Callable[[str], None] = print) -> dict:
+    """Train on `train_file`, select on `dev_file` (never the test split), save to `out`; the best dev scores."""
+    train_parses, dev_parses = _splits(train_file, dev_file)
     settings = TrainConfig(seed=seed, **({"epochs": epochs} if epochs else {}))
-    return train(train_parses, dev_parses, vocabulary, out, settings, log)
+    return train(train_parses, dev_parses, default_vocabulary(), out, settings, log)
+
+
+def train_generative_baseline(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
+                              epochs: int | None = None, log: Callable[[str], None] = print) -> TrainingSummary:
+    """The generative baseline (`decoding.generative`) trained like the extractor: the same splits, dev loss
+    selects the epoch; returns its `TrainingSummary`."""
+    from decoding.generative import Labels, train_generative
+
+    train_parses, dev_parses = _splits(train_file, dev_file)
+    labels = Labels.read(default_labels_dir())
+    _, summary = train_generative(train_parses, dev_parses, labels, out, seed, log=log,
+                                  **({"epochs": epochs} if epochs else {}))
+    return summary

@@ -3,17 +3,32 @@
 `format` (the JSON, its regex and schema) -> `tokenizer` (byte-level BPE, one token per structural segment) ->
 `model` (the BART, its checkpoints) and `lean` (its math for one instruction at a time, KV cache) -> `index` (the
 format compiled over the vocabulary) -> `decoders` (stock outlines, constrained greedy, constrained + speculative
-with `drafts`); `train` fits the tokenizer and the model.
+with `drafts`), named in `names`; `train` fits the tokenizer and the model.
+
+The backend names are defined here; everything else is imported on first use, so that listing the backends (the
+command line does at start) does not import torch.
 """
 
-from .decoders import DECODERS, ConstrainedDecoder, Generated, OutlinesDecoder, SpeculativeDecoder, get_decoder
-from .format import STRUCTURE, Bounds, Labels, from_json, output_regex, output_schema, template_of, to_json
-from .index import JsonIndex, decoder_vocabulary
-from .model import GenerativeConfig, GenerativeModel, build_model, load_generative, save_generative
-from .tokenizer import train_tokenizer
-from .train import train_generative
+from importlib import import_module
 
-__all__ = ["STRUCTURE", "Labels", "Bounds", "GenerativeConfig", "Generated", "to_json", "from_json", "template_of",
-           "output_regex", "output_schema", "train_tokenizer", "build_model", "decoder_vocabulary", "JsonIndex",
-           "ConstrainedDecoder", "SpeculativeDecoder", "OutlinesDecoder", "DECODERS", "get_decoder",
-           "GenerativeModel", "train_generative", "save_generative", "load_generative"]
+from .names import GENERATIVE_BACKENDS, GENERATIVE_CONSTRAINED, GENERATIVE_OUTLINES, GENERATIVE_SPECULATIVE
+
+_HOME = {  # public name -> the module that defines it
+    "Generated": "decoders", "ConstrainedDecoder": "decoders", "SpeculativeDecoder": "decoders",
+    "OutlinesDecoder": "decoders", "DECODERS": "decoders", "get_decoder": "decoders",
+    "STRUCTURE": "format", "Labels": "format", "Bounds": "format", "to_json": "format", "from_json": "format",
+    "template_of": "format", "output_regex": "format", "output_schema": "format",
+    "JsonIndex": "index", "decoder_vocabulary": "index",
+    "GenerativeConfig": "model", "GenerativeModel": "model", "build_model": "model", "load_generative": "model",
+    "save_generative": "model",
+    "train_tokenizer": "tokenizer",
+    "TrainingSummary": "train", "train_generative": "train",
+}
+
+__all__ = ["GENERATIVE_OUTLINES", "GENERATIVE_CONSTRAINED", "GENERATIVE_SPECULATIVE", "GENERATIVE_BACKENDS", *_HOME]
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f".{_HOME[name]}", __name__), name)

@@ -7,7 +7,7 @@
     (so a weak model cannot end mid-structure), one decoder call per token;
 (c) `SpeculativeDecoder`: (b) plus jump-forward of forced tokens and drafts (`drafts.Drafter`) verified in one
     decoder pass, accepted while equal to the masked greedy choice, so its output is (b)'s.
-(b) and (c) take `spans=True` ("constrained+spans", "speculative+spans"): trigger and argument texts are then also
+(b) and (c) take `spans=True` (the "+spans" variants of their names): trigger and argument texts are then also
 restricted to runs of the instruction's words (a mask beside the index), so every span is found in the instruction.
 Both run the model through `lean.KVCache`, the same math as HF's forward without its per-call machinery.
 """
@@ -21,9 +21,11 @@ from dataclasses import dataclass
 import torch
 
 from ..parse import Parse
+from ..parser import Words
 from .drafts import Drafter
 from .format import from_json, output_schema, template_of
 from .model import GenerativeModel
+from .names import GENERATIVE_CONSTRAINED, GENERATIVE_OUTLINES, GENERATIVE_SPECULATIVE
 from .tokenizer import BOS, EOS
 
 __all__ = ["Generated", "ConstrainedDecoder", "SpeculativeDecoder", "OutlinesDecoder", "DECODERS", "get_decoder"]
@@ -52,18 +54,25 @@ class _SourceSpans:
 
 
 class _Decoder:
-    name = "?"
+    """Decodes instructions with `gm`; `parse` and `parse_many` are the extractor's interface."""
 
     def __init__(self, gm: GenerativeModel, spans: bool = False):
         self.gm, self.spans = gm, spans
-        if spans:
-            self.name += "+spans"
 
     def __call__(self, instruction: str, template: Parse | None = None) -> Generated:
+        """The output for `instruction`, read back onto `template`'s words (default: its whitespace words)."""
         template = template or template_of(instruction)
         text, calls, tokens = self._generate(instruction)
         parse, valid, dropped = from_json(text, template)
         return Generated(text, parse, valid, dropped, calls, tuple(tokens))
+
+    def parse(self, instruction: str) -> Parse:
+        return self(instruction).parse
+
+    def parse_many(self, items: Sequence[Words]) -> list[Parse]:
+        """The parses of instructions already cut into words (one at a time: the decoders do not batch)."""
+        return [self(w.instruction, Parse(instruction=w.instruction, tokens=w.tokens, offsets=w.offsets)).parse
+                for w in items]
 
     def _generate(self, instruction: str) -> tuple[str, int, list[int]]:
         raise NotImplementedError
@@ -96,8 +105,6 @@ def _masked_argmax(logits: torch.Tensor, allowed: torch.Tensor) -> int:
 class ConstrainedDecoder(_Decoder):
     """(b) Greedy under the outlines-core index, one decoder call per token."""
 
-    name = "constrained"
-
     @torch.inference_mode()
     def _generate(self, instruction):
         gm, index = self.gm, self.gm.index
@@ -116,8 +123,6 @@ class ConstrainedDecoder(_Decoder):
 
 class SpeculativeDecoder(_Decoder):
     """(c) `ConstrainedDecoder` with jump-forward of forced tokens and drafts verified in one pass; same output."""
-
-    name = "speculative"
 
     def __init__(self, gm: GenerativeModel, spans: bool = False, draft_len: int = 8):
         super().__init__(gm, spans)
@@ -177,8 +182,6 @@ class SpeculativeDecoder(_Decoder):
 class OutlinesDecoder(_Decoder):
     """(a) Stock outlines: `outlines.Generator(model, JsonSchema(schema))` over HF `generate` (greedy)."""
 
-    name = "outlines"
-
     def __init__(self, gm: GenerativeModel):
         import outlines
 
@@ -203,14 +206,22 @@ class OutlinesDecoder(_Decoder):
 
 
 DECODERS: dict[str, Callable[[GenerativeModel], _Decoder]] = {
-    "outlines": OutlinesDecoder, "constrained": ConstrainedDecoder, "speculative": SpeculativeDecoder,
-    "constrained+spans": lambda gm: ConstrainedDecoder(gm, spans=True),
-    "speculative+spans": lambda gm: SpeculativeDecoder(gm, spans=True)}
+    GENERATIVE_OUTLINES: OutlinesDecoder, GENERATIVE_CONSTRAINED: ConstrainedDecoder,
+    GENERATIVE_SPECULATIVE: SpeculativeDecoder,
+    f"{GENERATIVE_CONSTRAINED}+spans": lambda gm: ConstrainedDecoder(gm, spans=True),
+    f"{GENERATIVE_SPECULATIVE}+spans": lambda gm: SpeculativeDecoder(gm, spans=True)}
 
 
 def get_decoder(name: str, gm: GenerativeModel) -> _Decoder:
-    """The decoder called `name` over `gm`: "outlines", "constrained", "speculative", or one of the last two with
-    "+spans" (trigger and argument texts restricted to runs of the instruction's words)."""
+    """The decoder called `name` over `gm`: one of `names.GENERATIVE_BACKENDS`, or the constrained or speculative
+    one with "+spans" (trigger and argument texts restricted to runs of the instruction's words).
+
+    Examples
+    --------
+    >>> decoder = get_decoder("generative-speculative", load_generative("data/models/generative"))  # doctest: +SKIP
+    >>> [(a.role, a.span.text) for a in decoder("take the cup").parse.tasks[0].arguments]          # doctest: +SKIP
+    [('Theme', 'cup'), ('Goal', 'cup')]
+    """
     if name not in DECODERS:
-        raise ValueError(f"unknown generative decoder {name!r}; known: {sorted(DECODERS)}")
+        raise ValueError(f"unknown generative decoder {name!r}; known: {', '.join(DECODERS)}")
     return DECODERS[name](gm)

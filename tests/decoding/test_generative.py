@@ -118,7 +118,7 @@ def test_training_is_deterministic_for_a_seed(dev_split, tmp_path):
     runs = [train_generative(dev_split[:24], dev_split[24:32], Labels.read(LABELS), tmp_path / str(i), seed=3,
                              epochs=1, log=lambda _: None, batch_size=8, config=tiny())
             for i in range(2)]
-    first, second = (r.model.state_dict() for r in runs)
+    first, second = (gm.model.state_dict() for gm, _ in runs)
     assert all(bool((first[k] == second[k]).all()) for k in first)
     assert (tmp_path / "0" / "model.safetensors").is_file() and (tmp_path / "0" / "generative.json").is_file()
     loaded = load_generative(tmp_path / "0")
