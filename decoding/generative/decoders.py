@@ -15,6 +15,7 @@ Both run the model through `lean.KVCache`, the same math as HF's forward without
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,7 @@ class _SourceSpans:
         self.prefixes = {s[:n] for s in self.full for n in range(1, len(s) + 1)}
 
 
-class _Decoder:
+class _Decoder(ABC):
     """Decodes instructions with `gm`; `parse` and `parse_many` are the extractor's interface."""
 
     def __init__(self, gm: GenerativeModel, spans: bool = False):
@@ -74,8 +75,9 @@ class _Decoder:
         return [self(w.instruction, Parse(instruction=w.instruction, tokens=w.tokens, offsets=w.offsets)).parse
                 for w in items]
 
+    @abstractmethod
     def _generate(self, instruction: str) -> tuple[str, int, list[int]]:
-        raise NotImplementedError
+        """(output text, decoder calls, output tokens without EOS)."""
 
     def _text(self, tokens: Sequence[int]) -> str:
         return self.gm.tokenizer.decode(list(tokens), skip_special_tokens=True)
@@ -87,9 +89,11 @@ class _Decoder:
         """The index's allowed tokens; with `spans`, inside a trigger or text value only tokens that keep it a
         run of the instruction's words, and closing it only once it is one (unless that leaves nothing)."""
         allowed = self.gm.index.allowed(state, self.gm.bounds.max_new_tokens - len(out))
+        if sources is None:
+            return allowed
         tokens = self.gm.tokens
         k = tokens.value_start(out)
-        if sources is None or k == 0 or out[k - 1] not in tokens.spans:
+        if k == 0 or out[k - 1] not in tokens.spans:
             return allowed
         value, text = "".join(tokens.lower[t] for t in out[k:]), tokens.lower
         keep = [t for t in allowed.tolist() if (value in sources.full if t in tokens.structure
