@@ -60,10 +60,12 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     with torch.inference_mode():
         encoded, encode_ms = _encode_each(TaskParser(extractor, get_backend(GREEDY)), items)
         rows, outputs = [], {}
-        for name in DECODER_NAMES:
+        for name in DECODER_NAMES:  # throwaway instances: the measured ones start with empty draft tables
             _warm_up(extractor, get_backend(name, grammar), encoded[:10])
-            parser = TaskParser(extractor, get_backend(name, grammar), rules)
-            decoded, decode_ms, calls = _decode_each(extractor, parser.decoder, encoded, items, rules)
+        decoders = {name: get_backend(name, grammar) for name in DECODER_NAMES}
+        runs = _decode_in_turns(extractor, decoders, encoded, items, rules)
+        for name, (decoded, decode_ms, calls) in runs.items():
+            parser = TaskParser(extractor, decoders[name], rules)
             parses = [parser.to_parse(w, d) for w, d in zip(items, decoded, strict=True)]
             outputs[name] = parses
             valid = sum(not vocabulary.problems(p) and not spec.problems(p) for p in parses)
@@ -156,18 +158,24 @@ def _warm_up(extractor, decoder, encoded) -> None:
         decoder.decode(extractor, enc)
 
 
-def _decode_each(extractor, decoder, encoded, items, drafter):
-    """Decode every instruction, timing the decoder (and the drafter's parse, for a drafting decoder)."""
-    decoded, times, calls = [], [], 0
-    for enc, words in zip(encoded, items, strict=True):
-        start = time.perf_counter()
-        if decoder.drafts:
-            enc.hint = drafter.parse_many([words])[0]
-        out = decoder.decode(extractor, enc)
-        times.append(_ms(time.perf_counter() - start))
-        decoded.append(out)
-        calls += out.calls
-    return decoded, times, calls
+def _decode_in_turns(extractor, decoders: dict, encoded, items, drafter) -> dict:
+    """Decode every instruction with every decoder, timing each (with the drafter's parse, for a drafting
+    decoder): name -> (decoded, times in ms, decoder calls). The decoders take turns on each instruction, in an
+    order that rotates, so that the noise of a shared machine falls on all of them alike."""
+    runs = {name: ([], [], 0) for name in decoders}
+    names = list(decoders)
+    for i, (enc, words) in enumerate(zip(encoded, items, strict=True)):
+        for name in names[i % len(names):] + names[: i % len(names)]:
+            decoder = decoders[name]
+            start = time.perf_counter()
+            if decoder.drafts:
+                enc.hint = drafter.parse_many([words])[0]
+            out = decoder.decode(extractor, enc)
+            decoded, times, calls = runs[name]
+            decoded.append(out)
+            times.append(_ms(time.perf_counter() - start))
+            runs[name] = (decoded, times, calls + out.calls)
+    return runs
 
 
 def _batched_rate(parser, items) -> float:
@@ -294,7 +302,9 @@ def bench_markdown(report: dict, command: str) -> str:
         f"the same {report['n']} instructions ({report['data']}); the extractor's rows on the same encoder "
         "outputs.", "",
         "Decoding time excludes the encoder pass (reported beside it as `encode_ms_p50`); `e2e` includes it. "
-        "Times are per instruction, one at a time; `instructions_per_s_batched` parses in batches of 32.", "",
+        "Times are per instruction, one at a time; the extractor's decoders take turns on each instruction (the "
+        "order rotating) so that a shared machine's noise falls on all of them alike; "
+        "`instructions_per_s_batched` parses in batches of 32.", "",
         *rows, "", _generative_note(report), "",
         f"Grammar of the default skill library: compile {g['compile_ms_cold_p50']:.1f} ms cold, load "
         f"{g['load_ms_cached_p50']:.2f} ms from the on-disk cache (medians of 5).", "",
