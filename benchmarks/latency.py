@@ -1,6 +1,6 @@
 """Latency of the public API: import-to-first-parse in a fresh process, and Agent.parse p50 / p95 per instruction.
 
-    python benchmarks/latency.py [--backend constrained] [--limit 200]
+    python benchmarks/latency.py [--backend NAME] [--limit 200]   (default: the default backend)
 """
 
 import argparse
@@ -9,6 +9,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+from decoding.backend_names import DEFAULT_BACKEND
 
 _COLD = """
 import time
@@ -22,7 +24,7 @@ print(time.perf_counter() - start)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--backend", default="constrained")
+    ap.add_argument("--backend", default=DEFAULT_BACKEND)
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
