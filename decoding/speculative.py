@@ -80,6 +80,10 @@ class SpeculativeDecoder(Decoder):
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         draft = self._draft(model, enc)
+        if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds
+            out = self.stepper.decode(model, enc)
+            self.table.learn(out.tasks, enc.tokens)
+            return out
         decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
                            for t in draft]], [enc.n], model.stop_id, model.end_id)
         scores = model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
