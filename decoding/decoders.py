@@ -104,10 +104,10 @@ class GreedyDecoder(Decoder):
         walk = self.walk(model, enc)
         return self.resume(walk, model.outer_init(enc.words, torch.tensor(enc.n)), [])
 
-    def walk(self, model: Extractor, enc: Encoded, known: Sequence[int] = ()) -> _Walk:
-        """A decoding of `enc` whose first decisions are `known`: choices already known to be this decoder's own
-        (verified by a speculative pass), taken without model calls."""
-        return _Walk(model, enc, self.constraints(model, enc), known)
+    def walk(self, model: Extractor, enc: Encoded) -> _Walk:
+        """A decoding of `enc` under this decoder's constraints, for `resume` (a speculative decoder checks its
+        draft with the walk's constraints and tells it the choices it already knows)."""
+        return _Walk(model, enc, self.constraints(model, enc))
 
     def resume(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask], g: torch.Tensor | None = None
                ) -> Decoded:
@@ -141,12 +141,13 @@ class GreedyDecoder(Decoder):
 class _Walk:
     """One decoding of one instruction: the model, its constraints and the decoder calls spent."""
 
-    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints, known: Sequence[int] = ()):
+    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints):
         self.model, self.enc, self.rules, self.calls = model, enc, rules, 0
-        self.known = list(reversed(known))  # popped from the end
+        self.known: list[int] = []  # decisions known to be the model's, next one last
 
     def know(self, choices: Sequence[int]) -> None:
-        """The next decisions are `choices`: take them without model calls."""
+        """The next decisions are `choices`, already known to be this decoder's own (verified by a speculative
+        pass): take them without model calls."""
         self.known = list(reversed(choices))
 
     def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
