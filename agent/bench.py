@@ -81,8 +81,8 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
         mask = _mask_cost(extractor, grammar, encoded)
     _relate(rows, outputs, GREEDY)
     generative_rows, generative_summary = _generative_rows(gold, gm, spec, rows[0])
-    generative_summary["checkpoint"] = str(generative)
-    return {"data": str(data), "n": len(gold), "rows": rows + generative_rows, "grammar": _grammar_costs(grammar),
+    generative_summary["checkpoint"] = _shown(generative)
+    return {"data": _shown(data), "n": len(gold), "rows": rows + generative_rows, "grammar": _grammar_costs(grammar),
             "mask": mask, "generative": generative_summary, "machine": _machine()}
 
 
@@ -156,6 +156,12 @@ def _encode_each(parser, items):
 def _warm_up(extractor, decoder, encoded) -> None:
     for enc in encoded:
         decoder.decode(extractor, enc)
+
+
+def _shown(path: str | Path) -> str:
+    """`path` relative to the working directory when inside it: reports name files the way the command did."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def _decode_in_turns(extractor, decoders: dict, encoded, items, drafter) -> dict:
