@@ -14,7 +14,6 @@ import torch
 
 from agent.defaults import default_model_dir, load_library, rule_parser
 from agent.parsers import build_grammar
-from decoding.batching import pack
 from decoding.checkpoint import load_checkpoint
 from decoding.decoders import get_backend
 from decoding.files import read_parses
@@ -27,18 +26,12 @@ def _cpu_ms(fn) -> tuple[object, float]:
     return out, (time.thread_time() - start) * 1000
 
 
-def _pass(model, enc, draft):
-    decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
-                       for t in draft]], [enc.n], model.stop_id, model.end_id)
-    return model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
-                                decisions, attributes=False)
-
-
-def _ops_per_pass(model, enc, draft) -> int:
+def _ops_per_pass(speculative, model, enc) -> int:
     from torch.profiler import ProfilerActivity, profile
 
+    draft = speculative.draft(model, enc)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        _pass(model, enc, draft)
+        speculative.score(model, enc, draft)
     return sum(1 for event in prof.events() if event.cpu_parent is None)
 
 
@@ -54,12 +47,12 @@ def run(limit: int | None) -> dict:
         encoded = TaskParser(model, greedy).encode(items)
         for enc, words in zip(encoded, items, strict=True):
             enc.hint = rules.parse_many([words])[0]
-            draft = speculative._draft(model, enc)
-            _, pass_ms = _cpu_ms(lambda: _pass(model, enc, draft))  # noqa: B023 (called at once)
+            draft = speculative.draft(model, enc)
+            _, pass_ms = _cpu_ms(lambda: speculative.score(model, enc, draft))  # noqa: B023 (called at once)
             out, spec_ms = _cpu_ms(lambda: speculative.decode(model, enc))  # noqa: B023
             _, greedy_ms = _cpu_ms(lambda: greedy.decode(model, enc))  # noqa: B023
             rows.append((pass_ms, spec_ms, greedy_ms, out.calls == 1))
-        ops = _ops_per_pass(model, encoded[0], speculative._draft(model, encoded[0]))
+        ops = _ops_per_pass(speculative, model, encoded[0])
     pass_ms, spec_ms, greedy_ms, whole = zip(*rows, strict=True)
     return {"n": len(rows), "pass_ms_p50": statistics.median(pass_ms), "speculative_ms_p50": statistics.median(spec_ms),
             "greedy_ms_p50": statistics.median(greedy_ms), "pass_share_of_greedy": sum(pass_ms) / sum(greedy_ms),

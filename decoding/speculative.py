@@ -79,15 +79,12 @@ class SpeculativeDecoder(Decoder):
         self.table = DraftTable()
 
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
-        draft = self._draft(model, enc)
+        draft = self.draft(model, enc)
         if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds
             out = self.stepper.decode(model, enc)
             self.table.learn(out.tasks, enc.tokens)
             return out
-        decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
-                           for t in draft]], [enc.n], model.stop_id, model.end_id)
-        scores = model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
-                                      decisions, attributes=False)
+        scores = self.score(model, enc, draft)
         check = _Check(self.stepper.walk(model, enc), scores)
         out = self._verify(model, draft, check)
         self._mark_attributes(model, draft, check.accepted, scores)
@@ -96,6 +93,16 @@ class SpeculativeDecoder(Decoder):
         out.calls += 1  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out
+
+    @staticmethod
+    def score(model: Extractor, enc: Encoded, draft: list[DecodedTask]) -> dict:
+        """The verification pass: the model's scores of every decision of `draft`, each after the draft's earlier
+        decisions (`Extractor.teacher_forced` without attribute marks), with the states before each task and
+        argument."""
+        decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
+                           for t in draft]], [enc.n], model.stop_id, model.end_id)
+        return model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
+                                    decisions, attributes=False)
 
     def _verify(self, model: Extractor, draft: list[DecodedTask], check: _Check) -> Decoded | None:
         """Walk the draft, task by task, taking the model's choices from the pass.
@@ -138,7 +145,7 @@ class SpeculativeDecoder(Decoder):
             draft[k].arguments[j].attributes = runs_of(row, model.no_attr)
 
     # ---- drafting ------------------------------------------------------------------------------------------------
-    def _draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
+    def draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
         """The drafter's parse of the words (the rule extractor's, copying spans from the sentence) as decisions,
         relabelled by the table."""
         if enc.hint is None:
