@@ -1,6 +1,7 @@
 """Grounding: skill library, scene graph, argument and task grounding with clarifications, plans.
 
-The flow is parse -> `ground_parse(parse, scene, library)` -> `GroundingResult` (formats.md section 4).
+The flow is parse -> `ground_parse(parse, scene, library)` -> `GroundingResult` (formats.md section 4)
+-> `simulate(result, scene, library)` -> `SimulationRun` (each step's change, each task's goal).
 
 Usage::
 
@@ -10,7 +11,7 @@ Usage::
 """
 
 from .ai2thor import export_scene, import_ai2thor, load_ai2thor
-from .errors import GroundingError, SceneError, SkillLibraryError
+from .errors import GroundingError, SceneError, SimulationError, SkillLibraryError
 from .evaluate import evaluate_cases
 from .grounder import Grounder
 from .lexicon import Lexicon, default_lexicon
@@ -26,9 +27,12 @@ from .result import (
     TaskGrounding,
 )
 from .scene import SceneGraph
+from .simulate import Faults, SimulationRun, Simulator, simulate
 from .skills import SkillLibrary
+from .state import WorldState
 
 __all__ = ["ground_parse", "Grounder", "SceneGraph", "SkillLibrary", "Lexicon", "default_lexicon",
            "GroundingResult", "TaskGrounding", "Binding", "PlanStep", "Clarification", "GroundingErrorItem",
            "GroundingWarning", "SkillLibraryError", "SceneError", "GroundingError", "evaluate_cases",
-           "format_result", "import_ai2thor", "load_ai2thor", "export_scene"]
+           "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "simulate", "Simulator", "Faults",
+           "SimulationRun", "SimulationError", "WorldState"]

@@ -46,12 +46,13 @@ class Node:
 
 @dataclass
 class AgentState:
-    """Where the robot starts and what it holds."""
+    """Where the robot starts, what it holds, and the node it stands at (`near`; its room when not given)."""
 
     id: str = "robot"
     room: str | None = None
     position: tuple[float, float, float] | None = None
     holding: str | None = None
+    near: str | None = None
 
 
 class _Raw(BaseModel):
@@ -91,6 +92,7 @@ class _RawAgent(_Raw):
     room: str | None = None
     position: tuple[float, float, float] | None = None
     holding: str | None = None
+    near: str | None = None
 
 
 class _RawRelation(_Raw):
@@ -257,7 +259,7 @@ class SceneGraph:
                                "position": n.position}) for n in self.of_kind("person")]
         relations = [{"subject": s, "predicate": p, "object": o} for s, p, o in self.asserted]
         agent = _drop_empty({"id": self.agent.id, "room": self.agent.room, "position": self.agent.position,
-                             "holding": self.agent.holding})
+                             "holding": self.agent.holding, "near": self.agent.near})
         return _drop_empty({"name": self.name, "near_threshold": self.near_threshold, "agent": agent,
                             "rooms": rooms, "objects": objects, "people": people, "relations": relations})
 
@@ -304,7 +306,7 @@ def _build(raw: _RawScene, data: object, source: str) -> SceneGraph:
     nodes += [Node(o.id, "object", o.cls, o.name, tuple(o.aliases), object_rooms[o.id], o.position,
                    dict(o.attributes), dict(o.states), frozenset(o.affordances),
                    _terms(o.name, o.cls, *o.aliases)) for o in raw.objects]
-    agent = AgentState(raw.agent.id, raw.agent.room, raw.agent.position, raw.agent.holding)
+    agent = AgentState(raw.agent.id, raw.agent.room, raw.agent.position, raw.agent.holding, raw.agent.near)
     nodes += _people(raw, agent)
     nodes.append(Node(agent.id, "agent", "robot", "robot", (), agent.room, agent.position, terms=_terms("robot")))
     relations = [(r.subject, r.predicate, r.object) for r in raw.relations]
@@ -330,6 +332,8 @@ def _check_references(raw: _RawScene, data: object, source: str, ids: dict) -> N
     objects = {o.id for o in raw.objects}
     if raw.agent.holding is not None and raw.agent.holding not in objects:
         _fail(data, source, ["agent", "holding"], f"unknown object {raw.agent.holding!r}")
+    if raw.agent.near is not None and raw.agent.near not in ids:
+        _fail(data, source, ["agent", "near"], f"unknown node {raw.agent.near!r}")
     for i, rel in enumerate(raw.relations):
         for end in ("subject", "object"):
             if getattr(rel, end) not in ids:

@@ -59,9 +59,12 @@ class Skill(_Model):
     effects: tuple[str, ...] = ()
     steps: tuple[Step, ...] = ()
     auto: bool = False                                         # the planner may insert it to make a precondition hold
+    achieves: tuple[str, ...] = ()                             # what holds once its task is done (the simulator's
+    #                                                            goal check); literals over its parameters
     _pre: tuple[Literal, ...] = PrivateAttr(default=())
     _eff: tuple[Literal, ...] = PrivateAttr(default=())
     _when: tuple[Literal | None, ...] = PrivateAttr(default=())
+    _goals: tuple[Literal, ...] = PrivateAttr(default=())
     _source: str = PrivateAttr(default="<memory>")
 
     @property
@@ -78,6 +81,11 @@ class Skill(_Model):
     def eff(self) -> tuple[Literal, ...]:
         """The parsed effects."""
         return self._eff
+
+    @property
+    def goals(self) -> tuple[Literal, ...]:
+        """The parsed `achieves` literals."""
+        return self._goals
 
     @property
     def step_conditions(self) -> tuple[Literal | None, ...]:
@@ -222,6 +230,7 @@ def _parse_literals(skill: Skill, raw: dict, source: str) -> None:
     skill._pre = tuple(try_("preconditions", i, text, False) for i, text in enumerate(skill.preconditions))
     skill._eff = tuple(try_("effects", i, text, True) for i, text in enumerate(skill.effects))
     skill._when = tuple(try_("steps", i, s.when, False) if s.when else None for i, s in enumerate(skill.steps))
+    skill._goals = tuple(try_("achieves", i, text, False) for i, text in enumerate(skill.achieves))
 
 
 def _literal_reader(skill: Skill, raw: dict, source: str, params: set[str]):

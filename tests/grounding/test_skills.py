@@ -98,6 +98,9 @@ def _mutate(kind: str) -> tuple[dict, str, str]:
     if kind == "bad step condition":
         skills[2]["steps"][1]["when"] = "person(someone)"
         return data, "bring", "steps[1].when"
+    if kind == "bad goal":
+        skills[2]["achieves"] = ["with(object, place)"]
+        return data, "bring", "achieves[0]"
     if kind == "duplicate role":
         skills[1]["parameters"][1]["roles"] = ["Theme"]
         return data, "pick", "parameters[1].roles"
@@ -111,7 +114,7 @@ def _mutate(kind: str) -> tuple[dict, str, str]:
 @pytest.mark.parametrize("kind", [
     "unknown key", "missing name", "duplicate skill", "parameter with no role", "parameter missing roles",
     "bad kind", "unknown step skill", "unknown step parameter", "unknown step reference", "unknown predicate",
-    "wrong arity", "effect on a derived predicate", "bad step condition", "duplicate role",
+    "wrong arity", "effect on a derived predicate", "bad step condition", "bad goal", "duplicate role",
     "two plain skills for one type",
 ])
 def test_bad_library_names_file_skill_field_and_line(tmp_path, kind):
