@@ -116,6 +116,56 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("instructions", nargs=-1)
+@click.option("--scene", type=click.Path(path_type=Path), required=True, help="YAML or JSON scene graph")
+@click.option("--plan", "plan_file", type=click.Path(path_type=Path), default=None,
+              help="execute a grounded result saved as JSON (tage ground --json) instead of instructions")
+@_skills_option
+@_backend_option()
+@_model_option
+@click.option("--grasp-failure", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="injected fault: probability that a grasp fails")
+@click.option("--missing", multiple=True, help="injected fault: an object absent when the robot arrives (repeatable)")
+@click.option("--seed", type=int, default=0, show_default=True, help="seed of the injected faults")
+@click.option("--json", "as_json", is_flag=True, help="print the session as JSON")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="write the final scene here (YAML, or JSON for .json)")
+@click.option("--plot", "plot_dir", type=click.Path(path_type=Path), default=None,
+              help="folder for one PNG per instruction: the scene graph before and after it")
+def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None, skills: tuple[Path, ...],
+             backend: str, model: Path | None, grasp_failure: float, missing: tuple[str, ...], seed: int,
+             as_json: bool, out: Path | None, plot_dir: Path | None) -> None:
+    """Ground and execute INSTRUCTIONS one after another on one scene (the state carries over) and check that
+    each achieves its goal. Exit code 1 if a step failed or a goal does not hold."""
+    from grounding import Faults, SceneGraph, export_scene
+
+    from .simulation import check_instructions, format_trace, read_result, replay, simulate_session
+
+    graph = SceneGraph.load(scene)  # bad input fails before the model loads
+    faults = Faults(grasp_failure=grasp_failure, missing=frozenset(missing), seed=seed)
+    if plan_file is not None:
+        if instructions:
+            raise click.UsageError("give instructions or --plan, not both")
+        from .defaults import load_library
+
+        trace = replay(read_result(plan_file), graph, load_library(skills or None), faults)
+    else:
+        from .api import Agent
+
+        texts = check_instructions(instructions)
+        trace = simulate_session(Agent.load(model, backend, skills or None), graph, texts, faults)
+    _emit(trace.to_dict(), as_json, format_trace(trace))
+    if out is not None:
+        export_scene(trace.final_scene, out)
+    if plot_dir is not None:
+        from .scene_plot import plot_trace
+
+        plot_trace(trace, plot_dir)
+    if not trace.success:
+        sys.exit(1)
+
+
 @cli.command("eval")
 @click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,

@@ -1,0 +1,148 @@
+"""Simulated sessions: instructions grounded and executed one after another on one carried-over scene state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from decoding.files import describe_validation
+from grounding import Faults, GroundingResult, SceneGraph, SimulationError, SimulationRun, Simulator, SkillLibrary
+from grounding.report import format_table
+
+from .api import Agent
+
+__all__ = ["Turn", "Trace", "simulate_session", "replay", "read_result", "check_instructions", "format_trace"]
+
+# Settles a result's questions (e.g. a user's reply given in code); gets the result and the scene it grounded in.
+Answer = Callable[[GroundingResult, SceneGraph], GroundingResult]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One instruction: its grounding, its run, and the scene before and after it."""
+
+    result: GroundingResult
+    run: SimulationRun
+    before: SceneGraph
+    after: SceneGraph
+
+    @property
+    def success(self) -> bool:
+        """Fully grounded, every step ran, every task's goal holds."""
+        return self.result.complete and self.run.success
+
+    def to_dict(self) -> dict:
+        """The turn as JSON-ready data: the grounded result, the run and the success flag."""
+        return {"instruction": self.result.instruction, "success": self.success,
+                "result": self.result.model_dump(mode="json", exclude_none=True),
+                "run": self.run.model_dump(mode="json", exclude_none=True)}
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A simulated session: its turns, in order, and the scene they started from."""
+
+    start: SceneGraph
+    turns: tuple[Turn, ...]
+
+    @property
+    def success(self) -> bool:
+        """Every turn succeeded."""
+        return all(t.success for t in self.turns)
+
+    @property
+    def final_scene(self) -> SceneGraph:
+        """The scene as the last turn left it."""
+        return self.turns[-1].after if self.turns else self.start
+
+    def to_dict(self) -> dict:
+        """The trace as JSON-ready data (the `--json` output of `tage simulate`)."""
+        return {"success": self.success, "turns": [t.to_dict() for t in self.turns]}
+
+
+def check_instructions(instructions: Sequence[str]) -> list[str]:
+    """The instructions, stripped; an empty one raises `SimulationError` naming its place in the sequence."""
+    if not instructions:
+        raise SimulationError("no instruction to simulate: give at least one")
+    stripped = [text.strip() if isinstance(text, str) else "" for text in instructions]
+    for i, text in enumerate(stripped, start=1):
+        if not text:
+            raise SimulationError(f"instruction {i} of {len(stripped)} is empty")
+    return stripped
+
+
+def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str], faults: Faults | None = None,
+                     answer: Answer | None = None) -> Trace:
+    """Ground and execute each instruction on the scene the previous one left; `scene` itself is not changed.
+
+    `answer`, when given, is called on a result that asks a question and returns it settled (the answer in code
+    of a script, or a user's reply). A failed step or goal does not stop the session: the next instruction starts
+    from the state the failure left.
+
+    Examples
+    --------
+    >>> agent = Agent.load()                                                  # doctest: +SKIP
+    >>> scene = SceneGraph.load("data/scenes/apartment.yaml")                 # doctest: +SKIP
+    >>> trace = simulate_session(agent, scene, ["turn on the tv", "bring me the remote"])  # doctest: +SKIP
+    >>> trace.success, trace.final_scene["tv_l"].states                       # doctest: +SKIP
+    (True, {'on': True})
+    """
+    texts = check_instructions(instructions)
+    simulator = Simulator(scene, agent.library, faults=faults)
+    turns = []
+    for text in texts:
+        before = simulator.scene
+        result = agent.ground(text, before)
+        if answer is not None and result.clarifications:
+            result = answer(result, before)
+        turns.append(Turn(result, simulator.run(result), before, simulator.scene))
+    return Trace(scene, tuple(turns))
+
+
+def read_result(path: str | Path) -> GroundingResult:
+    """A grounded result saved as JSON (`tage ground --json`); a bad file raises `SimulationError` naming it."""
+    try:
+        return GroundingResult.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
+    except OSError as err:
+        raise SimulationError(f"{path}: cannot read the plan file: {err.strerror}") from err
+    except json.JSONDecodeError as err:
+        raise SimulationError(f"{path}:{err.lineno}: not JSON: {err.msg}") from err
+    except ValidationError as err:
+        raise SimulationError(f"{path}: not a grounded result: {describe_validation(err)}") from err
+
+
+def replay(result: GroundingResult, scene: SceneGraph, library: SkillLibrary, faults: Faults | None = None) -> Trace:
+    """A one-turn session executing an already grounded result (e.g. one saved against an older scene).
+
+    Steps naming skills, parameters or nodes that `library` and `scene` do not have raise `SimulationError`.
+    """
+    simulator = Simulator(scene, library, faults=faults)
+    run = simulator.run(result)
+    return Trace(scene, (Turn(result, run, scene, simulator.scene),))
+
+
+def format_trace(trace: Trace) -> str:
+    """Each turn's steps, changes and goals as text tables, as `tage simulate` prints them."""
+    return "\n\n".join(_format_turn(i, t) for i, t in enumerate(trace.turns, start=1)) + \
+        f"\n\n{'success' if trace.success else 'FAILED'}: {sum(t.success for t in trace.turns)} of " \
+        f"{len(trace.turns)} instructions executed and achieved"
+
+
+def _format_turn(index: int, turn: Turn) -> str:
+    parts = [f"Instruction {index}: {turn.result.instruction}"]
+    parts += [f"  question (task {c.task}): {c.question}" for c in turn.result.clarifications]
+    parts += [f"  error (task {e.task}): {e.code}: {e.message}" for e in turn.result.errors]
+    rows = [[str(s.step), s.skill, " ".join(f"{k}={v}" for k, v in s.args.items()), str(s.from_task),
+             "FAILED: " + s.failure.message if s.failure else
+             "; ".join(f"{c.node}.{c.field}: {c.before} -> {c.after}" for c in s.changes) or "(no change)"]
+            for s in turn.run.steps]
+    parts.append(format_table(["step", "skill", "args", "task", "changes"], rows) if rows else "(no step)")
+    goals = [[str(g.task), g.skill or "-", " and ".join(g.goals) or "-", g.status, g.reason]
+             for g in turn.run.goals]
+    if goals:
+        parts.append(format_table(["task", "skill", "goal", "status", "why"], goals))
+    return "\n".join(parts)

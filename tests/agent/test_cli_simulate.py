@@ -1,0 +1,61 @@
+"""`tage simulate` through the console script: a session with --json, --out and --plot; exit codes 1 and 2."""
+
+import json
+
+import pytest
+import yaml
+
+from grounding import SceneGraph
+
+from .test_cli import ROOT, _assert_clean_failure, tage
+
+APARTMENT = ROOT / "data" / "scenes" / "apartment.yaml"
+KITCHEN = ROOT / "data" / "scenes" / "kitchen.yaml"
+
+
+def _saved_plan(tmp_path, steps, tasks=()):
+    parse = {"instruction": "x", "tokens": ["x"]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"instruction": "x", "parse": parse, "tasks": list(tasks), "plan": steps}))
+    return path
+
+
+def test_session_with_json_out_and_plot(tmp_path):
+    result = tage("simulate", "--scene", APARTMENT, "turn on the tv", "open the fridge", "--json",
+                  "--out", tmp_path / "final.yaml", "--plot", tmp_path / "plots", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["success"] and [t["success"] for t in report["turns"]] == [True, True]
+    final = SceneGraph.load(tmp_path / "final.yaml")
+    assert final["tv_l"].states["on"] is True and final["fridge_k"].states["open"] is True
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["turn_01.png", "turn_02.png"]
+
+
+def test_a_failed_step_exits_1_with_the_trace(tmp_path):
+    plan = _saved_plan(tmp_path, [{"skill": "pick", "args": {"object": "mug_red"}, "from_task": 0}])
+    result = tage("simulate", "--scene", APARTMENT, "--plan", plan, cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "FAILED: step 1 pick(mug_red): near(mug_red) does not hold (the robot is at hallway)" in result.stdout
+
+
+@pytest.mark.parametrize("case, fragments", [
+    ("empty instruction", ["instruction 2 of 2 is empty"]),
+    ("no instruction", ["no instruction to simulate"]),
+    ("unknown node", ["plan step 1 (navigate): destination = 'garage' is not a node of scene 'apartment'"]),
+    ("unknown skill", ["plan step 1 (teleport): unknown skill 'teleport'"]),
+    ("bad scene", ["scene.yaml", "unknown room 'attic'"]),
+    ("plan and instructions", ["give instructions or --plan, not both"]),
+])
+def test_bad_input_exits_2_with_a_message(tmp_path, case, fragments):
+    scene, args = APARTMENT, []
+    if case == "empty instruction":
+        args = ["turn on the tv", " "]
+    elif case in ("unknown node", "unknown skill", "plan and instructions"):
+        skill, arg = ("navigate", "garage") if case != "unknown skill" else ("teleport", "kitchen")
+        args = ["--plan", _saved_plan(tmp_path, [{"skill": skill, "args": {"destination": arg}, "from_task": 0}])]
+        args += ["turn on the tv"] if case == "plan and instructions" else []
+    elif case == "bad scene":
+        scene = tmp_path / "scene.yaml"
+        scene.write_text(yaml.safe_dump({"rooms": [{"id": "k"}], "agent": {"room": "attic"}}))
+        args = ["turn on the tv"]
+    _assert_clean_failure(tage("simulate", "--scene", scene, *args, cwd=tmp_path), *fragments)
