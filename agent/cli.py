@@ -174,8 +174,10 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
 @click.option("--model", type=click.Path(path_type=Path), default=None,
               help="checkpoint folder of the backend's model: the extractor's, or the generative baseline's for a "
                    "generative-* backend (default: the shipped one)")
+@click.option("--simulate", is_flag=True,
+              help="on a grounding case file: plan success (the plan executes and achieves every task's goal)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None,
+def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
                  as_json: bool) -> None:
     """Score predictions, or the parses of --backend, against a gold JSONL file.
 
@@ -185,8 +187,10 @@ def eval_command(data_file: Path, predictions: Path | None, backend: str, model:
     from .defaults import default_vocabulary
     from .evaluate import evaluate_backend, evaluate_grounding, evaluate_predictions, is_case_file
 
+    if simulate and not is_case_file(data_file):
+        raise click.UsageError(f"--simulate needs a grounding case file (lines with scene and expected): {data_file}")
     if is_case_file(data_file):
-        report = evaluate_grounding(data_file, backend, model)
+        report = evaluate_grounding(data_file, backend, model, simulate)
     elif predictions is not None:
         report = evaluate_predictions(data_file, predictions, default_vocabulary())
     else:

@@ -120,17 +120,18 @@ def is_case_file(path: str | Path) -> bool:
     return bool(rows) and isinstance(rows[0][1], dict) and {"scene", "expected"} <= set(rows[0][1])
 
 
-def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None) -> dict:
-    """Grounding scores of a case file from its gold parses and from the parses of `backend`."""
-    from grounding import evaluate_cases
+def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None, simulate: bool = False) -> dict:
+    """Grounding scores of a case file from its gold parses and from the parses of `backend`; with `simulate`,
+    plan success instead (`grounding.evaluate.simulate_cases`: the plan executes and achieves every goal)."""
+    from grounding.evaluate import evaluate_cases, simulate_cases
 
     from .defaults import load_library
 
     library = load_library()
-    report = {"from_gold_parses": _summary(evaluate_cases(cases, library))}
+    score = simulate_cases if simulate else evaluate_cases
+    report = {"from_gold_parses": _summary(score(cases, library))}
     parser = _parser(backend, model, library)
-    report["from_model_parses"] = {**_summary(evaluate_cases(cases, library, parser=parser.parse)),
-                                   "backend": backend}
+    report["from_model_parses"] = {**_summary(score(cases, library, parser=parser.parse)), "backend": backend}
     return report
 
 

@@ -1,4 +1,5 @@
-"""Scoring grounding on a case file: exact node per argument, clarification precision / recall, plan exact match."""
+"""Scoring grounding on a case file: exact node per argument, clarification precision / recall, plan exact match,
+and plan success (the plan executes in the simulator and achieves every task's goal)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from .lexicon import Lexicon
 from .pipeline import ground_parse
 from .result import GroundingResult, PlanStep
 from .scene import SceneGraph
+from .simulate import SimulationRun, simulate
 from .skills import SkillLibrary
 
-__all__ = ["evaluate_cases", "plan_strings"]
+__all__ = ["evaluate_cases", "simulate_cases", "plan_strings", "failure_cause"]
 
 
 def plan_strings(plan: tuple[PlanStep, ...] | list[PlanStep], library: SkillLibrary) -> list[str]:
@@ -59,6 +61,61 @@ def evaluate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[st
             "plan_exact_match": _ratio(tally["plans_ok"], tally["plans"]),
             "error_code_accuracy": _ratio(tally["errs_ok"], tally["errs"]),
             "counts": tally, "failures": failures}
+
+
+def simulate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[str], Parse] | None = None,
+                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None) -> dict:
+    """Plan success on a `cases.jsonl` file: the share of cases whose plan executes and achieves every goal.
+
+    Scored over the cases the annotation expects to be fully grounded (no clarification, no error expected);
+    `plan_success_all` divides by every case. Parses and scenes as in `evaluate_cases`; a parse whose task types
+    differ from the gold parse's fails (`tasks_differ`: its goals are not what was asked). `causes` counts why
+    the scored cases failed (`failure_cause`); `failures` lists them.
+    """
+    path = Path(path)
+    scene_dir = Path(scene_dir) if scene_dir else path.parent.parent / "scenes"
+    scenes: dict[str, SceneGraph] = {}
+    n, scored, succeeded, causes, failures = 0, 0, 0, {}, []
+    for number, case in read_jsonl(path):
+        n += 1
+        if case["expected"]["clarifications"] or case["expected"]["errors"]:
+            continue  # a case meant to ask or fail cannot succeed; plan_success_all counts it as a failure
+        scene = scenes.get(case["scene"]) or scenes.setdefault(case["scene"], _scene(scene_dir, case["scene"]))
+        gold = _gold(path, number, case)
+        parse = parser(case["instruction"]) if parser else gold
+        result = ground_parse(parse, scene, library, lexicon)
+        run = simulate(result, scene, library, lexicon)
+        same_tasks = [t.type for t in parse.tasks] == [t.type for t in gold.tasks]
+        success = same_tasks and result.complete and run.success
+        scored, succeeded = scored + 1, succeeded + success
+        if not success:
+            cause = failure_cause(result, run) if same_tasks else "tasks_differ"
+            causes[cause] = causes.get(cause, 0) + 1
+            failures.append({"id": case["id"], "cause": cause})
+    return {"n": n, "source": "parser" if parser else "gold", "scored": scored,
+            "plan_success": _ratio(succeeded, scored), "plan_success_all": _ratio(succeeded, n),
+            "causes": dict(sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))), "failures": failures}
+
+
+def failure_cause(result: GroundingResult, run: SimulationRun) -> str:
+    """Why a result did not execute and achieve, first reason first: ``error:<code>`` (grounding or planning),
+    ``clarification``, ``step:<code>[:<predicate>]`` (a failed step), ``goal:<skill>`` (a goal that does not hold).
+
+    Examples
+    --------
+    >>> from decoding.parse import Parse
+    >>> failure_cause(GroundingResult(instruction="", parse=Parse(instruction="", tokens=())), SimulationRun())
+    'none'
+    """
+    if result.errors:
+        return f"error:{result.errors[0].code}"
+    if result.clarifications:
+        return "clarification"
+    if run.failure is not None:
+        literal = run.failure.literal
+        return f"step:{run.failure.code}" + (f":{literal.split('(')[0].removeprefix('not ')}" if literal else "")
+    unmet = next((g for g in run.goals if not g.ok), None)
+    return f"goal:{unmet.skill}" if unmet is not None else "none"
 
 
 def _ratio(a: int, b: int) -> float:

@@ -67,3 +67,21 @@ def test_plan_strings(default_library, apartment):
     from grounding.result import PlanStep
     step = PlanStep(skill="handover", args={"recipient": "user", "object": "mug_red"}, from_task=0)
     assert plan_strings([step], default_library) == ["handover mug_red user"]
+
+
+def test_plan_success_from_gold_parses_meets_issue_12(default_library):
+    from grounding.evaluate import simulate_cases
+
+    report = simulate_cases(CASES, default_library)
+    assert report["scored"] >= 150 and report["plan_success"] >= 0.95, report["failures"]
+
+
+def test_plan_success_counts_causes(default_library):
+    from grounding.evaluate import simulate_cases
+
+    gold = {json.loads(line)["instruction"]: json.loads(line)["parse"] for line in CASES.read_text().splitlines()}
+    empty = simulate_cases(CASES, default_library, parser=lambda text: Parse(instruction=text, tokens=(text,)))
+    assert empty["plan_success"] == 0.0 and empty["causes"] == {"tasks_differ": empty["scored"]}
+    apt_001 = Parse.model_validate(gold["go to the kitchen , take the red mug next to the sink and bring it to me"])
+    shifted = simulate_cases(CASES, default_library, parser=lambda text: apt_001)  # every case read as apt-001
+    assert 0.0 < shifted["plan_success"] < 0.5 and "tasks_differ" in shifted["causes"]
