@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup clean
+.PHONY: run test lint setup clean integration
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no python3.11 or python3 found; set PYTHON=..." >&2; exit 2; }
@@ -24,5 +24,17 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# Label Studio in a virtualenv of its own (its pins clash with the project's: numpy, and ~1 GB of dependencies),
+# then the round trip against a real server on loopback.
+LS_VENV := .venv-labelstudio
+$(LS_VENV)/.installed:
+	test -d $(LS_VENV) || $(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install -q --upgrade pip
+	$(LS_VENV)/bin/pip install -q 'label-studio>=1.13,<2'
+	touch $(LS_VENV)/.installed
+
+integration: $(STAMP) $(LS_VENV)/.installed
+	TAGE_LABEL_STUDIO_VENV=$(LS_VENV) $(BIN)/python -m pytest -m integration -s
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LS_VENV) .pytest_cache .ruff_cache

@@ -11,6 +11,7 @@ import click
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
 
+from .annotate.cli import annotate
 from .evaluate import eval_backends
 from .parsers import backend_names
 
@@ -25,6 +26,9 @@ def _emit(data: dict, as_json: bool, text: str | None = None) -> None:
 @click.version_option(package_name="tage")
 def cli() -> None:
     """tage: instruction grounding for embodied agents."""
+
+
+cli.add_command(annotate)
 
 
 @cli.command()
