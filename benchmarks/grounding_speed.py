@@ -30,7 +30,7 @@ DEMO = ("go to the kitchen , take the red mug next to the sink and bring it to m
         "bringing : bring , theme : it :cup , recipient : me :person")
 
 
-def _median_ms(fn, repeats: int) -> tuple[float, float]:
+def median_ms(fn, repeats: int) -> tuple[float, float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -48,12 +48,12 @@ def run(objects: int = 500, repeats: int = 200) -> dict:
         scene_yaml, scene_json = Path(tmp, "scene.yaml"), Path(tmp, "scene.json")
         scene_yaml.write_text(yaml.safe_dump(data, default_flow_style=None, width=200), encoding="utf-8")
         scene_json.write_text(json.dumps(data), encoding="utf-8")
-        load_yaml, _ = _median_ms(lambda: (SkillLibrary.load(ROOT / "skills"), SceneGraph.load(scene_yaml)), 15)
-        load_json, _ = _median_ms(lambda: (SkillLibrary.load(ROOT / "skills"), SceneGraph.load(scene_json)), 15)
+        load_yaml, _ = median_ms(lambda: (SkillLibrary.load(ROOT / "skills"), SceneGraph.load(scene_yaml)), 15)
+        load_json, _ = median_ms(lambda: (SkillLibrary.load(ROOT / "skills"), SceneGraph.load(scene_json)), 15)
     library, scene = SkillLibrary.load(ROOT / "skills"), SceneGraph.from_dict(data)
     parse, _ = read_row(*DEMO)
     ground_parse(parse, scene, library)  # warm-up
-    p50, p95 = _median_ms(lambda: ground_parse(parse, scene, library), repeats)
+    p50, p95 = median_ms(lambda: ground_parse(parse, scene, library), repeats)
     return {"objects": len(scene.nodes), "ground_p50_ms": round(p50, 3), "ground_p95_ms": round(p95, 3),
             "load_validate_yaml_ms": round(load_yaml, 1), "load_validate_json_ms": round(load_json, 1)}
 

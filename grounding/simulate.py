@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal as TypeLiteral
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,6 +36,24 @@ _ROBOT_FIELDS = (("at", "at"), ("room", "room"), ("holding", "holding"))
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the simulator reads of a skill on every step, read once (a skill's parsed literals are slow to reach)."""
+
+    skill: Skill
+    pre: tuple[Literal, ...]
+    eff: tuple[Literal, ...]
+    kinds: dict[str, str]              # parameter -> kind
+    changes: frozenset[str]            # the predicates of its effects
+    grasps: bool                       # an effect makes `holding` true
+
+    @classmethod
+    def of(cls, skill: Skill) -> _Facts:
+        eff = skill.eff
+        return cls(skill, skill.pre, eff, {p.name: p.kind for p in skill.parameters}, frozenset(e.name for e in eff),
+                   any(e.name == "holding" and not e.negated for e in eff))
 
 
 class Faults(_Model):
@@ -140,6 +159,7 @@ class Simulator:
         self._rng = random.Random(self.faults.seed)
         self.state = WorldState.initial(scene, self.lexicon)
         self._changed = False
+        self._facts: dict[str, _Facts] = {}
 
     @property
     def scene(self) -> SceneGraph:
@@ -180,57 +200,58 @@ class Simulator:
         self._changed = self._changed or bool(outcomes)
         return SimulationRun(instruction=instruction, steps=tuple(outcomes), failure=failure, goals=tuple(goals))
 
-    def _checked(self, index: int, step: PlanStep) -> Skill:
-        """The step's skill, after checking the step names only known skills, parameters and nodes."""
+    def _checked(self, index: int, step: PlanStep) -> _Facts:
+        """What the step's skill does, after checking the step names only known skills, parameters and nodes."""
         where = f"plan step {index} ({step.skill})"
-        if step.skill not in self.library:
-            raise SimulationError(f"{where}: unknown skill {step.skill!r} (the library has "
-                                  f"{', '.join(sorted(self.library.skills))})")
-        skill = self.library[step.skill]
-        if skill.composite:
+        if step.skill not in self._facts:
+            if step.skill not in self.library:
+                raise SimulationError(f"{where}: unknown skill {step.skill!r} (the library has "
+                                      f"{', '.join(sorted(self.library.skills))})")
+            self._facts[step.skill] = _Facts.of(self.library[step.skill])
+        facts = self._facts[step.skill]
+        if facts.skill.composite:
             raise SimulationError(f"{where}: {step.skill!r} is composite; a plan holds primitive steps only")
         for name, value in step.args.items():
-            param = skill.parameter(name)
-            if param is None:
+            kind = facts.kinds.get(name)
+            if kind is None:
                 raise SimulationError(f"{where}: {step.skill!r} has no parameter {name!r}")
-            if param.kind != "value" and value not in self.state.scene:
+            if kind != "value" and value not in self.state.scene:
                 raise SimulationError(f"{where}: {name} = {value!r} is not a node of scene "
                                       f"{self.state.scene.name or '<unnamed>'!r}")
-        missing = [p.name for p in skill.parameters if p.required and p.name not in step.args]
+        missing = [p.name for p in facts.skill.parameters if p.required and p.name not in step.args]
         if missing:
             raise SimulationError(f"{where}: required parameter {missing[0]!r} has no argument")
-        return skill
+        return facts
 
-    def _step(self, index: int, step: PlanStep, skill: Skill) -> StepOutcome:
+    def _step(self, index: int, step: PlanStep, facts: _Facts) -> StepOutcome:
         args = step.args
-        failure = self._unmet(index, step, skill) or self._fault(index, step, skill)
+        failure = self._unmet(index, step, facts) or self._fault(index, step, facts)
         if failure is not None:
             return StepOutcome(step=index, skill=step.skill, args=args, from_task=step.from_task, failure=failure)
-        before = self._view(args, skill)
-        for effect in skill.eff:
+        before = self._view(args, facts)
+        for effect in facts.eff:
             if all(a in args for a in effect.args):
                 self.state.apply(effect, args)
-        after = self._view(args, skill)
+        after = self._view(args, facts)
         changes = tuple(Change(node=key[0], field=key[1], before=value, after=after[key])
                         for key, value in before.items() if after[key] != value)
         return StepOutcome(step=index, skill=step.skill, args=args, from_task=step.from_task, changes=changes)
 
-    def _unmet(self, index: int, step: PlanStep, skill: Skill) -> StepFailure | None:
-        for literal in skill.pre:
+    def _unmet(self, index: int, step: PlanStep, facts: _Facts) -> StepFailure | None:
+        for literal in facts.pre:
             if all(a in step.args for a in literal.args) and not self.state.holds(literal, step.args):
                 shown = _bound(literal, step.args)
                 return self._failure(index, step, "precondition_failed", shown,
                                      f"{shown} does not hold{self.state.why(literal, step.args)}")
         return None
 
-    def _fault(self, index: int, step: PlanStep, skill: Skill) -> StepFailure | None:
-        objects = [v for k, v in step.args.items() if skill.parameter(k).kind == "object"]
+    def _fault(self, index: int, step: PlanStep, facts: _Facts) -> StepFailure | None:
+        objects = [v for k, v in step.args.items() if facts.kinds[k] == "object"]
         gone = next((o for o in objects if o in self.faults.missing), None)
         if gone is not None:
             return self._failure(index, step, "object_missing", None,
                                  f"{gone} is not at {self.state.place(gone)} when the robot arrives")
-        grasps = any(e.name == "holding" and not e.negated for e in skill.eff)
-        if grasps and self.faults.grasp_failure and self._rng.random() < self.faults.grasp_failure:
+        if facts.grasps and self.faults.grasp_failure and self._rng.random() < self.faults.grasp_failure:
             return self._failure(index, step, "grasp_failed", None, f"the grasp of {objects[0]} slipped")
         return None
 
@@ -239,17 +260,18 @@ class Simulator:
         return StepFailure(step=index, skill=step.skill, code=code, literal=literal,
                            message=f"step {index} {call}: {problem}", state=self.state.snapshot())
 
-    def _view(self, args: dict[str, str], skill: Skill) -> dict[tuple[str, str], str | bool | None]:
-        """What a step of `skill` may change: the robot, the location and the fluents of the nodes it names."""
+    def _view(self, args: dict[str, str], facts: _Facts) -> dict[tuple[str, str], str | bool | None]:
+        """What a step may change: the robot, and the location and the fluents of the nodes it names."""
         state = self.state
         view = {("robot", label): getattr(state, attr) for attr, label in _ROBOT_FIELDS}
-        kinds = {e.name for e in skill.eff}
+        moves = "holding" in facts.changes or "located" in facts.changes
+        fluents = facts.changes - {"holding", "near", "located"}
         for name, node in args.items():
-            if skill.parameter(name).kind == "value":
+            if facts.kinds[name] == "value":
                 continue
-            if "holding" in kinds or "located" in kinds:
+            if moves:
                 view[(node, "location")] = state.location(node)
-            for fluent in kinds - {"holding", "near", "located"}:
+            for fluent in fluents:
                 view[(node, STATE_KEYS.get(fluent, fluent))] = state.fluent(fluent, node)
         return view
 
