@@ -73,12 +73,8 @@ def to_bio(parses: Sequence[Parse]) -> tuple[str, list[str]]:
     Examples
     --------
     >>> p, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
-    >>> print(to_bio([p])[0])
-    # text = pick the cup
-    pick	B-Picking
-    the	O
-    cup	B-Theme
-    <BLANKLINE>
+    >>> to_bio([p])[0].splitlines()
+    ['# text = pick the cup', 'pick\tB-Picking', 'the\tO', 'cup\tB-Theme']
     """
     blocks, notes = [], []
     for number, parse in enumerate(parses, start=1):
