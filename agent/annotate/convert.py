@@ -73,8 +73,8 @@ def to_bio(parses: Sequence[Parse]) -> tuple[str, list[str]]:
     Examples
     --------
     >>> p, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
-    >>> to_bio([p])[0].splitlines()
-    ['# text = pick the cup', 'pick\tB-Picking', 'the\tO', 'cup\tB-Theme']
+    >>> [line.split() for line in to_bio([p])[0].splitlines()[1:]]
+    [['pick', 'B-Picking'], ['the', 'O'], ['cup', 'B-Theme']]
     """
     blocks, notes = [], []
     for number, parse in enumerate(parses, start=1):
