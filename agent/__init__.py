@@ -3,6 +3,10 @@
 instruction -> parse (`decoding`) -> ground and plan (`grounding`) -> result, composed by `Agent`.
 """
 
-from .api import Agent
+from decoding.parse import Parse
+from grounding import GroundingResult, SceneGraph, SkillLibrary
 
-__all__ = ["Agent"]
+from .api import Agent
+from .session import Session
+
+__all__ = ["Agent", "Session", "SceneGraph", "SkillLibrary", "GroundingResult", "Parse"]

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.parse import Parse
-from grounding import GroundingResult, SceneGraph, SkillLibrary, ground_parse
+from grounding import GroundingError, GroundingResult, SceneGraph, SkillLibrary, ground_parse
 
+from .answer import answer_clarification
 from .defaults import load_library
 from .parsers import Parser, make_parser
+from .session import Session
 
 __all__ = ["Agent"]
 
@@ -25,10 +29,15 @@ class Agent:
     >>> result = agent.ground("bring me the red mug", "data/scenes/apartment.yaml")  # doctest: +SKIP
     >>> [step.skill for step in result.plan]                                  # doctest: +SKIP
     ['navigate', 'pick', 'navigate', 'handover']
+
+    One agent may serve several threads: its model calls take turns behind a lock, so concurrent calls give
+    what serial calls give.
     """
 
     def __init__(self, parser: Parser, library: SkillLibrary):
         self.parser, self.library = parser, library
+        self._lock = threading.Lock()
+        self._scenes: dict[int, SceneGraph] = {}  # id of a live result -> the scene it was grounded in (answer)
 
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = DEFAULT_BACKEND,
@@ -40,9 +49,24 @@ class Agent:
 
     def parse(self, instruction: str) -> Parse:
         """The task frames of one instruction; an empty or task-less instruction gives an empty parse."""
-        if not isinstance(instruction, str):
-            raise TypeError(f"instruction must be a string, not {type(instruction).__name__}")
-        return self.parser.parse(instruction)
+        _check_instruction(instruction)
+        with self._lock:
+            return self.parser.parse(instruction)
+
+    def parse_many(self, instructions: Sequence[str]) -> list[Parse]:
+        """The parses of several instructions, the encoder run on them in batches: equal to `parse` one by one.
+
+        Examples
+        --------
+        >>> Agent.load().parse_many(["pick up the box", "open the fridge"])[1].tasks[0].type  # doctest: +SKIP
+        'Opening'
+        """
+        from decoding.parser import Words  # imports torch: only once a model is in use
+
+        for instruction in instructions:
+            _check_instruction(instruction)
+        with self._lock:
+            return self.parser.parse_many([Words.of(instruction) for instruction in instructions])
 
     def ground(self, instruction: str, scene: SceneGraph | str | Path) -> GroundingResult:
         """Parse `instruction` and ground it in `scene` (a `SceneGraph` or a YAML / JSON scene file)."""
@@ -50,7 +74,73 @@ class Agent:
         parse = self.parse(instruction)
         return self.ground_parse(parse, scene, parse_ms=(time.perf_counter() - start) * 1000)
 
+    def ground_many(self, instructions: Sequence[str], scene: SceneGraph | str | Path) -> list[GroundingResult]:
+        """Ground several instructions in one scene, parsed together (`parse_many`): the results of `ground` one by
+        one, but for `timing_ms`, where each gets an equal share of the batch's parse time.
+
+        Examples
+        --------
+        >>> results = Agent.load().ground_many(["take the red mug", "open the fridge"], "data/scenes/kitchen.yaml")
+        ... # doctest: +SKIP
+        >>> [r.complete for r in results]                                                   # doctest: +SKIP
+        [False, True]
+        """
+        graph = _graph(scene)
+        start = time.perf_counter()
+        parses = self.parse_many(instructions)
+        share = (time.perf_counter() - start) * 1000 / max(len(parses), 1)
+        return [self.ground_parse(parse, graph, parse_ms=share) for parse in parses]
+
     def ground_parse(self, parse: Parse, scene: SceneGraph | str | Path, parse_ms: float = 0.0) -> GroundingResult:
         """Ground a given parse (e.g. a gold one) in `scene`."""
-        graph = scene if isinstance(scene, SceneGraph) else SceneGraph.load(scene)
-        return ground_parse(parse, graph, self.library, parse_ms=parse_ms)
+        graph = _graph(scene)
+        return self._remember(ground_parse(parse, graph, self.library, parse_ms=parse_ms), graph)
+
+    def answer(self, result: GroundingResult, reply: str | None = None, *, node: str | None = None,
+               scene: SceneGraph | str | Path | None = None) -> GroundingResult:
+        """The result once its first pending question is answered, by words (`reply`) or by a candidate's `node`.
+
+        `scene` defaults to the scene this agent grounded `result` in; a result that came from elsewhere (e.g.
+        over HTTP) needs it. A reply fitting several candidates gives the result asking about those only.
+
+        Examples
+        --------
+        >>> agent = Agent.load()                                                        # doctest: +SKIP
+        >>> result = agent.ground("bring me the mug", "data/scenes/kitchen.yaml")        # doctest: +SKIP
+        >>> result.clarifications[0].question                                           # doctest: +SKIP
+        'Which mug do you mean: the red one on the table, the blue one in the sink or the red one on the counter?'
+        >>> agent.answer(result, "the one in the sink").tasks[0].parameters["object"]   # doctest: +SKIP
+        'mug_2'
+        """
+        graph = _graph(scene) if scene is not None else self._scenes.get(id(result))
+        if graph is None:
+            raise GroundingError(f"the scene of the result of {result.instruction!r} is unknown (this agent did not "
+                                 "ground it): pass scene=")
+        return self._remember(answer_clarification(result, graph, self.library, reply, node), graph)
+
+    def session(self, scene: SceneGraph | str | Path) -> Session:
+        """A dialogue in `scene`: pronouns of later instructions refer to what earlier ones named.
+
+        Examples
+        --------
+        >>> session = Agent.load().session("data/scenes/kitchen.yaml")                  # doctest: +SKIP
+        >>> _ = session.ground("take the blue mug")                                     # doctest: +SKIP
+        >>> session.ground("now put it on the table").tasks[0].parameters["object"]     # doctest: +SKIP
+        'mug_2'
+        """
+        return Session(self, _graph(scene))
+
+    def _remember(self, result: GroundingResult, graph: SceneGraph) -> GroundingResult:
+        key = id(result)
+        self._scenes[key] = graph
+        weakref.finalize(result, self._scenes.pop, key, None)
+        return result
+
+
+def _graph(scene: SceneGraph | str | Path) -> SceneGraph:
+    return scene if isinstance(scene, SceneGraph) else SceneGraph.load(scene)
+
+
+def _check_instruction(instruction: object) -> None:
+    if not isinstance(instruction, str):
+        raise TypeError(f"instruction must be a string, not {type(instruction).__name__}")

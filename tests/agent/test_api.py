@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent import Agent
+from decoding.errors import TageError
 from decoding.tage_format import read_row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,3 +115,63 @@ def test_cli_bench_reports_every_backend_in_one_run():
     assert rows["speculative"]["valid_rate"] == 1.0
     generative = rows["generative-speculative"]  # compared with its own greedy: generative-constrained
     assert generative["reference"] == "generative-constrained" and generative["identical_to_greedy"] == 1.0
+
+
+def test_planner_code_needs_one_import():
+    import agent
+
+    assert {"Agent", "Session", "SceneGraph", "SkillLibrary", "GroundingResult", "Parse"} <= set(agent.__all__)
+
+
+def _untimed(result):
+    """A result without its timings and the extractor's confidence scores (see `_scores`)."""
+    dump = result.model_dump(exclude={"timing_ms"})
+    for task in dump["parse"]["tasks"]:
+        task.pop("score", None)
+        for argument in task["arguments"]:
+            argument.pop("score", None)
+    return dump
+
+
+def _scores(results):
+    """The extractor's confidence scores: a batch computes them with padding, so they may differ from one by one
+    in the last rounded digit."""
+    return [-1.0 if s is None else s for r in results for t in r.parse.tasks
+            for s in (t.score, *(a.score for a in t.arguments))]
+
+
+def test_ground_many_equals_ground_one_by_one_on_the_test_split(shipped_agent):
+    from grounding import SceneGraph
+
+    instructions = [json.loads(line)["instruction"] for line in (ROOT / "data" / "tage" / "test.jsonl").open()]
+    scene = SceneGraph.load(APARTMENT)
+    batched = shipped_agent.ground_many(instructions, scene)
+    serial = [shipped_agent.ground(i, scene) for i in instructions]
+    assert len(batched) == len(instructions) == 580
+    assert [_untimed(r) for r in batched] == [_untimed(r) for r in serial]
+    assert _scores(batched) == pytest.approx(_scores(serial), abs=2e-4)
+
+
+def test_concurrent_calls_from_threads_equal_serial_calls(shipped_agent):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from grounding import SceneGraph
+
+    scene = SceneGraph.load(KITCHEN)
+    instructions = ["take the red mug", "open the fridge and take the apple", "bring me the mug",
+                    "put the bread in the microwave", "go to the table"] * 6
+    serial = [_untimed(shipped_agent.ground(i, scene)) for i in instructions]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        threaded = list(pool.map(lambda i: _untimed(shipped_agent.ground(i, scene)), instructions))
+        many = list(pool.map(lambda i: [_untimed(r) for r in shipped_agent.ground_many([i, i], scene)],
+                             instructions))
+    assert threaded == serial and [m[0] for m in many] == serial
+
+
+def test_agent_answers_a_result_it_grounded_without_being_given_the_scene(shipped_agent):
+    result = shipped_agent.ground("bring me the mug", KITCHEN)
+    assert shipped_agent.answer(result, "the blue one").tasks[0].parameters["object"] == "mug_2"
+    foreign = result.model_validate_json(result.model_dump_json())  # e.g. a result sent back over HTTP
+    with pytest.raises(TageError, match="pass scene="):
+        shipped_agent.answer(foreign, "the blue one")
+    assert shipped_agent.answer(foreign, node="mug_1", scene=KITCHEN).complete

@@ -1,0 +1,77 @@
+from pathlib import Path
+
+import pytest
+
+from agent.answer import answer_clarification, fitting_candidates
+from grounding import Clarification, GroundingError, SceneGraph
+
+KITCHEN = Path(__file__).resolve().parents[2] / "data" / "scenes" / "kitchen.yaml"
+MUGS = ("mug_1", "mug_2", "mug_3")  # red small on the table, blue small in the sink, red large on the counter
+
+
+@pytest.fixture(scope="module")
+def kitchen():
+    return SceneGraph.load(KITCHEN)
+
+
+@pytest.fixture(scope="module")
+def asked(shipped_agent, kitchen):
+    result = shipped_agent.ground("bring me the mug", kitchen)
+    assert result.clarifications[0].candidates == MUGS
+    return result
+
+
+@pytest.mark.parametrize("reply, fits", [
+    ("the blue one", ("mug_2",)),
+    ("blue", ("mug_2",)),
+    ("the red one", ("mug_1", "mug_3")),
+    ("the one in the sink", ("mug_2",)),
+    ("the red one on the counter", ("mug_3",)),
+    ("the big one", ("mug_3",)),
+    ("the second one", ("mug_2",)),
+    ("the last", ("mug_3",)),
+    ("mug_1", ("mug_1",)),
+])
+def test_a_reply_fits_the_candidates_it_describes(kitchen, reply, fits):
+    question = Clarification(task=0, role="Theme", span="mug", question="Which mug?", candidates=MUGS)
+    assert fitting_candidates(question, reply, kitchen) == fits
+
+
+def test_a_reply_that_fits_nothing_says_so(kitchen):
+    question = Clarification(task=0, role="Theme", span="mug", question="Which mug?", candidates=MUGS)
+    with pytest.raises(GroundingError, match="'the green one' fits none of the candidates"):
+        fitting_candidates(question, "the green one", kitchen)
+
+
+def test_answering_binds_the_node_and_plans(shipped_agent, asked, kitchen):
+    done = answer_clarification(asked, kitchen, shipped_agent.library, "the one in the sink")
+    assert done.complete and done.tasks[0].status == "grounded"
+    assert done.tasks[0].parameters["object"] == "mug_2"
+    assert [s.skill for s in done.plan] == ["navigate", "pick", "navigate", "handover"]
+
+
+def test_a_reply_fitting_two_asks_again_about_those(shipped_agent, asked, kitchen):
+    narrowed = answer_clarification(asked, kitchen, shipped_agent.library, "the red one")
+    (question,) = narrowed.clarifications
+    assert question.candidates == ("mug_1", "mug_3") and "small" in question.question
+    assert narrowed.tasks[0].bindings[1].candidates == ("mug_1", "mug_3")
+    assert answer_clarification(narrowed, kitchen, shipped_agent.library, "the small one").complete
+
+
+def test_a_pronoun_referring_to_the_answered_mention_is_bound_too(shipped_agent, kitchen):
+    result = shipped_agent.ground("take the mug and put it in the sink", kitchen)
+    done = answer_clarification(result, kitchen, shipped_agent.library, node="mug_1")
+    assert [t.parameters.get("object") for t in done.tasks] == ["mug_1", "mug_1"] and done.complete
+
+
+@pytest.mark.parametrize("reply, node, problem", [
+    (None, None, "either words"), ("red", "mug_1", "either words"), (None, "sink_1", "not a candidate")])
+def test_bad_answers_are_refused(shipped_agent, asked, kitchen, reply, node, problem):
+    with pytest.raises(GroundingError, match=problem):
+        answer_clarification(asked, kitchen, shipped_agent.library, reply, node)
+
+
+def test_a_result_without_question_cannot_be_answered(shipped_agent, kitchen):
+    result = shipped_agent.ground("open the fridge", kitchen)
+    with pytest.raises(GroundingError, match="asks no question"):
+        answer_clarification(result, kitchen, shipped_agent.library, "the red one")

@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from agent import Session
+from grounding import GroundingError, SceneGraph
+
+KITCHEN = Path(__file__).resolve().parents[2] / "data" / "scenes" / "kitchen.yaml"
+
+
+@pytest.fixture()
+def session(shipped_agent) -> Session:
+    return shipped_agent.session(KITCHEN)
+
+
+def test_a_pronoun_of_a_later_turn_refers_to_the_answered_mug(session):
+    assert session.ground("take the mug").clarifications
+    assert session.answer("the blue one").complete
+    put = session.ground("now put it on the table")
+    assert put.complete and put.tasks[0].parameters == {"object": "mug_2", "target": "table_1"}
+    bring = session.ground("then bring it to me")  # "it" of the previous turn was itself a pronoun
+    assert bring.complete and bring.tasks[0].parameters["object"] == "mug_2"
+
+
+def test_there_refers_to_where_the_earlier_object_is(session):
+    session.ground("take the apple from the fridge")
+    put = session.ground("put it there")
+    assert put.tasks[0].parameters == {"object": "apple_1", "target": "fridge_1"}
+
+
+def test_an_instruction_without_pronoun_is_parsed_alone(shipped_agent, session):
+    session.ground("take the blue mug")
+    assert session.ground("open the fridge") == shipped_agent.ground("open the fridge", session.scene).model_copy(
+        update={"timing_ms": session.last.timing_ms})
+
+
+def test_the_scene_can_be_replaced_by_a_new_state(session):
+    data = SceneGraph.load(KITCHEN).to_dict()
+    data["objects"] = [o for o in data["objects"] if o["id"] != "mug_2"]
+    data["relations"] = [r for r in data["relations"] if "mug_2" not in (r["subject"], r["object"])]
+    session.scene = SceneGraph.from_dict(data)
+    assert session.ground("take the blue mug").errors  # the blue mug is gone from the new state
+    with pytest.raises(TypeError, match="SceneGraph"):
+        session.scene = "kitchen.yaml"
+
+
+def test_answering_before_asking_is_refused(session):
+    with pytest.raises(GroundingError, match="asked nothing yet"):
+        session.answer("the red one")
