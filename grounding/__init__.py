@@ -10,7 +10,7 @@ Usage::
     print(format_result(ground_parse(parse, scene, library)))
 """
 
-from .ai2thor import export_scene, import_ai2thor, load_ai2thor
+from .ai2thor import export_ai2thor, export_scene, import_ai2thor, load_ai2thor
 from .errors import GroundingError, SceneError, SimulationError, SkillLibraryError
 from .evaluate import evaluate_cases
 from .grounder import Grounder
@@ -34,5 +34,5 @@ from .state import WorldState
 __all__ = ["ground_parse", "Grounder", "SceneGraph", "SkillLibrary", "Lexicon", "default_lexicon",
            "GroundingResult", "TaskGrounding", "Binding", "PlanStep", "Clarification", "GroundingErrorItem",
            "GroundingWarning", "SkillLibraryError", "SceneError", "GroundingError", "evaluate_cases",
-           "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "simulate", "Simulator", "Faults",
-           "SimulationRun", "SimulationError", "WorldState"]
+           "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "export_ai2thor", "simulate",
+           "Simulator", "Faults", "SimulationRun", "SimulationError", "WorldState"]

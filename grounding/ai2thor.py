@@ -1,4 +1,5 @@
-"""AI2-THOR object metadata in, the project's scene format out: `import_ai2thor`, `load_ai2thor`, `export_scene`."""
+"""AI2-THOR object metadata in and out (`import_ai2thor`, `load_ai2thor`, `export_ai2thor`), and the project's scene
+format out (`export_scene`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .lexicon import default_lexicon_path
 from .scene import SceneGraph
 from .sources import load_data, load_model
 
-__all__ = ["ThorMapping", "import_ai2thor", "load_ai2thor", "export_scene"]
+__all__ = ["ThorMapping", "import_ai2thor", "load_ai2thor", "export_ai2thor", "export_scene"]
 
 _AFFORDANCES = {"pickupable": "pickable", "openable": "openable", "toggleable": "toggleable",
                 "receptacle": "receptacle", "sliceable": "sliceable", "moveable": "movable"}
@@ -136,6 +137,57 @@ def load_ai2thor(path: str | Path, room: str | None = None) -> SceneGraph:
     data = load_data(path, SceneError)
     room = room or Path(path).stem.removesuffix("_objects").split("_", 1)[-1]
     return SceneGraph.from_dict(import_ai2thor(data, room=room, source=str(path)), source=str(path))
+
+
+def export_ai2thor(scene: SceneGraph, mapping: ThorMapping | None = None) -> list[dict]:
+    """The scene's objects as AI2-THOR object metadata (what `import_ai2thor` reads), e.g. after a simulated plan.
+
+    Objects keep the `objectId` they were imported with (attribute `thor_id`); others get one from their type and
+    position. `parentReceptacles` come from the on / in relations, the flags from the affordances, `isOpen` /
+    `isToggled` from the states.
+
+    Examples
+    --------
+    >>> objects = [{"objectId": "Mug|+01.45|+00.91|-01.23", "objectType": "Mug", "pickupable": True,
+    ...             "position": {"x": 1.45, "y": 0.91, "z": -1.23}}]
+    >>> back = export_ai2thor(SceneGraph.from_dict(import_ai2thor(objects)))
+    >>> back[0]["objectId"], back[0]["position"], back[0]["pickupable"]
+    ('Mug|+01.45|+00.91|-01.23', {'x': 1.45, 'y': 0.91, 'z': -1.23}, True)
+    """
+    mapping = mapping or _default_mapping()
+    materials = {ours: theirs for theirs, ours in reversed(mapping.materials.items())}
+    ids = {n.id: _thor_id(n) for n in scene.of_kind("object")}
+    return [_thor_object(scene, n, ids, materials) for n in scene.of_kind("object")]
+
+
+def _thor_id(node) -> str:
+    if "thor_id" in node.attributes:
+        return str(node.attributes["thor_id"])
+    x, y, z = node.position or (0.0, 0.0, 0.0)
+    return f"{_thor_type(node)}|{x:+.2f}|{z:+.2f}|{y:+.2f}"
+
+
+def _thor_type(node) -> str:
+    if "thor_id" in node.attributes:
+        parts = str(node.attributes["thor_id"]).split("|")
+        return parts[-1] if len(parts) > 4 else parts[0]  # "Sink|x|y|z|SinkBasin": the part's own type
+    return "".join(part.capitalize() for part in node.cls.split("_"))
+
+
+def _thor_object(scene: SceneGraph, node, ids: dict[str, str], materials: dict[str, str]) -> dict:
+    x, y, z = node.position or (0.0, 0.0, 0.0)
+    parents = sorted(ids[p] for p in scene.related(node.id, "on") | scene.related(node.id, "in") if p in ids)
+    out = {"objectId": ids[node.id], "objectType": _thor_type(node), "position": {"x": x, "y": z, "z": y},
+           "parentReceptacles": parents or None}
+    out |= {flag: ours in node.affordances for flag, ours in _AFFORDANCES.items()}
+    if node.affordances & {"openable"}:
+        out["isOpen"] = bool(node.states.get("open"))
+    if node.affordances & {"toggleable"}:
+        out["isToggled"] = bool(node.states.get("on"))
+    material = node.attributes.get("material")
+    if material in materials:
+        out["salientMaterials"] = [materials[material]]
+    return out
 
 
 def export_scene(scene: SceneGraph, path: str | Path) -> None:

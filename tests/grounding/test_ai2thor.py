@@ -44,3 +44,21 @@ def test_kitchen_mapping():
 def test_bad_input(objects, problem):
     with pytest.raises(SceneError, match=problem):
         import_ai2thor(objects, source="thor.json")
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_thor_export_reimports_to_the_same_scene(path):
+    from grounding import export_ai2thor
+
+    imported = import_ai2thor(json.loads(path.read_text()), room="r")
+    assert import_ai2thor(export_ai2thor(SceneGraph.from_dict(imported)), room="r") == imported
+
+
+def test_thor_export_of_objects_made_here():
+    from grounding import export_ai2thor
+
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "box_1", "class": "box", "room": "k", "position": [1.0, 2.0, 0.5], "affordances": ["openable"],
+         "states": {"open": True}}]})
+    (box,) = export_ai2thor(scene)
+    assert box["objectId"] == "Box|+1.00|+0.50|+2.00" and box["isOpen"] is True and box["parentReceptacles"] is None
