@@ -23,13 +23,10 @@ INSTRUCTIONS = ["turn on the tv",
 
 
 def answer_with_the_red_one(agent: Agent):
-    """The user's reply, given in code: of the candidates asked about, the red one."""
+    """The user's reply, given in code: "the red one" (Agent.answer binds the candidate it fits and plans again)."""
     def answer(result: GroundingResult, scene: SceneGraph) -> GroundingResult:
-        question = result.clarifications[0]
-        print(f"robot: {question.question}\nuser: the red one")
-        red = [c for c in question.candidates if scene[c].attributes.get("color") == "red"]
-        label = scene[red[0]].label
-        return agent.ground(result.instruction.replace(label, f"red {label}", 1), scene)
+        print(f"robot: {result.clarifications[0].question}\nuser: the red one")
+        return agent.answer(result, "the red one", scene=scene)
     return answer
 
 
