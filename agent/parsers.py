@@ -42,12 +42,14 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     if backend not in DECODER_NAMES:
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
     from decoding.checkpoint import load_checkpoint
+    from decoding.confidence import Calibration
     from decoding.decoders import get_backend
     from decoding.parser import TaskParser
 
-    extractor, _ = load_checkpoint(model or default_model_dir())
+    extractor, meta = load_checkpoint(model or default_model_dir())
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
-    return TaskParser(extractor, get_backend(backend, grammar), rule_parser())
+    return TaskParser(extractor, get_backend(backend, grammar), rule_parser(),
+                      calibration=Calibration.of(meta.get("calibration")))
 
 
 def build_grammar(config, library):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from decoding.augment import Augmenter, Phrasing
 from decoding.files import read_parses
 from decoding.parse import Parse
 from decoding.train import TrainConfig, train
@@ -16,7 +18,9 @@ from .resources import data_path
 if TYPE_CHECKING:
     from decoding.generative import TrainingSummary
 
-__all__ = ["train_extractor", "train_generative_baseline"]
+__all__ = ["train_extractor", "train_generative_baseline", "PHRASING"]
+
+PHRASING = "phrasing.yaml"  # data/augment/: the augmentation's phrasing data
 
 
 def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse], list[Parse]]:
@@ -32,11 +36,20 @@ def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse]
 
 
 def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
-                    epochs: int | None = None, log: Callable[[str], None] = print) -> dict:
-    """Train on `train_file`, select on `dev_file` (never the test split), save to `out`; the best dev scores."""
+                    epochs: int | None = None, augment: int | None = None,
+                    log: Callable[[str], None] = print) -> dict:
+    """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the
+    shipped model's mix), select on `dev_file` (never the test split), save to `out`; the best dev scores."""
     train_parses, dev_parses = _splits(train_file, dev_file)
-    settings = TrainConfig(seed=seed, **({"epochs": epochs} if epochs else {}))
-    return train(train_parses, dev_parses, default_vocabulary(), out, settings, log)
+    overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment)) if v is not None}
+    settings = TrainConfig(seed=seed, **overrides)
+    phrasing = data_path("augment", PHRASING)
+    meta = {"data": {"train": str(train_file or f"tage/{DEFAULT_TRAIN}"), "train_parses": len(train_parses),
+                     "dev": str(dev_file or f"tage/{DEFAULT_DEV}"), "augment_copies": settings.augment_copies,
+                     "phrasing": f"augment/{PHRASING}"},
+            "command": "tage " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("tage") else "train_extractor"}
+    augmenter = Augmenter(Phrasing.load(phrasing), seed=seed)
+    return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta)
 
 
 def train_generative_baseline(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from .parse import Parse, TaskFrame
 
-__all__ = ["PRF", "Scores", "score", "match_tasks", "canonical", "breakdown"]
+__all__ = ["PRF", "Scores", "score", "match_tasks", "canonical", "breakdown", "correctness",
+           "expected_calibration_error"]
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,53 @@ def breakdown(gold: Sequence[Parse], predicted: Sequence[Parse]) -> dict[str, di
                 roles[role][0] += n
     return {"roles": {k: PRF(*v) for k, v in sorted(roles.items())},
             "task_types": {k: PRF(*v) for k, v in sorted(types.items())}}
+
+
+def correctness(gold: Parse, predicted: Parse) -> tuple[list[bool], list[list[bool]]]:
+    """Whether each predicted task, and each argument of each predicted task, is correct under the reference
+    metric (a task matched by type and trigger text; an argument of a matched task with a gold argument of the
+    same role and text, each gold argument used once).
+
+    Examples
+    --------
+    >>> from decoding.tage_format import read_row
+    >>> p, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
+    >>> correctness(p, p)
+    ([True], [[True]])
+    """
+    matched = dict((j, i) for i, j in match_tasks(gold.tasks, predicted.tasks))
+    tasks, arguments = [], []
+    for j, task in enumerate(predicted.tasks):
+        tasks.append(j in matched)
+        left = _arguments(gold.tasks[matched[j]], False) if j in matched else Counter()
+        flags = []
+        for a in task.arguments:
+            key = (a.role, a.span.text.lower())
+            flags.append(left[key] > 0)
+            left[key] -= 1
+        arguments.append(flags)
+    return tasks, arguments
+
+
+def expected_calibration_error(scores: Sequence[float], correct: Sequence[bool], bins: int = 10) -> float:
+    """Expected calibration error: the mean over equal-width score bins of |accuracy - mean score|, weighted by
+    the share of predictions in each bin.
+
+    Examples
+    --------
+    >>> expected_calibration_error([0.9, 0.9, 0.1, 0.1], [True, True, False, False])
+    0.1
+    """
+    if len(scores) != len(correct):
+        raise ValueError(f"{len(scores)} scores but {len(correct)} correctness flags")
+    if not scores:
+        return 0.0
+    total = 0.0
+    for k in range(bins):
+        inside = [(s, c) for s, c in zip(scores, correct, strict=True)
+                  if k / bins <= s < (k + 1) / bins or (k == bins - 1 and s == 1.0)]
+        if inside:
+            accuracy = sum(c for _, c in inside) / len(inside)
+            confidence = sum(s for s, _ in inside) / len(inside)
+            total += len(inside) * abs(accuracy - confidence)
+    return round(total / len(scores), 6)

@@ -43,6 +43,8 @@ class Argument(_Frozen):
     span: Span
     grounding: str = UNKNOWN_CLASS
     attributes: tuple[Attribute, ...] = ()
+    score: float | None = Field(default=None, ge=0, le=1,
+                                description="the model's calibrated probability of this role and span")
 
 
 class TaskFrame(_Frozen):
@@ -51,6 +53,8 @@ class TaskFrame(_Frozen):
     type: str
     trigger: Span
     arguments: tuple[Argument, ...] = ()
+    score: float | None = Field(default=None, ge=0, le=1,
+                                description="the model's calibrated probability of this task type and trigger")
 
 
 class Parse(_Frozen):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .confidence import Calibration, raw_scores
 from .decoders import Decoded, Decoder
 from .errors import DecodingError
 from .model import Extractor
@@ -46,9 +47,11 @@ class TaskParser:
     'Picking'
     """
 
-    def __init__(self, model: Extractor, decoder: Decoder, drafter=None, batch_size: int = 32):
+    def __init__(self, model: Extractor, decoder: Decoder, drafter=None, batch_size: int = 32,
+                 calibration: Calibration | None = None):
         self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
         self.drafter = drafter  # a cheap parser (the rule baseline) whose parses seed drafting decoders
+        self.calibration = calibration or Calibration()  # raw probabilities -> calibrated scores
         self.calls = 0  # decoder calls of the last parse_many
 
     def parse(self, instruction: str) -> Parse:
@@ -65,10 +68,11 @@ class TaskParser:
         with torch.inference_mode():
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
-                for i, enc in zip(chunk, self.encode([items[i] for i in chunk]), strict=True):
-                    decoded = self.decoder.decode(self.model, enc)
-                    self.calls += decoded.calls
-                    out[i] = self.to_parse(items[i], decoded)
+                encoded = self.encode([items[i] for i in chunk])
+                decoded = [self.decoder.decode(self.model, enc) for enc in encoded]
+                self.calls += sum(d.calls for d in decoded)
+                for i, d, scores in zip(chunk, decoded, raw_scores(self.model, encoded, decoded), strict=True):
+                    out[i] = self.to_parse(items[i], d, scores)
         return [p if p is not None else self.to_parse(w, Decoded([])) for p, w in zip(out, items, strict=True)]
 
     def encode(self, items: Sequence[Words]):
@@ -85,15 +89,20 @@ class TaskParser:
             raise DecodingError(f"instruction of {len(words.tokens)} words is longer than the extractor's limit "
                                 f"of {limit}: split it into sentences ({words.instruction[:60]!r}...)")
 
-    def to_parse(self, words: Words, decoded: Decoded) -> Parse:
-        """The `Parse` of decoded decisions over `words`."""
-        c = self.model.config
+    def to_parse(self, words: Words, decoded: Decoded, scores: tuple[list[float], list[list[float]]] = ([], [])
+                 ) -> Parse:
+        """The `Parse` of decoded decisions over `words`, with the calibrated scores of `raw_scores` if given."""
+        c, cal = self.model.config, self.calibration
         base = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
+        task_raw, arg_raw = scores
+        score = lambda kind, raw, i: cal.apply(kind, raw[i]) if i < len(raw) else None
         tasks = tuple(
-            TaskFrame(type=c.task_types[t.type], trigger=base.span(t.start, t.end), arguments=tuple(
+            TaskFrame(type=c.task_types[t.type], trigger=base.span(t.start, t.end), score=score("task", task_raw, k),
+                      arguments=tuple(
                 Argument(role=c.roles[a.role], span=base.span(a.start, a.end), grounding=c.classes[a.cls],
-                         attributes=tuple(Attribute(type=c.attributes[k], span=base.span(s, e))
-                                          for k, s, e in a.attributes))
-                for a in t.arguments))
-            for t in decoded.tasks)
+                         attributes=tuple(Attribute(type=c.attributes[m], span=base.span(s, e))
+                                          for m, s, e in a.attributes),
+                         score=score("argument", arg_raw[k] if k < len(arg_raw) else [], j))
+                for j, a in enumerate(t.arguments)))
+            for k, t in enumerate(decoded.tasks))
         return base.model_copy(update={"tasks": tasks})

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import torch
 
+from .augment import Augmenter
 from .batching import Labels, targets
 from .checkpoint import save_checkpoint
+from .confidence import Calibration, fit_platt
 from .decoders import GreedyDecoder
-from .metrics import score
+from .metrics import correctness, score
 from .model import Extractor, ExtractorConfig
 from .parse import Parse
 from .parser import TaskParser, Words
 from .vocabulary import Vocabulary
 
-__all__ = ["TrainConfig", "train"]
+__all__ = ["TrainConfig", "train", "calibrate"]
 
 
 @dataclass
@@ -28,13 +30,14 @@ class TrainConfig:
     """Optimisation settings; the defaults are those of the shipped model."""
 
     seed: int = 0
-    epochs: int = 40             # passes over the training split
+    epochs: int = 30             # passes over the training split (each with fresh augmented phrasings)
     batch_size: int = 16
     lr: float = 1e-3             # decoder and word BiGRU
     encoder_lr: float = 5e-5     # fine-tuned top encoder layers
     weight_decay: float = 0.01
     clip: float = 1.0            # gradient norm clipping
-    patience: int = 12           # stop after this many epochs without a better dev argument F1
+    patience: int = 10           # stop after this many epochs without a better dev argument F1
+    augment_copies: int = 1      # fresh augmented phrasings of each training parse, per epoch (0: none)
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
@@ -65,8 +68,12 @@ def _dev_scores(model: Extractor, dev: Sequence[Parse]) -> dict:
 
 
 def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary: Vocabulary, out: str | Path,
-          settings: TrainConfig | None = None, log: Callable[[str], None] = print) -> dict:
-    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores."""
+          settings: TrainConfig | None = None, log: Callable[[str], None] = print,
+          augmenter: Augmenter | None = None, meta: dict | None = None) -> dict:
+    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores.
+
+    Each epoch mixes the gold parses with `settings.augment_copies` fresh phrasings of each by `augmenter`
+    (none without one); `meta` (the data mix, the command) is stored in the checkpoint's config."""
     s = settings or TrainConfig()
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
@@ -75,17 +82,21 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
     model = Extractor(config)
     labels = Labels(config)
     cached = _cache_lower(model, train_parses)
+    copies = s.augment_copies if augmenter is not None else 0
     enc_params = [p for p in model.encoder.layers.parameters()]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
     optimiser = torch.optim.AdamW([{"params": rest, "lr": s.lr}, {"params": enc_params, "lr": s.encoder_lr}],
                                   weight_decay=s.weight_decay)
-    steps = s.epochs * ((len(train_parses) + s.batch_size - 1) // s.batch_size)
+    steps = s.epochs * (((1 + copies) * len(train_parses) + s.batch_size - 1) // s.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda k: max(0.05, 1 - k / steps))
     best, best_state, stale, started = None, None, 0, time.time()
-    order = list(range(len(train_parses)))
+    meta = {"train": vars(s), **(meta or {})}
     for epoch in range(1, s.epochs + 1):
+        variants = augmenter.variants(train_parses, copies) if copies else []
+        parses, lower = [*train_parses, *variants], cached + _cache_lower(model, variants)
+        order = list(range(len(parses)))
         rng.shuffle(order)
-        loss = _epoch(model, optimiser, schedule, order, cached, train_parses, labels, s)
+        loss = _epoch(model, optimiser, schedule, order, lower, parses, labels, s)
         dev = _dev_scores(model, dev_parses)
         improved = best is None or dev["arg_f1"] > best["arg_f1"]
         log(f"epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded {dev['arg_f1_grounded']:.4f}"
@@ -94,15 +105,32 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
         if improved:
             best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(model.state_dict()), 0
             # saved now, so that an interrupted run keeps its best epoch
-            save_checkpoint(model, out, {"train": vars(s), "dev": best, "complete": False})
+            save_checkpoint(model, out, {**meta, "dev": best, "complete": False})
         else:
             stale += 1
             if stale >= s.patience:
                 break
     model.load_state_dict(best_state)
     best["train_seconds"] = round(time.time() - started, 1)
-    save_checkpoint(model, out, {"train": vars(s), "dev": best, "complete": True})
+    calibration = calibrate(model, dev_parses)
+    log(f"calibration on dev: task {calibration.task}, argument {calibration.argument}")
+    save_checkpoint(model, out, {**meta, "dev": best, "calibration": calibration.to_dict(), "complete": True})
     return best
+
+
+def calibrate(model: Extractor, dev: Sequence[Parse]) -> Calibration:
+    """Platt scaling of task and argument scores, fit on the model's greedy parses of `dev`."""
+    model.eval()
+    predicted = TaskParser(model, GreedyDecoder()).parse_many([Words.of_parse(p) for p in dev])
+    raw = {"task": ([], []), "argument": ([], [])}
+    for gold, parse in zip(dev, predicted, strict=True):
+        tasks_ok, args_ok = correctness(gold, parse)
+        for task, ok, arg_flags in zip(parse.tasks, tasks_ok, args_ok, strict=True):
+            raw["task"][0].append(task.score)
+            raw["task"][1].append(ok)
+            raw["argument"][0].extend(a.score for a in task.arguments)
+            raw["argument"][1].extend(arg_flags)
+    return Calibration(fit_platt(*raw["task"]), fit_platt(*raw["argument"]))
 
 
 def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainConfig) -> float:
