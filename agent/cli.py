@@ -171,7 +171,7 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
 
 
 @cli.command("eval")
-@click.option("--data", "data_file", type=click.Path(path_type=Path), required=True, help="gold JSONL")
+@click.option("--data", "data_file", type=click.Path(path_type=Path), default=None, help="gold JSONL")
 @click.option("--predictions", type=click.Path(path_type=Path), default=None,
               help="predicted JSONL (default: parse the data with the model)")
 @_backend_option(eval_backends(), ", or a generative-* baseline (a seq2seq model writing JSON)")
@@ -180,9 +180,14 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
                    "generative-* backend (default: the shipped one)")
 @click.option("--simulate", is_flag=True,
               help="on a grounding case file: plan success (the plan executes and achieves every task's goal)")
+@click.option("--report", "--plots", "report_dir", type=click.Path(path_type=Path), default=None,
+              help="also write DIR/report.json (P/R/F1 per task type and role, confusion of task types, score "
+                   "calibration, latency) and its PNG figures")
+@click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
+              help="print what got better and what worse from report A to report B (nothing is evaluated)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
-def eval_command(data_file: Path, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
-                 as_json: bool) -> None:
+def eval_command(data_file: Path | None, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
+                 report_dir: Path | None, compare: tuple[Path, Path] | None, as_json: bool) -> None:
     """Score predictions, or the parses of --backend, against a gold JSONL file.
 
     On a grounding case file (data/grounding/cases.jsonl) it scores grounding from the gold parses and from
@@ -191,6 +196,12 @@ def eval_command(data_file: Path, predictions: Path | None, backend: str, model:
     from .defaults import default_vocabulary
     from .evaluate import evaluate_backend, evaluate_grounding, evaluate_predictions, is_case_file
 
+    if compare:
+        return _compare_reports(*compare, as_json)
+    if data_file is None:
+        raise click.UsageError("--data is required (or --compare A.json B.json)")
+    if report_dir is not None and is_case_file(data_file):
+        raise click.UsageError(f"--report needs a file of gold parses, not grounding cases: {data_file}")
     if simulate and not is_case_file(data_file):
         raise click.UsageError(f"--simulate needs a grounding case file (lines with scene and expected): {data_file}")
     if is_case_file(data_file):
@@ -200,6 +211,20 @@ def eval_command(data_file: Path, predictions: Path | None, backend: str, model:
     else:
         report = evaluate_backend(data_file, backend, model, default_vocabulary())
     _emit(report, as_json, _eval_table(report))
+    if report_dir is not None:
+        from .eval_report import write_report
+        from .evaluate import eval_parser
+
+        parser = None if predictions else eval_parser(backend, model)
+        written = write_report(report, data_file, predictions, parser, report_dir)
+        click.echo(f"report: {', '.join(map(str, written))}", err=True)
+
+
+def _compare_reports(a: Path, b: Path, as_json: bool) -> None:
+    from .eval_compare import compare, format_comparison, load_report
+
+    diff = compare(load_report(a), load_report(b))
+    _emit(diff, as_json, format_comparison(diff, str(a), str(b)))
 
 
 @cli.command()

@@ -15,7 +15,8 @@ from decoding.vocabulary import Vocabulary
 
 from .parsers import backend_names
 
-__all__ = ["evaluate_predictions", "evaluate_parses", "evaluate_backend", "evaluate_grounding", "eval_backends"]
+__all__ = ["evaluate_predictions", "evaluate_parses", "evaluate_backend", "evaluate_grounding", "eval_backends",
+           "eval_parser"]
 
 
 def eval_backends() -> list[str]:
@@ -23,7 +24,7 @@ def eval_backends() -> list[str]:
     return [*backend_names(), *GENERATIVE_BACKENDS]
 
 
-def _parser(backend: str, model: str | Path | None, library=None):
+def eval_parser(backend: str, model: str | Path | None, library=None):
     """The extractor of `backend`: a generative baseline's decoder over its checkpoint (`model`, default the
     shipped one), else the trained extractor or the rule baseline (`agent.parsers.make_parser`)."""
     if backend not in eval_backends():
@@ -92,7 +93,7 @@ def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, v
     from decoding.parser import Words
 
     gold = read_parses(data)
-    parser = _parser(backend, model)
+    parser = eval_parser(backend, model)
     started = time.perf_counter()
     predicted = parser.parse_many([Words.of_parse(g) for g in gold])
     seconds = time.perf_counter() - started
@@ -130,7 +131,7 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     library = load_library()
     score = simulate_cases if simulate else evaluate_cases
     report = {"from_gold_parses": _summary(score(cases, library))}
-    parser = _parser(backend, model, library)
+    parser = eval_parser(backend, model, library)
     report["from_model_parses"] = {**_summary(score(cases, library, parser=parser.parse)), "backend": backend}
     return report
 

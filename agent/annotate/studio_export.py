@@ -49,10 +49,10 @@ def _results(parse: Parse) -> list[dict]:
     offsets, text, out = token_offsets(parse), parse.instruction, []
     for i, task in enumerate(parse.tasks):
         out.append(_region(region_id(i), TRIGGER, task.trigger, offsets, text, {"labels": [task.type]},
-                           getattr(task, "score", None)))
+                           task.score))
         for j, arg in enumerate(task.arguments):
             rid = region_id(i, j)
-            out.append(_region(rid, ROLE, arg.span, offsets, text, {"labels": [arg.role]}, getattr(arg, "score", None)))
+            out.append(_region(rid, ROLE, arg.span, offsets, text, {"labels": [arg.role]}, arg.score))
             out.append(_region(rid, GROUNDING, arg.span, offsets, text, {"choices": [arg.grounding]}))
             out.append(_relation(rid, region_id(i)))
             for k, mark in enumerate(arg.attributes):

@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["StudioImport", "read_studio_export", "from_studio_tasks"]
 
-_SCORED = "score" in TaskFrame.model_fields  # parses carry scores once decoding/parse.py has the field
-
 
 @dataclass
 class StudioImport:
@@ -215,14 +213,12 @@ class _ItemReader:
         args = sorted((r for r in regions.values() if r.control == ROLE and trigger.rid in links.get(r.rid, [])),
                       key=_Region.sort_key)
         arguments = tuple(self._argument(base, a, regions, grounding, links) for a in args)
-        extra = {"score": trigger.score} if _SCORED and trigger.score is not None else {}
         return TaskFrame(type=trigger.label, trigger=base.span(trigger.start, trigger.end), arguments=arguments,
-                         **extra)
+                         score=trigger.score)
 
     def _argument(self, base: Parse, arg: _Region, regions, grounding, links) -> Argument:
         marks = sorted((r for r in regions.values() if r.control == ATTRIBUTE and arg.rid in links.get(r.rid, [])),
                        key=_Region.sort_key)
         attributes = tuple(Attribute(type=m.label, span=base.span(m.start, m.end)) for m in marks)
-        extra = {"score": arg.score} if _SCORED and arg.score is not None else {}
         return Argument(role=arg.label, span=base.span(arg.start, arg.end), grounding=grounding.get(arg.rid, "unk"),
-                        attributes=attributes, **extra)
+                        attributes=attributes, score=arg.score)

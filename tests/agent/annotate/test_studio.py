@@ -17,7 +17,7 @@ from agent.annotate import (
 )
 from agent.defaults import default_vocabulary
 from decoding.files import read_parses
-from decoding.parse import Parse, TaskFrame
+from decoding.parse import Parse
 from decoding.tage_format import read_row
 
 TEST = Path(__file__).resolve().parents[3] / "data" / "tage" / "test.jsonl"
@@ -49,7 +49,6 @@ def test_config_names_every_label():
                       "attribute": set(VOCAB.attributes), "grounding": set(VOCAB.classes)}
 
 
-@pytest.mark.skipif("score" not in TaskFrame.model_fields, reason="parses carry no scores yet")
 def test_scores_become_prediction_scores_and_come_back(cup):
     task = cup.tasks[0]
     scored = cup.model_copy(update={"tasks": (task.model_copy(update={
