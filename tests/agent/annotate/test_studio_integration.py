@@ -22,7 +22,7 @@ from decoding.files import read_parses
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-VENV = Path(os.environ.get("TAGE_LABEL_STUDIO_VENV", ROOT / ".venv-labelstudio"))
+VENV = Path(os.environ.get("TAGE_LABEL_STUDIO_VENV", ROOT / ".venv-labelstudio")).resolve()
 DRIVER = Path(__file__).with_name("labelstudio_driver.py")
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 STARTUP_S = 300
