@@ -80,6 +80,7 @@ def test_tage_test_split_survives_label_studio(label_studio, tmp_path):
     run = subprocess.run([str(VENV / "bin" / "python"), str(DRIVER), label_studio, TOKEN, str(config), str(tasks),
                           str(export)], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
+    print(run.stdout.strip())
     back = read_studio_export(export, default_vocabulary())
     assert not back.problems, back.problems.items[:5]
     assert back.sources == {"annotations": len(gold)}
