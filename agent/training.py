@@ -36,20 +36,27 @@ def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse]
 
 
 def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
-                    epochs: int | None = None, augment: int | None = None,
-                    log: Callable[[str], None] = print) -> dict:
-    """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the
-    shipped model's mix), select on `dev_file` (never the test split), save to `out`; the best dev scores."""
+                    epochs: int | None = None, augment: int | None = None, init: Path | None = None,
+                    finetune_epochs: int | None = None, log: Callable[[str], None] = print) -> dict:
+    """Train on `train_file` (stage 1), then fine-tune on it mixed with `augment` fresh phrasings of each parse
+    per epoch (stage 2; default: the shipped model's mix), selecting on `dev_file` (never the test split); save
+    to `out`; the best dev scores. `init`, a checkpoint folder, replaces stage 1."""
+    from decoding.checkpoint import load_checkpoint
+
     train_parses, dev_parses = _splits(train_file, dev_file)
-    overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment)) if v is not None}
+    overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment),
+                                   ("finetune_epochs", finetune_epochs)) if v is not None}
     settings = TrainConfig(seed=seed, **overrides)
-    phrasing = data_path("augment", PHRASING)
+    model, init_meta = load_checkpoint(init) if init is not None else (None, None)
     meta = {"data": {"train": str(train_file or f"tage/{DEFAULT_TRAIN}"), "train_parses": len(train_parses),
                      "dev": str(dev_file or f"tage/{DEFAULT_DEV}"), "augment_copies": settings.augment_copies,
                      "phrasing": f"augment/{PHRASING}"},
-            "command": "tage " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("tage") else "train_extractor"}
-    augmenter = Augmenter(Phrasing.load(phrasing), seed=seed)
-    return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta)
+            "command": "tage " + " ".join(sys.argv[1:]) if Path(sys.argv[0]).name == "tage" else "train_extractor"}
+    if init_meta is not None:  # stage 1 came from this checkpoint: keep how it was made
+        meta["init"] = {"path": str(init), "weights_sha256": init_meta.get("weights_sha256"),
+                        "train": init_meta.get("train"), "dev": init_meta.get("dev")}
+    augmenter = Augmenter(Phrasing.load(data_path("augment", PHRASING)), seed=seed)
+    return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta, model)
 
 
 def train_generative_baseline(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,

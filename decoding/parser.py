@@ -9,10 +9,10 @@ import torch
 
 from .confidence import Calibration, raw_scores
 from .decoders import Decoded, Decoder
-from .errors import DecodingError
 from .model import Extractor
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
+from .windows import merge, split
 
 __all__ = ["TaskParser", "Words"]
 
@@ -59,9 +59,21 @@ class TaskParser:
         return self.parse_many([Words.of(instruction)])[0]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
-        """Parses of already tokenised instructions, encoded in batches."""
-        for words in items:
-            self._check_length(words)
+        """Parses of already tokenised instructions, encoded in batches; an instruction longer than the model's
+        window is parsed in pieces (sentences, then windows: `decoding.windows`) merged back."""
+        limit = self.model.config.max_words
+        if all(len(w.tokens) <= limit for w in items):
+            return self._parse_batch(items)
+        cuts = [split(w.instruction, w.tokens, w.offsets, limit) for w in items]
+        pieces = [Words(w.instruction, w.tokens[s:e], w.offsets[s:e]) for w, c in zip(items, cuts, strict=True)
+                  for s, e in c]
+        parsed, out = iter(self._parse_batch(pieces)), []
+        for words, c in zip(items, cuts, strict=True):
+            whole = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
+            out.append(merge(whole, [s for s, _ in c], [next(parsed) for _ in c]))
+        return out
+
+    def _parse_batch(self, items: Sequence[Words]) -> list[Parse]:
         out: list[Parse | None] = [None] * len(items)
         todo = [i for i, w in enumerate(items) if w.tokens]
         self.calls = 0
@@ -82,12 +94,6 @@ class TaskParser:
             for enc, hint in zip(encoded, self.drafter.parse_many(items), strict=True):
                 enc.hint = hint
         return encoded
-
-    def _check_length(self, words: Words) -> None:
-        limit = self.model.config.max_words
-        if len(words.tokens) > limit:
-            raise DecodingError(f"instruction of {len(words.tokens)} words is longer than the extractor's limit "
-                                f"of {limit}: split it into sentences ({words.instruction[:60]!r}...)")
 
     def to_parse(self, words: Words, decoded: Decoded, scores: tuple[list[float], list[list[float]]] = ([], [])
                  ) -> Parse:

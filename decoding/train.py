@@ -16,6 +16,7 @@ from .batching import Labels, targets
 from .checkpoint import save_checkpoint
 from .confidence import Calibration, fit_platt
 from .decoders import GreedyDecoder
+from .errors import DataError
 from .metrics import correctness, score
 from .model import Extractor, ExtractorConfig
 from .parse import Parse
@@ -27,17 +28,23 @@ __all__ = ["TrainConfig", "train", "calibrate"]
 
 @dataclass
 class TrainConfig:
-    """Optimisation settings; the defaults are those of the shipped model."""
+    """Optimisation settings; the defaults are those of the shipped model.
+
+    Two stages: the tagE parses alone from the pretrained encoder (`epochs`), then a fine-tuning on the tagE
+    parses mixed with fresh augmented phrasings of each (`finetune_epochs`, `augment_copies` per parse per epoch).
+    Each stage keeps its epoch with the best dev argument F1."""
 
     seed: int = 0
-    epochs: int = 30             # passes over the training split (each with fresh augmented phrasings)
+    epochs: int = 40             # stage 1: passes over the training split
     batch_size: int = 16
     lr: float = 1e-3             # decoder and word BiGRU
     encoder_lr: float = 5e-5     # fine-tuned top encoder layers
     weight_decay: float = 0.01
     clip: float = 1.0            # gradient norm clipping
-    patience: int = 10           # stop after this many epochs without a better dev argument F1
-    augment_copies: int = 1      # fresh augmented phrasings of each training parse, per epoch (0: none)
+    patience: int = 12           # stop a stage after this many epochs without a better dev argument F1
+    finetune_epochs: int = 6     # stage 2: passes over the training split and its augmented phrasings
+    finetune_lr_scale: float = 0.3  # stage 2 starts at this fraction of the stage 1 learning rates
+    augment_copies: int = 1      # stage 2: fresh augmented phrasings of each training parse, per epoch
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
@@ -69,39 +76,67 @@ def _dev_scores(model: Extractor, dev: Sequence[Parse]) -> dict:
 
 def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary: Vocabulary, out: str | Path,
           settings: TrainConfig | None = None, log: Callable[[str], None] = print,
-          augmenter: Augmenter | None = None, meta: dict | None = None) -> dict:
-    """Train, keep the epoch with the best dev argument F1, save it to `out`; returns its dev scores.
-
-    Each epoch mixes the gold parses with `settings.augment_copies` fresh phrasings of each by `augmenter`
-    (none without one); `meta` (the data mix, the command) is stored in the checkpoint's config."""
+          augmenter: Augmenter | None = None, meta: dict | None = None, init: Extractor | None = None) -> dict:
+    """Train in two stages (see `TrainConfig`), save the best dev epoch of the last stage to `out` with its
+    calibration; returns its dev scores. `init` (a trained extractor) replaces stage 1; without an `augmenter`
+    there is no stage 2. `meta` (the data mix, the command) is stored in the checkpoint's config."""
     s = settings or TrainConfig()
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
-    config = ExtractorConfig(list(vocabulary.task_types), list(vocabulary.roles), list(vocabulary.classes),
-                             list(vocabulary.attributes))
-    model = Extractor(config)
-    labels = Labels(config)
+    meta = {"train": vars(s), **(meta or {})}
+    started = time.time()
+    model = init
+    if model is None:
+        config = ExtractorConfig(list(vocabulary.task_types), list(vocabulary.roles), list(vocabulary.classes),
+                                 list(vocabulary.attributes))
+        model = Extractor(config)
+        stage = _Stage(s.epochs, 1.0, 0, None)
+        best = _fit(model, train_parses, dev_parses, stage, s, rng, out, {**meta, "stage": 1}, log)
+    if augmenter is not None and s.finetune_epochs and s.augment_copies:
+        stage = _Stage(s.finetune_epochs, s.finetune_lr_scale, s.augment_copies, augmenter)
+        best = _fit(model, train_parses, dev_parses, stage, s, rng, out, {**meta, "stage": 2}, log)
+    elif init is not None:
+        raise DataError("a warm start (init) without an augmenter and fine-tuning epochs trains nothing")
+    best["train_seconds"] = round(time.time() - started, 1)
+    calibration = calibrate(model, dev_parses)
+    log(f"calibration on dev: task {calibration.task}, argument {calibration.argument}")
+    save_checkpoint(model, out, {**meta, "dev": best, "calibration": calibration.to_dict(), "complete": True})
+    return best
+
+
+@dataclass
+class _Stage:
+    epochs: int
+    lr_scale: float
+    copies: int                  # augmented phrasings per parse per epoch
+    augmenter: Augmenter | None
+
+
+def _fit(model: Extractor, train_parses, dev_parses, stage: _Stage, s: TrainConfig, rng: random.Random, out,
+         meta: dict, log) -> dict:
+    """One stage: train `model` for `stage.epochs`, leave it at its best dev epoch; that epoch's dev scores."""
+    labels = Labels(model.config)
     cached = _cache_lower(model, train_parses)
-    copies = s.augment_copies if augmenter is not None else 0
     enc_params = [p for p in model.encoder.layers.parameters()]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
-    optimiser = torch.optim.AdamW([{"params": rest, "lr": s.lr}, {"params": enc_params, "lr": s.encoder_lr}],
+    optimiser = torch.optim.AdamW([{"params": rest, "lr": s.lr * stage.lr_scale},
+                                   {"params": enc_params, "lr": s.encoder_lr * stage.lr_scale}],
                                   weight_decay=s.weight_decay)
-    steps = s.epochs * (((1 + copies) * len(train_parses) + s.batch_size - 1) // s.batch_size)
+    size = (1 + stage.copies) * len(train_parses)
+    steps = stage.epochs * ((size + s.batch_size - 1) // s.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda k: max(0.05, 1 - k / steps))
     best, best_state, stale, started = None, None, 0, time.time()
-    meta = {"train": vars(s), **(meta or {})}
-    for epoch in range(1, s.epochs + 1):
-        variants = augmenter.variants(train_parses, copies) if copies else []
+    order = list(range(size))
+    for epoch in range(1, stage.epochs + 1):
+        variants = stage.augmenter.variants(train_parses, stage.copies) if stage.copies else []
         parses, lower = [*train_parses, *variants], cached + _cache_lower(model, variants)
-        order = list(range(len(parses)))
         rng.shuffle(order)
         loss = _epoch(model, optimiser, schedule, order, lower, parses, labels, s)
         dev = _dev_scores(model, dev_parses)
         improved = best is None or dev["arg_f1"] > best["arg_f1"]
-        log(f"epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded {dev['arg_f1_grounded']:.4f}"
-            f"  task F1 {dev['task_f1']:.4f}  exact {dev['exact_match']:.4f}  {time.time() - started:6.0f}s"
-            + ("  *" if improved else ""))
+        log(f"stage {meta['stage']} epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded "
+            f"{dev['arg_f1_grounded']:.4f}  task F1 {dev['task_f1']:.4f}  exact {dev['exact_match']:.4f}  "
+            f"{time.time() - started:6.0f}s" + ("  *" if improved else ""))
         if improved:
             best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(model.state_dict()), 0
             # saved now, so that an interrupted run keeps its best epoch
@@ -111,10 +146,6 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
             if stale >= s.patience:
                 break
     model.load_state_dict(best_state)
-    best["train_seconds"] = round(time.time() - started, 1)
-    calibration = calibrate(model, dev_parses)
-    log(f"calibration on dev: task {calibration.task}, argument {calibration.argument}")
-    save_checkpoint(model, out, {**meta, "dev": best, "calibration": calibration.to_dict(), "complete": True})
     return best
 
 

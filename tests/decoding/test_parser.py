@@ -1,7 +1,6 @@
 import pytest
 
 from agent.defaults import default_vocabulary
-from decoding.errors import DecodingError
 from decoding.files import read_parses
 from decoding.metrics import score
 from decoding.parser import Words
@@ -36,10 +35,23 @@ def test_nonsense_gives_a_valid_parse(shipped_parser, text):
     assert default_vocabulary().problems(parse) == []
 
 
-def test_too_long_instruction_is_refused_not_truncated(shipped_parser):
-    text = " ".join(["go to the table"] * 40)
-    with pytest.raises(DecodingError, match="longer than the extractor's limit"):
-        shipped_parser.parse(text)
+def test_long_instruction_is_parsed_in_pieces_with_spans_in_the_whole(shipped_parser):
+    sentence = "Go to the kitchen and pick up the red mug."
+    text = " ".join([sentence] * 20)  # 220 words: longer than the model's window of 128
+    parse = shipped_parser.parse(text)
+    assert len(parse.tokens) > shipped_parser.model.config.max_words
+    for task in parse.tasks:
+        for span in [task.trigger] + [a.span for a in task.arguments]:
+            assert text[span.char_start : span.char_end] == span.text
+    starts = {t.trigger.char_start for t in parse.tasks}
+    assert starts & {0} and max(starts) > len(text) - len(sentence)  # tasks in the first and last sentences
+    assert default_vocabulary().problems(parse) == []
+
+
+def test_a_sentence_longer_than_the_window_is_cut_into_windows(shipped_parser):
+    text = " ".join(["go to the table and"] * 60)  # one sentence of 300 words
+    parse = shipped_parser.parse(text)
+    assert default_vocabulary().problems(parse) == [] and parse.tasks
 
 
 def test_test_split_scores_clear_the_issue_floor(shipped_parser):
