@@ -53,6 +53,20 @@ class Agent:
         with self._lock:
             return self.parser.parse(instruction)
 
+    def parse_n(self, instruction: str, n: int) -> list[Parse]:
+        """The `n` best valid parses of `instruction`, best first (fewer if fewer differ); the first is `parse`'s.
+
+        Examples
+        --------
+        >>> [len(p.tasks) for p in Agent.load().parse_n("take the mug and bring it to me", 3)]  # doctest: +SKIP
+        [2, 2, 1]
+        """
+        _check_instruction(instruction)
+        if not isinstance(n, int) or n < 1:
+            raise GroundingError(f"n must be a positive integer, not {n!r}")
+        with self._lock:
+            return self.parser.parse_n(instruction, n)
+
     def parse_many(self, instructions: Sequence[str]) -> list[Parse]:
         """The parses of several instructions, the encoder run on them in batches: equal to `parse` one by one.
 
@@ -68,11 +82,18 @@ class Agent:
         with self._lock:
             return self.parser.parse_many([Words.of(instruction) for instruction in instructions])
 
-    def ground(self, instruction: str, scene: SceneGraph | str | Path) -> GroundingResult:
-        """Parse `instruction` and ground it in `scene` (a `SceneGraph` or a YAML / JSON scene file)."""
+    def ground(self, instruction: str, scene: SceneGraph | str | Path, n_best: int = 1) -> GroundingResult:
+        """Parse `instruction` and ground it in `scene` (a `SceneGraph` or a YAML / JSON scene file).
+
+        With `n_best` > 1 the `n_best` best parses are grounded and re-ranked by how well they ground: the first
+        with the fewest grounding errors (a parse whose arguments all exist beats one whose Theme is nowhere),
+        ties going to the model's order."""
         start = time.perf_counter()
-        parse = self.parse(instruction)
-        return self.ground_parse(parse, scene, parse_ms=(time.perf_counter() - start) * 1000)
+        parses = self.parse_n(instruction, n_best) if n_best > 1 else [self.parse(instruction)]
+        parse_ms = (time.perf_counter() - start) * 1000
+        graph = _graph(scene)
+        results = [self.ground_parse(parse, graph, parse_ms=parse_ms) for parse in parses]
+        return min(results, key=lambda r: len(r.errors))
 
     def ground_many(self, instructions: Sequence[str], scene: SceneGraph | str | Path) -> list[GroundingResult]:
         """Ground several instructions in one scene, parsed together (`parse_many`): the results of `ground` one by

@@ -26,6 +26,8 @@ class Parser(Protocol):
 
     def parse_many(self, items: list[Words]) -> list[Parse]: ...
 
+    def parse_n(self, instruction: str, n: int) -> list[Parse]: ...
+
 
 def backend_names() -> list[str]:
     return [*DECODER_NAMES, RULES]

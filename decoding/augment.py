@@ -42,11 +42,20 @@ class Phrasing:
             raise DataError(f"{path}: cannot read the phrasing file: {err}") from err
         if not isinstance(raw, dict):
             raise DataError(f"{path}: expected a mapping with prefixes, suffixes, connectors, objects, kinds")
-        words = lambda key: tuple(tuple(str(e).split()) for e in _field(raw, key, list, path))
-        objects = {kind: tuple((tuple(str(name).split()), str(cls_)) for name, cls_ in table.items())
+        words = {key: tuple(tuple(str(e).split()) for e in _field(raw, key, list, path))
+                 for key in ("prefixes", "suffixes", "connectors")}
+        objects = {kind: tuple((tuple(str(name).split()), str(cls_)) for name, cls_ in _table(table, kind, path))
                    for kind, table in _field(raw, "objects", dict, path).items()}
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
-        return cls(words("prefixes"), words("suffixes"), words("connectors"), objects, kinds)
+        if missing := sorted(set(kinds.values()) - set(objects)):
+            raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
+        return cls(words["prefixes"], words["suffixes"], words["connectors"], objects, kinds)
+
+
+def _table(table: object, kind: str, path) -> list:
+    if not isinstance(table, dict) or not table:
+        raise DataError(f"{path}: objects.{kind} must be a non-empty mapping of object names to classes")
+    return list(table.items())
 
 
 def _field(raw: dict, key: str, kind: type, path) -> list | dict:

@@ -58,6 +58,11 @@ class Decoder(ABC):
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         """Decode `enc` with `model` (in eval mode, under `torch.inference_mode`)."""
 
+    @abstractmethod
+    def stepwise(self) -> GreedyDecoder:
+        """The step-by-step decoder whose output this one gives (itself, or the one a speculative decoder
+        verifies against): n-best decoding branches off its walk."""
+
 
 def _argmax(scores: torch.Tensor) -> int:
     return int(scores.argmax())
@@ -97,6 +102,9 @@ class GreedyDecoder(Decoder):
 
     name = GREEDY
 
+    def stepwise(self) -> GreedyDecoder:
+        return self
+
     def constraints(self, model: Extractor, enc: Encoded) -> Constraints:
         return Constraints(enc.n)
 
@@ -104,10 +112,11 @@ class GreedyDecoder(Decoder):
         walk = self.walk(model, enc)
         return self.resume(walk, model.outer_init(enc.words, torch.tensor(enc.n)), [])
 
-    def walk(self, model: Extractor, enc: Encoded) -> _Walk:
+    def walk(self, model: Extractor, enc: Encoded, trace: list | None = None) -> _Walk:
         """A decoding of `enc` under this decoder's constraints, for `resume` (a speculative decoder checks its
-        draft with the walk's constraints and tells it the choices it already knows)."""
-        return _Walk(model, enc, self.constraints(model, enc))
+        draft with the walk's constraints and tells it the choices it already knows); `trace` collects every
+        decision."""
+        return _Walk(model, enc, self.constraints(model, enc), trace)
 
     def resume(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask], g: torch.Tensor | None = None
                ) -> Decoded:
@@ -141,9 +150,12 @@ class GreedyDecoder(Decoder):
 class _Walk:
     """One decoding of one instruction: the model, its constraints and the decoder calls spent."""
 
-    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints):
+    def __init__(self, model: Extractor, enc: Encoded, rules: Constraints, trace: list | None = None):
         self.model, self.enc, self.rules, self.calls = model, enc, rules, 0
         self.known: list[int] = []  # decisions known to be the model's, next one last
+        # with a list: every decision taken, as (kind, choice, allowed choices, the model's scores or None when
+        # the choice was known or forced), for n-best decoding (`decoding.nbest`)
+        self.trace = trace
 
     def know(self, choices: Sequence[int]) -> None:
         """The next decisions are `choices`, already known to be this decoder's own (verified by a speculative
@@ -152,6 +164,7 @@ class _Walk:
 
     def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
         """The best allowed choice; a forced or already known choice costs no model call."""
+        values = None
         if self.known:
             choice = self.known.pop()
         elif allowed is not None and len(allowed) == 1:
@@ -166,6 +179,8 @@ class _Walk:
                 choice = max(allowed, key=row.__getitem__)  # the first best, as argmax
             else:
                 choice = _argmax(values)
+        if self.trace is not None:
+            self.trace.append((kind, choice, allowed, values))
         self.rules.took(kind, choice)
         return choice
 

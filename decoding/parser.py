@@ -10,6 +10,7 @@ import torch
 from .confidence import Calibration, raw_scores
 from .decoders import Decoded, Decoder
 from .model import Extractor
+from .nbest import nbest
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
 from .windows import merge, split
@@ -57,6 +58,18 @@ class TaskParser:
     def parse(self, instruction: str) -> Parse:
         """The parse of raw user text (spaCy English tokenisation)."""
         return self.parse_many([Words.of(instruction)])[0]
+
+    def parse_n(self, instruction: str, n: int) -> list[Parse]:
+        """The `n` best valid parses of raw user text, best first (`decoding.nbest`): the first is `parse`'s.
+        An instruction longer than the model's window has its one parse."""
+        words = Words.of(instruction)
+        if not words.tokens or len(words.tokens) > self.model.config.max_words or n <= 1:
+            return [self.parse(instruction)]
+        with torch.inference_mode():
+            enc = self.encode([words])[0]
+            decoded = [c.decoded for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
+            scores = raw_scores(self.model, [enc] * len(decoded), decoded)
+        return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
         """Parses of already tokenised instructions, encoded in batches; an instruction longer than the model's

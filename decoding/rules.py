@@ -212,6 +212,10 @@ class RuleParser:
         """Parses of already tokenised instructions."""
         return [_Run(self.lexicon, words).parse() for words in items]
 
+    def parse_n(self, instruction: str, n: int) -> list[Parse]:
+        """The rules give one parse, whatever `n`."""
+        return [self.parse(instruction)]
+
 
 class _Run:
     """The rules applied to one instruction."""

@@ -78,6 +78,9 @@ class SpeculativeDecoder(Decoder):
         self.stepper = ConstrainedDecoder(grammar)
         self.table = DraftTable()
 
+    def stepwise(self) -> ConstrainedDecoder:
+        return self.stepper
+
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         draft = self.draft(model, enc)
         if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds

@@ -1,0 +1,75 @@
+import random
+
+import pytest
+
+from agent.defaults import default_vocabulary
+from agent.resources import data_path
+from decoding.augment import Augmenter, Phrasing
+from decoding.errors import DataError
+from decoding.files import read_parses
+from decoding.parse import Parse
+from decoding.tage_format import read_row
+
+
+@pytest.fixture(scope="module")
+def phrasing():
+    return Phrasing.load(data_path("augment", "phrasing.yaml"))
+
+
+@pytest.fixture(scope="module")
+def train():
+    return read_parses(data_path("tage", "train.jsonl"))
+
+
+def _pairs(parse: Parse) -> list:
+    return [(t.type, t.trigger.text, [(a.role, a.span.text, a.grounding) for a in t.arguments]) for t in parse.tasks]
+
+
+def test_every_variant_is_a_valid_parse_of_the_vocabulary(phrasing, train):
+    variants = Augmenter(phrasing, seed=3).variants(train)
+    assert len(variants) == sum(bool(p.tasks) for p in train)
+    vocabulary = default_vocabulary()
+    for v in variants:
+        assert vocabulary.problems(v) == []
+        assert Parse.model_validate(v.model_dump()) == v  # spans are the words they name
+
+
+def test_variants_are_seeded(phrasing, train):
+    a = Augmenter(phrasing, seed=1).variants(train[:50])
+    b = Augmenter(phrasing, seed=1).variants(train[:50])
+    assert a == b and a != Augmenter(phrasing, seed=2).variants(train[:50])
+
+
+def test_wrapping_keeps_the_labels_and_moves_the_spans(phrasing):
+    parse, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
+    augmenter = Augmenter(phrasing, seed=0)
+    seen = set()
+    for _ in range(40):
+        draft = augmenter.vary(parse, [parse])
+        seen.add(draft.instruction)
+        picking = [t for t in draft.tasks if t.trigger.text.lower() == "pick"]
+        assert picking and all(t.type == "Picking" for t in picking)
+    assert len(seen) > 10  # phrasings differ
+
+
+def test_substitution_relabels_the_class_everywhere_the_word_is_an_argument(phrasing):
+    parse, _ = read_row("take the cup and put it on the table",
+                        "0 0 Picking ; 2 2 Theme | 4 4 Placing ; 2 2 Theme ; 8 8 Goal",
+                        "picking : take , theme : cup :cup ; placing : put , theme : cup :cup , goal : table :table")
+    augmenter = Augmenter(phrasing, seed=0)
+    for _ in range(30):
+        augmenter.rng = random.Random(_)
+        draft = augmenter.vary(parse, [parse])
+        themes = [(a.span.text, a.grounding) for t in draft.tasks for a in t.arguments if a.role == "Theme"]
+        # each copy of the instruction (chaining may add one) has its take / put pair with one shared Theme
+        assert all(themes[k] == themes[k + 1] for k in range(0, len(themes), 2))
+
+
+@pytest.mark.parametrize("text, problem", [("[1, 2]", "expected a mapping"), ("prefixes: []", "'prefixes' must be"),
+                                          (": :", "cannot read")])
+def test_a_bad_phrasing_file_names_the_file_and_the_problem(tmp_path, text, problem):
+    path = tmp_path / "phrasing.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=problem) as err:
+        Phrasing.load(path)
+    assert str(path) in str(err.value)
