@@ -284,6 +284,37 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
     click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on (loopback: this machine)")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
+              help="worker processes, each with its own model")
+@click.option("--scenes", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="folder of YAML / JSON scenes served by id (default: the shipped demo scenes)")
+@click.option("--token", default=None, help="require `Authorization: Bearer TOKEN` on every API request")
+@click.option("--limit", "limits", multiple=True, metavar="NAME=VALUE",
+              help="a request limit, e.g. max_body_bytes=100000 (repeatable; docs/service.md lists them)")
+@_skills_option
+@_backend_option()
+@_model_option
+def serve(host: str, port: int, workers: int, scenes: Path | None, token: str | None, limits: tuple[str, ...],
+          skills: tuple[Path, ...], backend: str, model: Path | None) -> None:
+    """Serve the HTTP API and the playground page (http://HOST:PORT/) until interrupted."""
+    from .service import Limits, ServiceConfig
+    from .service import serve as run_service
+
+    pairs = dict(_name_value(item, "--limit") for item in limits)
+    run_service(ServiceConfig(host=host, port=port, workers=workers, scenes=scenes, token=token, skills=skills,
+                              backend=backend, model=model, limits=Limits(**pairs)))
+
+
+def _name_value(item: str, option: str) -> tuple[str, str]:
+    name, sep, value = item.partition("=")
+    if not sep:
+        raise click.UsageError(f"{option} {item!r}: expected NAME=VALUE")
+    return name.strip(), value.strip()
+
+
 def _eval_table(report: dict) -> str:
     rows = [f"{k:>18}  {v:.4f}" if isinstance(v, float) else f"{k:>18}  {v}"
             for k, v in report.items() if k != "invalid"]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent import Agent
+from agent.decisions import decisions
 from decoding.errors import TageError
 from decoding.tage_format import read_row
 
@@ -123,16 +124,6 @@ def test_planner_code_needs_one_import():
     assert {"Agent", "Session", "SceneGraph", "SkillLibrary", "GroundingResult", "Parse"} <= set(agent.__all__)
 
 
-def _untimed(result):
-    """A result without its timings and the extractor's confidence scores (see `_scores`)."""
-    dump = result.model_dump(exclude={"timing_ms"})
-    for task in dump["parse"]["tasks"]:
-        task.pop("score", None)
-        for argument in task["arguments"]:
-            argument.pop("score", None)
-    return dump
-
-
 def _scores(results):
     """The extractor's confidence scores: a batch computes them with padding, so they may differ from one by one
     in the last rounded digit."""
@@ -148,7 +139,7 @@ def test_ground_many_equals_ground_one_by_one_on_the_test_split(shipped_agent):
     batched = shipped_agent.ground_many(instructions, scene)
     serial = [shipped_agent.ground(i, scene) for i in instructions]
     assert len(batched) == len(instructions) == 580
-    assert [_untimed(r) for r in batched] == [_untimed(r) for r in serial]
+    assert [decisions(r) for r in batched] == [decisions(r) for r in serial]
     assert _scores(batched) == pytest.approx(_scores(serial), abs=2e-4)
 
 
@@ -160,10 +151,10 @@ def test_concurrent_calls_from_threads_equal_serial_calls(shipped_agent):
     scene = SceneGraph.load(KITCHEN)
     instructions = ["take the red mug", "open the fridge and take the apple", "bring me the mug",
                     "put the bread in the microwave", "go to the table"] * 6
-    serial = [_untimed(shipped_agent.ground(i, scene)) for i in instructions]
+    serial = [decisions(shipped_agent.ground(i, scene)) for i in instructions]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        threaded = list(pool.map(lambda i: _untimed(shipped_agent.ground(i, scene)), instructions))
-        many = list(pool.map(lambda i: [_untimed(r) for r in shipped_agent.ground_many([i, i], scene)],
+        threaded = list(pool.map(lambda i: decisions(shipped_agent.ground(i, scene)), instructions))
+        many = list(pool.map(lambda i: [decisions(r) for r in shipped_agent.ground_many([i, i], scene)],
                              instructions))
     assert threaded == serial and [m[0] for m in many] == serial
 

@@ -1,0 +1,30 @@
+"""`decisions`: what a grounded result decided, without its timings and the extractor's confidence scores.
+
+Batched and one-by-one runs decide alike, but a batch computes scores with padding, so they may differ in the last
+rounded digit, and timings always differ: comparisons of runs compare `decisions`.
+"""
+
+from __future__ import annotations
+
+from grounding import GroundingResult
+
+__all__ = ["decisions"]
+
+
+def decisions(result: GroundingResult) -> dict:
+    """The result as a dict, without `timing_ms` and without the `score` of the parse's tasks and arguments.
+
+    Examples
+    --------
+    >>> from decoding.parse import Parse
+    >>> result = GroundingResult(instruction="hi", parse=Parse(instruction="hi", tokens=("hi",)),
+    ...                          timing_ms={"total": 1.0})
+    >>> sorted(decisions(result))[:3]
+    ['clarifications', 'errors', 'instruction']
+    """
+    dump = result.model_dump(exclude={"timing_ms"})
+    for task in dump["parse"]["tasks"]:
+        task.pop("score", None)
+        for argument in task["arguments"]:
+            argument.pop("score", None)
+    return dump

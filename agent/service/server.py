@@ -1,0 +1,48 @@
+"""`serve`: run the service under uvicorn, in one process or N worker processes."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import tempfile
+
+from .config import ServiceConfig
+from .metrics import MULTIPROCESS_ENV
+
+__all__ = ["serve", "app_from_env", "CONFIG_ENV"]
+
+CONFIG_ENV = "TAGE_SERVICE_CONFIG"  # the JSON config each worker process builds its app from
+_log = logging.getLogger("tage.service")
+
+
+def serve(config: ServiceConfig) -> None:
+    """Serve until interrupted. Each worker loads its own model; a session lives with its client, not here.
+
+    Examples
+    --------
+    >>> serve(ServiceConfig(port=8000, workers=2))     # doctest: +SKIP
+    """
+    import uvicorn  # the server's own dependency: imported when serving only
+
+    if not _loopback(config.host) and config.token is None:
+        _log.warning("serving on %s without --token: anyone who can reach it may use it", config.host)
+    os.environ[CONFIG_ENV] = config.model_dump_json()
+    if config.workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="tage-metrics-")
+    uvicorn.run("agent.service.server:app_from_env", factory=True, host=config.host, port=config.port,
+                workers=config.workers, log_level="warning", access_log=False)
+
+
+def app_from_env():
+    """The app of the config `serve` put in the environment (uvicorn's factory, in every worker)."""
+    from .app import create_app
+
+    return create_app(ServiceConfig.model_validate_json(os.environ[CONFIG_ENV]))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
