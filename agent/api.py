@@ -10,7 +10,7 @@ from pathlib import Path
 
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.parse import Parse
-from grounding import GroundingError, GroundingResult, SceneGraph, SkillLibrary, ground_parse
+from grounding import GroundingError, GroundingResult, SceneGraph, SkillLibrary, ground_parse, ground_ranked
 
 from .answer import answer_clarification
 from .defaults import load_library
@@ -36,6 +36,9 @@ class Agent:
 
     def __init__(self, parser: Parser, library: SkillLibrary):
         self.parser, self.library = parser, library
+        # an argument the extractor scored below this is confirmed with a question instead of acted on (the
+        # model's threshold, set on dev; None: never)
+        self.ask_below: float | None = parser.ask_below
         self._lock = threading.Lock()
         self._scenes: dict[int, SceneGraph] = {}  # id of a live result -> the scene it was grounded in (answer)
 
@@ -89,11 +92,14 @@ class Agent:
         with the fewest grounding errors (a parse whose arguments all exist beats one whose Theme is nowhere),
         ties going to the model's order."""
         start = time.perf_counter()
-        parses = self.parse_n(instruction, n_best) if n_best > 1 else [self.parse(instruction)]
+        if n_best <= 1:
+            parse = self.parse(instruction)
+            return self.ground_parse(parse, scene, parse_ms=(time.perf_counter() - start) * 1000)
+        parses = self.parse_n(instruction, n_best)
         parse_ms = (time.perf_counter() - start) * 1000
         graph = _graph(scene)
-        results = [self.ground_parse(parse, graph, parse_ms=parse_ms) for parse in parses]
-        return min(results, key=lambda r: len(r.errors))
+        return self._remember(ground_ranked(parses, graph, self.library, parse_ms=parse_ms,
+                                            ask_below=self.ask_below), graph)
 
     def ground_many(self, instructions: Sequence[str], scene: SceneGraph | str | Path) -> list[GroundingResult]:
         """Ground several instructions in one scene, parsed together (`parse_many`): the results of `ground` one by
@@ -115,7 +121,8 @@ class Agent:
     def ground_parse(self, parse: Parse, scene: SceneGraph | str | Path, parse_ms: float = 0.0) -> GroundingResult:
         """Ground a given parse (e.g. a gold one) in `scene`."""
         graph = _graph(scene)
-        return self._remember(ground_parse(parse, graph, self.library, parse_ms=parse_ms), graph)
+        return self._remember(ground_parse(parse, graph, self.library, parse_ms=parse_ms, ask_below=self.ask_below),
+                              graph)
 
     def answer(self, result: GroundingResult, reply: str | None = None, *, node: str | None = None,
                scene: SceneGraph | str | Path | None = None) -> GroundingResult:

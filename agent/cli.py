@@ -183,11 +183,13 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
 @click.option("--report", "--plots", "report_dir", type=click.Path(path_type=Path), default=None,
               help="also write DIR/report.json (P/R/F1 per task type and role, confusion of task types, score "
                    "calibration, latency) and its PNG figures")
+@click.option("--n-best", type=click.IntRange(1), default=1, show_default=True,
+              help="on a grounding case file: also score the model's N best parses re-ranked by how well they ground")
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
               help="print what got better and what worse from report A to report B (nothing is evaluated)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_command(data_file: Path | None, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
-                 report_dir: Path | None, compare: tuple[Path, Path] | None, as_json: bool) -> None:
+                 report_dir: Path | None, n_best: int, compare: tuple[Path, Path] | None, as_json: bool) -> None:
     """Score predictions, or the parses of --backend, against a gold JSONL file.
 
     On a grounding case file (data/grounding/cases.jsonl) it scores grounding from the gold parses and from
@@ -205,7 +207,7 @@ def eval_command(data_file: Path | None, predictions: Path | None, backend: str,
     if simulate and not is_case_file(data_file):
         raise click.UsageError(f"--simulate needs a grounding case file (lines with scene and expected): {data_file}")
     if is_case_file(data_file):
-        report = evaluate_grounding(data_file, backend, model, simulate)
+        report = evaluate_grounding(data_file, backend, model, simulate, n_best)
     elif predictions is not None:
         report = evaluate_predictions(data_file, predictions, default_vocabulary())
     else:

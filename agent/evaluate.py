@@ -121,9 +121,12 @@ def is_case_file(path: str | Path) -> bool:
     return bool(rows) and isinstance(rows[0][1], dict) and {"scene", "expected"} <= set(rows[0][1])
 
 
-def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None, simulate: bool = False) -> dict:
+def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None, simulate: bool = False,
+                       n_best: int = 1) -> dict:
     """Grounding scores of a case file from its gold parses and from the parses of `backend`; with `simulate`,
-    plan success instead (`grounding.evaluate.simulate_cases`: the plan executes and achieves every goal)."""
+    plan success instead (`grounding.evaluate.simulate_cases`: the plan executes and achieves every goal).
+    With `n_best` > 1 the model's grounding is also scored from its `n_best` best parses re-ranked by how well
+    they ground (`from_model_parses_reranked`)."""
     from grounding.evaluate import evaluate_cases, simulate_cases
 
     from .defaults import load_library
@@ -133,6 +136,15 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     report = {"from_gold_parses": _summary(score(cases, library))}
     parser = eval_parser(backend, model, library)
     report["from_model_parses"] = {**_summary(score(cases, library, parser=parser.parse)), "backend": backend}
+    if n_best > 1 and not hasattr(parser, "parse_n"):
+        raise DataError(f"--n-best needs the extractor's or the rules' backends, not {backend!r}")
+    if n_best > 1 and not simulate:
+        reranked = evaluate_cases(cases, library, parser=lambda text: parser.parse_n(text, n_best))
+        report["from_model_parses_reranked"] = {**_summary(reranked), "backend": backend, "n_best": n_best}
+    ask_below = getattr(parser, "ask_below", None)  # the generative baselines give no scores
+    if ask_below is not None and not simulate:
+        asking = evaluate_cases(cases, library, parser=parser.parse, ask_below=ask_below)
+        report["from_model_parses_asking"] = {**_summary(asking), "backend": backend, "ask_below": ask_below}
     return report
 
 

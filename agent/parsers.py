@@ -28,6 +28,9 @@ class Parser(Protocol):
 
     def parse_n(self, instruction: str, n: int) -> list[Parse]: ...
 
+    @property
+    def ask_below(self) -> float | None: ...
+
 
 def backend_names() -> list[str]:
     return [*DECODER_NAMES, RULES]

@@ -19,7 +19,7 @@ from .batching import pack
 from .decoders import Decoded
 from .model import Encoded, Extractor
 
-__all__ = ["Calibration", "raw_scores", "fit_platt"]
+__all__ = ["Calibration", "raw_scores", "fit_platt", "ask_threshold"]
 
 _EPS = 1e-6
 
@@ -30,15 +30,16 @@ class Calibration:
 
     task: tuple[float, float] = (1.0, 0.0)
     argument: tuple[float, float] = (1.0, 0.0)
+    ask_below: float | None = None  # arguments scored below this are confirmed with the user (set on dev)
 
     @classmethod
     def of(cls, data: dict | None) -> Calibration:
         if not data:
             return cls()
-        return cls(tuple(data["task"]), tuple(data["argument"]))
+        return cls(tuple(data["task"]), tuple(data["argument"]), data.get("ask_below"))
 
     def to_dict(self) -> dict:
-        return {k: list(v) for k, v in asdict(self).items()}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
     def apply(self, kind: str, raw: float) -> float:
         """The calibrated probability of a `kind` ("task" or "argument") whose raw probability is `raw`.
@@ -103,6 +104,27 @@ def fit_platt(raw: Sequence[float], correct: Sequence[bool], steps: int = 200) -
     optimiser.step(closure)
     a, b = ab.detach().tolist()
     return (round(a, 6), round(b, 6))
+
+
+def ask_threshold(scores: Sequence[float], correct: Sequence[bool]) -> float:
+    """The score below which asking about an argument best separates the wrong arguments from the right ones:
+    the threshold (in steps of 0.05) with the best F1 of "score below it" as a detector of "wrong".
+
+    Examples
+    --------
+    >>> ask_threshold([0.1, 0.2, 0.3, 0.9, 0.95, 0.99], [False, False, True, True, True, True])
+    0.25
+    """
+    wrong = sum(not c for c in correct)
+    best, best_f1 = 0.0, -1.0
+    for step in range(1, 20):
+        t = step / 20
+        asked = [c for s, c in zip(scores, correct, strict=True) if s < t]
+        hits = sum(not c for c in asked)
+        f1 = 2 * hits / (len(asked) + wrong) if asked or wrong else 0.0
+        if f1 > best_f1:
+            best, best_f1 = t, f1
+    return best
 
 
 def _logit(p: float) -> float:

@@ -59,6 +59,11 @@ class TaskParser:
         """The parse of raw user text (spaCy English tokenisation)."""
         return self.parse_many([Words.of(instruction)])[0]
 
+    @property
+    def ask_below(self) -> float | None:
+        """The argument score below which grounding asks instead of acting (set on dev with the calibration)."""
+        return self.calibration.ask_below
+
     def parse_n(self, instruction: str, n: int) -> list[Parse]:
         """The `n` best valid parses of raw user text, best first (`decoding.nbest`): the first is `parse`'s.
         An instruction longer than the model's window has its one parse."""

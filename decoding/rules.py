@@ -216,6 +216,8 @@ class RuleParser:
         """The rules give one parse, whatever `n`."""
         return [self.parse(instruction)]
 
+    ask_below = None  # the rules give no scores to be unsure about
+
 
 class _Run:
     """The rules applied to one instruction."""

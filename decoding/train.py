@@ -6,7 +6,7 @@ import copy
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -14,7 +14,7 @@ import torch
 from .augment import Augmenter
 from .batching import Labels, targets
 from .checkpoint import save_checkpoint
-from .confidence import Calibration, fit_platt
+from .confidence import Calibration, ask_threshold, fit_platt
 from .decoders import GreedyDecoder
 from .errors import DataError
 from .metrics import correctness, score
@@ -150,7 +150,8 @@ def _fit(model: Extractor, train_parses, dev_parses, stage: _Stage, s: TrainConf
 
 
 def calibrate(model: Extractor, dev: Sequence[Parse]) -> Calibration:
-    """Platt scaling of task and argument scores, fit on the model's greedy parses of `dev`."""
+    """Platt scaling of task and argument scores, fit on the model's greedy parses of `dev`, and the score below
+    which an argument is better asked about (`ask_threshold`)."""
     model.eval()
     predicted = TaskParser(model, GreedyDecoder()).parse_many([Words.of_parse(p) for p in dev])
     raw = {"task": ([], []), "argument": ([], [])}
@@ -161,7 +162,9 @@ def calibrate(model: Extractor, dev: Sequence[Parse]) -> Calibration:
             raw["task"][1].append(ok)
             raw["argument"][0].extend(a.score for a in task.arguments)
             raw["argument"][1].extend(arg_flags)
-    return Calibration(fit_platt(*raw["task"]), fit_platt(*raw["argument"]))
+    calibration = Calibration(fit_platt(*raw["task"]), fit_platt(*raw["argument"]))
+    scores = [calibration.apply("argument", r) for r in raw["argument"][0]]
+    return replace(calibration, ask_below=ask_threshold(scores, raw["argument"][1]))
 
 
 def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainConfig) -> float:

@@ -3,8 +3,8 @@
 The extractor reads at most `max_words` words. A longer instruction is cut at sentence boundaries (spaCy's
 rule-based sentencizer, no download), consecutive sentences are packed into pieces of at most a quarter of that
 (so that a pronoun finds its antecedent in the sentence before, while a piece stays within the decoder's task
-limit), and a sentence longer than `max_words` is cut into windows. Each piece keeps its first word's index in the whole, so
-that parses of the pieces merge back with spans in the original words (`merge`).
+limit), and a sentence longer than `max_words` is cut into windows. Each piece keeps its first word's index in
+the whole, so that parses of the pieces merge back with spans in the original words (`merge`).
 """
 
 from __future__ import annotations

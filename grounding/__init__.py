@@ -15,7 +15,7 @@ from .errors import GroundingError, SceneError, SimulationError, SkillLibraryErr
 from .evaluate import evaluate_cases
 from .grounder import Grounder
 from .lexicon import Lexicon, default_lexicon
-from .pipeline import ground_parse
+from .pipeline import ground_parse, ground_ranked
 from .report import format_result
 from .result import (
     Binding,
@@ -31,7 +31,7 @@ from .simulate import Faults, SimulationRun, Simulator, simulate
 from .skills import SkillLibrary
 from .state import WorldState
 
-__all__ = ["ground_parse", "Grounder", "SceneGraph", "SkillLibrary", "Lexicon", "default_lexicon",
+__all__ = ["ground_parse", "ground_ranked", "Grounder", "SceneGraph", "SkillLibrary", "Lexicon", "default_lexicon",
            "GroundingResult", "TaskGrounding", "Binding", "PlanStep", "Clarification", "GroundingErrorItem",
            "GroundingWarning", "SkillLibraryError", "SceneError", "GroundingError", "evaluate_cases",
            "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "export_ai2thor", "simulate",

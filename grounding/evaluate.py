@@ -3,7 +3,7 @@ and plan success (the plan executes in the simulator and achieves every task's g
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -13,7 +13,7 @@ from decoding.files import describe_validation, read_jsonl
 from decoding.parse import Parse
 
 from .lexicon import Lexicon
-from .pipeline import ground_parse
+from .pipeline import ground_parse, ground_ranked
 from .result import GroundingResult, PlanStep
 from .scene import SceneGraph
 from .simulate import SimulationRun, simulate
@@ -28,12 +28,16 @@ def plan_strings(plan: tuple[PlanStep, ...] | list[PlanStep], library: SkillLibr
             for s in plan]
 
 
-def evaluate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[str], Parse] | None = None,
-                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None) -> dict:
+def evaluate_cases(path: str | Path, library: SkillLibrary,
+                   parser: Callable[[str], Parse | Sequence[Parse]] | None = None,
+                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None,
+                   ask_below: float | None = None) -> dict:
     """Score grounding on a `cases.jsonl` file (format: data/grounding/README.md).
 
-    Parses come from the cases (gold) unless `parser` is given (e.g. a model's `Agent.parse`). Scenes are
-    looked up by name in `scene_dir` (default: `../scenes` beside the case file) and loaded once each.
+    Parses come from the cases (gold) unless `parser` is given (e.g. a model's `Agent.parse`, or n-best parses
+    such as `Agent.parse_n`'s, which are re-ranked by `ground_ranked`). Scenes are looked up by name in
+    `scene_dir` (default: `../scenes` beside the case file) and loaded once each. `ask_below` makes grounding
+    ask about arguments the extractor scored below it (`ground_parse`).
 
     Returns a dict with `n`, `grounding_accuracy` (exact node per expected argument, null where a clarification
     or an error is expected), `clarification_precision`, `clarification_recall` (a clarification counts when
@@ -49,8 +53,9 @@ def evaluate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[st
     for number, case in read_jsonl(path):
         n += 1
         scene = scenes.get(case["scene"]) or scenes.setdefault(case["scene"], _scene(scene_dir, case["scene"]))
-        parse = parser(case["instruction"]) if parser else _gold(path, number, case)
-        result = ground_parse(parse, scene, library, lexicon)
+        parses = parser(case["instruction"]) if parser else _gold(path, number, case)
+        result = (ground_parse(parses, scene, library, lexicon, ask_below=ask_below) if isinstance(parses, Parse)
+                  else ground_ranked(parses, scene, library, lexicon, ask_below=ask_below))
         problems = _score(case["expected"], result, library, tally)
         if problems:
             failures.append({"id": case["id"], "problems": problems})

@@ -71,9 +71,12 @@ class Grounder:
     'mug_1'
     """
 
-    def __init__(self, scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None,
+                 ask_below: float | None = None) -> None:
         from .lexicon import default_lexicon
         self.scene, self.library = scene, library
+        # an argument the extractor scored below this probability is confirmed with the user, not acted on
+        self.ask_below = ask_below
         self.lexicon = lexicon or default_lexicon()
         self.matcher = Matcher(scene, self.lexicon)
         self._order = {role: k for k, role in enumerate(self.lexicon.narrows)}
@@ -269,6 +272,13 @@ class Grounder:
                                                     message=f"no parameter takes role {arg.role} "
                                                             f"({arg.span.text!r}); it is ignored"))
             return Binding(role=arg.role, parameter=None, span=arg.span), 0
+        if len(outcome.nodes) == 1 and self._unsure(arg, param, outcome):
+            node = outcome.nodes[0]
+            question = f"Did you mean {describe_node(self.scene, node)} by {arg.span.text!r}?"
+            st.out.clarifications.append(Clarification(task=index, role=arg.role, span=arg.span.text,
+                                                       question=question, candidates=(node,)))
+            return Binding(role=arg.role, parameter=name, span=arg.span, candidates=(node,),
+                           refers_to=outcome.refers_to), 1
         if len(outcome.nodes) == 1:
             return Binding(role=arg.role, parameter=name, span=arg.span, node=outcome.nodes[0],
                            score=round(outcome.score, 3), refers_to=outcome.refers_to), 0
@@ -283,6 +293,12 @@ class Grounder:
             st.out.clarifications.append(Clarification(task=index, role=arg.role, span=arg.span.text,
                                                        question=question, candidates=outcome.nodes))
         return binding, 1
+
+    def _unsure(self, arg: Argument, param: Parameter | None, outcome: _Outcome) -> bool:
+        """Whether the extractor was too unsure of this argument to act on it (an entropy-triggered question):
+        its score is below `ask_below`, it fills a parameter, and it was not confirmed at an earlier mention."""
+        return (self.ask_below is not None and arg.score is not None and arg.score < self.ask_below
+                and param is not None and outcome.refers_to is None)
 
     def _error(self, index: int, arg: Argument, outcome: _Outcome, param: Parameter | None, st: _ParseState) -> int:
         if outcome.refers_to is not None and outcome.code != "unresolved_reference":

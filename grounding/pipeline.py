@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from decoding.parse import Parse
 
+from .errors import GroundingError
 from .grounder import Grounder
 from .lexicon import Lexicon, default_lexicon
 from .plan import Planner
@@ -13,12 +15,15 @@ from .result import GroundingResult
 from .scene import SceneGraph
 from .skills import SkillLibrary
 
-__all__ = ["ground_parse"]
+__all__ = ["ground_parse", "ground_ranked"]
 
 
 def ground_parse(parse: Parse, scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None,
-                 parse_ms: float = 0.0) -> GroundingResult:
+                 parse_ms: float = 0.0, ask_below: float | None = None) -> GroundingResult:
     """Ground every task of `parse` in `scene` with `library`, and plan the grounded ones.
+
+    With `ask_below`, an argument whose extraction score is below it is put to the user as a question ("Did you
+    mean ...?") instead of acted on.
 
     No I/O: the scene, library and lexicon are loaded once by the caller (the default lexicon is read once and
     cached). `parse_ms` is the time the caller spent parsing, reported in `timing_ms`.
@@ -39,7 +44,7 @@ def ground_parse(parse: Parse, scene: SceneGraph, library: SkillLibrary, lexicon
     """
     start = time.perf_counter()
     lexicon = lexicon or default_lexicon()
-    grounded = Grounder(scene, library, lexicon).ground(parse)
+    grounded = Grounder(scene, library, lexicon, ask_below).ground(parse)
     steps, plan_errors = Planner(scene, library, lexicon).plan(grounded.tasks)
     ground_ms = (time.perf_counter() - start) * 1000
     return GroundingResult(instruction=parse.instruction, parse=parse, tasks=tuple(grounded.tasks),
@@ -47,3 +52,30 @@ def ground_parse(parse: Parse, scene: SceneGraph, library: SkillLibrary, lexicon
                            errors=tuple(grounded.errors + plan_errors), warnings=tuple(grounded.warnings),
                            timing_ms={"parse": round(parse_ms, 3), "ground": round(ground_ms, 3),
                                       "total": round(parse_ms + ground_ms, 3)})
+
+
+def ground_ranked(parses: Sequence[Parse], scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None,
+                  parse_ms: float = 0.0, ask_below: float | None = None) -> GroundingResult:
+    """Ground each of the n-best `parses` (best first) and keep the one that grounds best: the first with the fewest
+    grounding errors, so that a parse whose arguments all exist beats one whose Theme is nowhere in the scene.
+
+    Examples
+    --------
+    >>> from decoding.tage_format import read_row
+    >>> good, _ = read_row("take the mug", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup")
+    >>> bad, _ = read_row("take the mug", "0 0 Picking ; 1 1 Theme", "picking : take , theme : the :unk")
+    >>> scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "agent": {"room": "k"},
+    ...     "objects": [{"id": "mug_1", "class": "cup", "room": "k", "affordances": ["pickable"]}]})
+    >>> lib = SkillLibrary.from_dict({"skills": [
+    ...     {"name": "pick", "task_types": ["Picking"], "preconditions": ["near(object)"],
+    ...      "parameters": [{"name": "object", "roles": ["Theme"], "required": True}]},
+    ...     {"name": "navigate", "auto": True, "effects": ["near(destination)"],
+    ...      "parameters": [{"name": "destination", "roles": ["Goal"], "kind": "location"}]}]})
+    >>> ground_ranked([bad, good], scene, lib).parse == good
+    True
+    """
+    if not parses:
+        raise GroundingError("ground_ranked needs at least one parse")
+    lexicon = lexicon or default_lexicon()
+    results = [ground_parse(parse, scene, library, lexicon, parse_ms, ask_below) for parse in parses]
+    return min(results, key=lambda r: len(r.errors))

@@ -128,3 +128,24 @@ def test_negated_relation_in_another_argument(kitchen, default_library):
                      "giving : hand , recipient : me :person , theme : mug :cup , source : sink :sink")
     (question,) = ground_parse(parse, kitchen, default_library).clarifications
     assert set(question.candidates) == {"mug_1", "mug_3"}
+
+
+def _scored(parse, score):
+    task = parse.tasks[0]
+    theme = task.arguments[0].model_copy(update={"score": score})
+    return parse.model_copy(update={"tasks": (task.model_copy(update={"arguments": (theme, *task.arguments[1:])}),)})
+
+
+def test_an_argument_the_extractor_doubts_is_confirmed_not_acted_on(scene, library):
+    parse = parse_of("pick up the red mug", "0 1 Picking ; 3 4 Theme", "picking : pick up , theme : red mug :cup")
+    out = Grounder(scene, library, ask_below=0.5).ground(_scored(parse, 0.3))
+    (question,) = out.clarifications
+    assert out.tasks[0].status == "needs_clarification" and question.candidates == ("mug_1",)
+    assert question.question.startswith("Did you mean the red mug") and "'red mug'" in question.question
+
+
+def test_a_confident_or_unscored_argument_is_acted_on(scene, library):
+    parse = parse_of("pick up the red mug", "0 1 Picking ; 3 4 Theme", "picking : pick up , theme : red mug :cup")
+    for candidate in (_scored(parse, 0.9), parse):
+        out = Grounder(scene, library, ask_below=0.5).ground(candidate)
+        assert not out.clarifications and out.tasks[0].parameters["object"] == "mug_1"
