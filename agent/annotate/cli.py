@@ -40,24 +40,38 @@ def annotate() -> None:
 @click.option("--chunk", type=click.IntRange(1), default=256, show_default=True,
               help="lines per atomic write (what a killed run may lose)")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="progress bar on stderr")
-def pre(input_file: Path, out: Path, backend: str, model: Path | None, batch: int, chunk: int,
-        progress: bool) -> None:
+@click.option("--ray", "use_ray", is_flag=True, help="parse on Ray (pip install 'tage[distributed]')")
+@click.option("--address", default=None, help="with --ray: the cluster's address (default: start a local Ray)")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True,
+              help="with --ray: actors, each with its own model")
+def pre(input_file: Path, out: Path, backend: str, model: Path | None, batch: int, chunk: int, progress: bool,
+        use_ray: bool, address: str | None, workers: int) -> None:
     """Parse the instructions of INPUT (.txt, .jsonl or .csv) into a JSONL of parses with scores; a rerun
     continues where the last one stopped."""
-    from agent.api import Agent
-
-    from .pre import done_lines, pre_annotate
+    from .pre import done_lines
     from .progress import progress_bar
     from .sources import read_instructions
 
     problems = Problems(str(input_file))
     items = read_instructions(input_file, problems)
-    agent = Agent.load(model, backend)
     with progress_bar("parsing", len(items), done_lines(out, items), progress) as advance:
-        result = pre_annotate(items, out, agent.parser.parse_many, batch, chunk, advance)
+        if use_ray:
+            from .distributed import pre_annotate_ray
+
+            result = pre_annotate_ray(items, out, backend, model, batch, chunk, workers, address, advance)
+        else:
+            result = _pre_local(items, out, backend, model, batch, chunk, advance)
     click.echo(f"{result.total} instructions: {result.skipped} already done, {result.written} parsed in "
                f"{result.seconds:.1f} s ({result.per_second:.1f}/s) -> {out}")
     _finish(problems, len(items) + len(problems))
+
+
+def _pre_local(items, out: Path, backend: str, model: Path | None, batch: int, chunk: int, advance):
+    from agent.api import Agent
+
+    from .pre import pre_annotate
+
+    return pre_annotate(items, out, Agent.load(model, backend).parser.parse_many, batch, chunk, advance)
 
 
 @annotate.command("export")

@@ -19,7 +19,8 @@ from .problems import AnnotationError
 if TYPE_CHECKING:
     from decoding.parser import Words
 
-__all__ = ["PreResult", "pre_annotate", "done_lines", "append_atomic", "DEFAULT_BATCH", "DEFAULT_CHUNK"]
+__all__ = ["PreResult", "pre_annotate", "done_lines", "append_atomic", "remove_stale_temporaries", "DEFAULT_BATCH",
+           "DEFAULT_CHUNK"]
 
 DEFAULT_BATCH = 64   # instructions per parse_many call
 DEFAULT_CHUNK = 256  # lines per atomic write: what a killed run may lose at most
@@ -70,6 +71,12 @@ def _instruction_of(line: str) -> str | None:
     return obj.get("instruction") if isinstance(obj, dict) else None
 
 
+def remove_stale_temporaries(out: str | Path) -> None:
+    """Remove the temporary files of `append_atomic` that a run killed mid-write left beside `out`."""
+    for stale in Path(out).parent.glob(f".{Path(out).name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def append_atomic(path: str | Path, text: str) -> None:
     """Append `text` to `path` by writing old content plus `text` to a temporary file renamed over `path`: a
     reader, or a run killed at any moment, sees the old file or the new one, never a torn line."""
@@ -111,8 +118,7 @@ def pre_annotate(items: Sequence[Words], out: str | Path, parse_many: Callable[[
     if batch < 1 or chunk < 1:
         raise ValueError(f"batch ({batch}) and chunk ({chunk}) must be at least 1")
     skipped = done_lines(out, items)
-    for stale in Path(out).parent.glob(f".{Path(out).name}.*.tmp"):  # left by a run killed mid-write
-        stale.unlink(missing_ok=True)
+    remove_stale_temporaries(out)
     started = time.perf_counter()
     for start in range(skipped, len(items), chunk):
         part = list(items[start : start + chunk])

@@ -1,0 +1,62 @@
+"""Throughput of `tage annotate pre` (batched parse_many, chunked atomic writes) against one-by-one Agent.parse.
+
+python benchmarks/annotate_throughput.py [--n 200] [--backend speculative] [--batch 64] [--ray-workers N]
+Both sides parse the same raw test instructions (spaCy tokenisation included), in the same process, one after
+the other; the batched side includes writing the JSONL output. With --ray-workers, the same run on a local Ray
+with N actors too (its start-up and model loads included), checked line for line against the batched output.
+"""
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from agent import Agent
+from agent.annotate import pre_annotate
+from agent.resources import data_path
+from decoding.files import read_parses
+from decoding.parse import Parse
+from decoding.parser import Words
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--backend", default="speculative")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--ray-workers", type=int, default=0)
+    args = ap.parse_args()
+    texts = [p.instruction for p in read_parses(data_path("tage", "test.jsonl"))][: args.n]
+    agent = Agent.load(backend=args.backend)
+    agent.parse(texts[0])  # warm up: grammar, spaCy
+    started = time.perf_counter()
+    single = [agent.parse(t) for t in texts]
+    one_by_one = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "pre.jsonl"
+        started = time.perf_counter()
+        pre_annotate([Words.of(t) for t in texts], out, agent.parser.parse_many, batch=args.batch)
+        batched = time.perf_counter() - started
+        same = out.read_text().splitlines() == [p.model_dump_json(exclude_none=True) for p in single]
+        print(f"{args.n} instructions, backend {args.backend}, batch {args.batch}: one by one "
+              f"{args.n / one_by_one:.1f}/s, annotate pre {args.n / batched:.1f}/s, {one_by_one / batched:.2f}x; "
+              f"identical output: {same}")
+        if args.ray_workers:
+            _ray_row(args, out, batched)
+
+
+def _ray_row(args, reference: Path, batched: float) -> None:
+    from agent.annotate.distributed import pre_annotate_ray
+
+    out = reference.with_name("ray.jsonl")
+    texts = reference.read_text().splitlines()
+    items = [Words.of_parse(Parse.model_validate_json(t)) for t in texts]
+    started = time.perf_counter()
+    pre_annotate_ray(items, out, args.backend, batch=args.batch, workers=args.ray_workers)
+    seconds = time.perf_counter() - started
+    print(f"Ray, {args.ray_workers} local workers: {args.n / seconds:.1f}/s ({seconds:.1f} s with start-up), "
+          f"{batched / seconds:.2f}x one process; identical output: {out.read_text().splitlines() == texts}")
+
+
+if __name__ == "__main__":
+    main()
