@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,6 +39,7 @@ from .schemas import (
 __all__ = ["create_app"]
 
 _PAGE = Path(__file__).resolve().parent / "static" / "playground.html"
+_log = logging.getLogger("tage.service")
 _ERRORS = {status: {"model": ErrorBody} for status in (401, 404, 413, 422, 503)}
 
 
@@ -48,18 +50,26 @@ class _Service:
         self.config, self.limits, self.metrics, self.agent = config, config.limits, metrics, agent
         self.scenes = SceneStore.load(config.scenes)
         self.ready = threading.Event()
+        self.failure: str | None = None  # why the model could not be loaded
         self.batcher = MicroBatcher(self._parse_many, config.batch_window_ms / 1000, config.max_batch,
                                     on_batch=metrics.batch)
 
     def load(self) -> None:
-        if self.agent is None:
-            self.agent = Agent.load(self.config.model, self.config.backend, list(self.config.skills) or None)
+        try:
+            if self.agent is None:
+                self.agent = Agent.load(self.config.model, self.config.backend, list(self.config.skills) or None)
+        except (TageError, OSError, ValueError) as err:
+            self.failure = f"the model could not be loaded: {err}"
+            _log.error(self.failure)
+            return
         self.ready.set()
 
     def _parse_many(self, instructions: list[str]) -> list[Parse]:
         return self.agent.parse_many(instructions)
 
     def model(self) -> Agent:
+        if self.failure is not None:
+            raise RequestRefused(503, "load_failed", self.failure)
         if not self.ready.is_set():
             raise RequestRefused(503, "not_ready", "the model is still loading: retry when GET /readyz says ready")
         return self.agent

@@ -1,0 +1,20 @@
+import subprocess
+
+import pytest
+
+from agent.service.server import _loopback
+
+from .conftest import TAGE
+
+
+@pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("::1", True), ("localhost", True),
+                                            ("0.0.0.0", False), ("192.168.1.5", False), ("robot.lan", False)])
+def test_loopback_hosts(host, loopback):
+    assert _loopback(host) is loopback
+
+
+@pytest.mark.parametrize("limit, message", [("max_body_bytes", "expected NAME=VALUE"),
+                                            ("bogus=1", "bogus"), ("timeout_s=-1", "timeout_s")])
+def test_a_bad_limit_stops_tage_serve_with_exit_code_2(limit, message):
+    run = subprocess.run([TAGE, "serve", "--port", "0", "--limit", limit], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
