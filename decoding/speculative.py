@@ -128,7 +128,9 @@ class SpeculativeDecoder(Decoder):
                 check.accepted.append((k, j))
             else:
                 j = len(task.arguments)
-                if j < c.max_arguments and not check.end(k, j, model.end_id):
+                if j == c.max_arguments:
+                    check.rules.took("role", model.end_id)  # the argument bound ends the task, as in the walk
+                elif not check.end(k, j, model.end_id):
                     check.walk.arguments(check.inner[k, j], done)
         if len(draft) < c.max_tasks and not check.stop(len(draft), model.stop_id):
             return None

@@ -154,3 +154,24 @@ def test_unknown_backend_and_missing_grammar_are_value_errors():
         get_backend("constrained")
     with pytest.raises(ValueError, match="unknown backend"):
         make_parser("beam")
+
+
+@pytest.mark.parametrize("limits", [{"max_arguments": 1}, {"max_arguments": 2}, {"max_tasks": 1},
+                                    {"max_tasks": 2, "max_arguments": 1}])
+def test_speculative_is_lossless_at_the_decoding_limits(shipped_parser, test_split, limits):
+    c = shipped_parser.model.config
+    saved = {k: getattr(c, k) for k in limits}
+    try:
+        for k, v in limits.items():
+            setattr(c, k, v)
+        grammar = build_grammar(c, load_library())
+        made = {name: TaskParser(shipped_parser.model, get_backend(name, grammar), rule_parser())
+                for name in ("constrained", "speculative")}
+        items = [Words.of_parse(g) for g in test_split[:150]]
+        constrained, speculative = (made[n].parse_many(items) for n in ("constrained", "speculative"))
+        assert all(len(p.tasks) <= c.max_tasks and all(len(t.arguments) <= c.max_arguments for t in p.tasks)
+                   for p in constrained)
+        assert [i for i, (a, b) in enumerate(zip(constrained, speculative, strict=True)) if a != b] == []
+    finally:
+        for k, v in saved.items():
+            setattr(c, k, v)
