@@ -59,6 +59,8 @@ class Session:
 
     def ground(self, instruction: str) -> GroundingResult:
         """Ground the next instruction of the dialogue."""
+        if not isinstance(instruction, str):
+            raise TypeError(f"instruction must be a string, not {type(instruction).__name__}")
         start = time.perf_counter()
         parse, referents = self._parse(instruction)
         result = self.agent.ground_parse(parse, self.scene, parse_ms=(time.perf_counter() - start) * 1000)

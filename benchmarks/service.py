@@ -1,7 +1,7 @@
 """The HTTP service against the library, all in one run: /v1/ground over loopback vs Agent.ground in-process,
 throughput with 32 concurrent clients vs 1, ground_many (batch 64) vs one by one, memory after 5,000 requests.
 
-    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3]
+    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3] [--threads 1]
 
 Starts `tage serve` on a free loopback port. Latencies alternate between the two sides instruction by instruction,
 so a shared machine's noise falls on both; figures are medians.
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
+import torch
 
 from agent import Agent, SceneGraph
 from agent.bench import _machine
@@ -37,13 +38,18 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200, help="instructions of the tagE test split used")
     ap.add_argument("--requests", type=int, default=5000, help="requests between the two memory readings")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the throughput and ground_many comparisons")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads of the server and of the in-process side"
+                    " (1: on a shared machine, more threads spin against other processes' threads)")
     args = ap.parse_args()
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the server inherits it
+    torch.set_num_threads(args.threads)
     lines = data_path("tage", "test.jsonl").read_text().splitlines()
     instructions = [json.loads(line)["instruction"] for line in lines][: max(args.n, 64)]
     agent, scene = Agent.load(), SceneGraph.load(data_path("scenes", f"{SCENE_ID}.yaml"))
     server = _start()
     try:
-        report = {"machine": {**_machine(), "load_average": os.getloadavg()}, "n": len(instructions)}
+        report = {"machine": {**_machine(), "load_average": os.getloadavg()}, "n": len(instructions),
+                  "threads": args.threads}
         report |= _latency(agent, scene, server, instructions[: args.n])
         report |= _throughput(server, instructions, args.rounds)
         report |= _ground_many(agent, scene, instructions, args.rounds)

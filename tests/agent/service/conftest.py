@@ -1,5 +1,6 @@
 """A real `tage serve` in a subprocess on a free loopback port, started once per test module."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,6 +12,9 @@ import pytest
 
 TAGE = str(Path(sys.executable).with_name("tage"))
 READY_WITHIN_S = 600  # loading the model takes seconds, or minutes on a machine shared with a training run
+# One torch thread for the server: beside the test process (and on a shared machine), more threads spin against
+# each other's and every parse gets many times slower.
+_ONE_THREAD = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
 
 
 def free_port() -> int:
@@ -27,7 +31,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         with log.open("wb") as out:
-            self.process = subprocess.Popen([*args, "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen([*args, "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT,
+                                            env=_ONE_THREAD)
 
     def wait_ready(self, headers: dict | None = None) -> None:
         deadline = time.monotonic() + READY_WITHIN_S
