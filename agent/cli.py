@@ -272,8 +272,11 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
               help="extractor: epochs of the fine-tuning on the augmented mix (stage 2)")
 @click.option("--init", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
               help="extractor: start stage 2 from this checkpoint folder instead of training stage 1")
+@click.option("--mix-from-start/--two-stages", default=None,
+              help="extractor: one stage on the augmented mix, or tagE alone then the mix (default: as shipped)")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
-          epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None) -> None:
+          epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
+          mix_from_start: bool | None) -> None:
     """Train the extractor or the generative baseline (CPU; progress per epoch) and save the best dev checkpoint."""
     from .training import train_extractor, train_generative_baseline
 
@@ -282,7 +285,8 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
         summary = train_generative_baseline(train_file, dev_file, out, seed, epochs, log=click.echo)
         click.echo(f"best epoch {summary.best_epoch}: dev loss {summary.dev_loss:.4f}; saved to {out}")
         return
-    best = train_extractor(train_file, dev_file, out, seed, epochs, augment, init, finetune_epochs, log=click.echo)
+    best = train_extractor(train_file, dev_file, out, seed, epochs, augment, init, finetune_epochs, mix_from_start,
+                           log=click.echo)
     click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 
 

@@ -37,15 +37,18 @@ def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse]
 
 def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
                     epochs: int | None = None, augment: int | None = None, init: Path | None = None,
-                    finetune_epochs: int | None = None, log: Callable[[str], None] = print) -> dict:
+                    finetune_epochs: int | None = None, mix_from_start: bool | None = None,
+                    log: Callable[[str], None] = print) -> dict:
     """Train on `train_file` (stage 1), then fine-tune on it mixed with `augment` fresh phrasings of each parse
     per epoch (stage 2; default: the shipped model's mix), selecting on `dev_file` (never the test split); save
-    to `out`; the best dev scores. `init`, a checkpoint folder, replaces stage 1."""
+    to `out`; the best dev scores. `init`, a checkpoint folder, replaces stage 1; `mix_from_start` trains one
+    stage on the mix instead."""
     from decoding.checkpoint import load_checkpoint
 
     train_parses, dev_parses = _splits(train_file, dev_file)
     overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment),
-                                   ("finetune_epochs", finetune_epochs)) if v is not None}
+                                   ("finetune_epochs", finetune_epochs), ("mix_from_start", mix_from_start))
+                 if v is not None}
     settings = TrainConfig(seed=seed, **overrides)
     model, init_meta = load_checkpoint(init) if init is not None else (None, None)
     meta = {"data": {"train": str(train_file or f"tage/{DEFAULT_TRAIN}"), "train_parses": len(train_parses),

@@ -20,16 +20,21 @@ from .parse import Argument, Attribute, Parse, TaskFrame
 
 __all__ = ["Phrasing", "Augmenter"]
 
+_YOU, _AGENT = "you", "Agent"  # the addressee of a request and its role in tagE
+
 
 @dataclass(frozen=True)
 class Phrasing:
-    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors` (tuples of words) and, per kind
+    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors`, `relative_clauses` (tuples of words),
+    the `relations` words a relative clause may precede and, per kind
     (portable, fixture, room), object words (tuples of words) with their grounding class; `kinds` maps a class
     to its kind."""
 
     prefixes: tuple[tuple[str, ...], ...]
     suffixes: tuple[tuple[str, ...], ...]
     connectors: tuple[tuple[str, ...], ...]
+    relative_clauses: tuple[tuple[str, ...], ...]
+    relations: frozenset[str]
     objects: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     kinds: dict[str, str]
 
@@ -43,13 +48,15 @@ class Phrasing:
         if not isinstance(raw, dict):
             raise DataError(f"{path}: expected a mapping with prefixes, suffixes, connectors, objects, kinds")
         words = {key: tuple(tuple(str(e).split()) for e in _field(raw, key, list, path))
-                 for key in ("prefixes", "suffixes", "connectors")}
+                 for key in ("prefixes", "suffixes", "connectors", "relative_clauses")}
+        relations = frozenset(str(w) for w in _field(raw, "relations", list, path))
         objects = {kind: tuple((tuple(str(name).split()), str(cls_)) for name, cls_ in _table(table, kind, path))
                    for kind, table in _field(raw, "objects", dict, path).items()}
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
         if missing := sorted(set(kinds.values()) - set(objects)):
             raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
-        return cls(words["prefixes"], words["suffixes"], words["connectors"], objects, kinds)
+        return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"], relations,
+                   objects, kinds)
 
 
 def _table(table: object, kind: str, path) -> list:
@@ -124,8 +131,10 @@ class Augmenter:
     >>> variants = augmenter.variants(read_parses("data/tage/train.jsonl"))     # doctest: +SKIP
     """
 
-    def __init__(self, phrasing: Phrasing, seed: int = 0, max_words: int = 100, max_tasks: int = 12):
+    def __init__(self, phrasing: Phrasing, seed: int = 0, chain: float = 0.15, max_words: int = 60,
+                 max_tasks: int = 12):
         self.phrasing, self.rng = phrasing, random.Random(seed)
+        self.chain = chain  # share of variants chained with a second instruction (they cost the most to train on)
         self.max_words, self.max_tasks = max_words, max_tasks
         self._names = {words for table in phrasing.objects.values() for words, _ in table}
 
@@ -136,25 +145,36 @@ class Augmenter:
     def vary(self, parse: Parse, pool: Sequence[Parse]) -> Parse:
         """One new phrasing of `parse`; `pool` supplies a second instruction to chain with."""
         draft, rng = _Draft.of(parse), self.rng
-        if rng.random() < 0.3:
+        if rng.random() < self.chain:
             self._chain(draft, rng.choice(pool))
         if rng.random() < 0.5:
             self._substitute(draft)
         if rng.random() < 0.25:
             self._comma_before_tasks(draft)
+        if rng.random() < 0.3:
+            self._relative_clause(draft)
         if rng.random() < 0.6:
             self._wrap(draft)
         self._case(draft)
         return draft.to_parse()
 
     def _wrap(self, draft: _Draft) -> None:
+        """A request around the instruction. As tagE annotates "can you ...", the "you" a request addresses is
+        the first task's Agent; an instruction that has an Agent already gets no second "you"."""
         rng, p = self.rng, self.phrasing
         prefix = rng.choice(p.prefixes) if rng.random() < 0.8 else ()
+        has_agent = any(a["role"] == _AGENT for t in draft.tasks for a in t["arguments"])
+        while has_agent and _YOU in prefix:
+            prefix = rng.choice(p.prefixes)
         suffix = rng.choice(p.suffixes) if rng.random() < 0.6 else ()
         if prefix and draft.tokens and draft.tokens[0] != "I":
             draft.tokens[0] = draft.tokens[0].lower()
         draft.splice(len(draft.tokens), len(draft.tokens), suffix)
         draft.splice(0, 0, prefix)
+        if _YOU in prefix and draft.tasks:
+            you = prefix.index(_YOU)
+            agent = {"role": _AGENT, "span": (you, you), "grounding": "unk", "attributes": []}
+            draft.tasks[0]["arguments"].insert(0, agent)
 
     def _chain(self, draft: _Draft, other: Parse) -> None:
         second = _Draft.of(other)
@@ -174,6 +194,18 @@ class Augmenter:
             before = start - 1 if start > 0 and draft.tokens[start - 1].lower() in ("and", "then") else start
             if before > 0 and draft.tokens[before - 1] not in ",.;":
                 draft.splice(before, before, [","])
+
+    def _relative_clause(self, draft: _Draft) -> None:
+        """ "the book on the table" -> "the book that is on the table": clause words between an argument and the
+        relation word after it (outside every span, so no label changes)."""
+        inside = {i for t in draft.tasks for s in [t["trigger"], *(a["span"] for a in t["arguments"])]
+                  for i in range(s[0], s[1] + 1)}
+        ends = sorted({a["span"][1] for t in draft.tasks for a in t["arguments"]
+                       if a["span"][1] + 1 < len(draft.tokens) and a["span"][1] + 1 not in inside
+                       and draft.tokens[a["span"][1] + 1].lower() in self.phrasing.relations})
+        if ends:
+            at = self.rng.choice(ends) + 1
+            draft.splice(at, at, self.rng.choice(self.phrasing.relative_clauses))
 
     def _substitute(self, draft: _Draft) -> None:
         """Another object name of the same kind in place of the name that ends one or two object arguments,

@@ -42,9 +42,10 @@ class TrainConfig:
     weight_decay: float = 0.01
     clip: float = 1.0            # gradient norm clipping
     patience: int = 12           # stop a stage after this many epochs without a better dev argument F1
-    finetune_epochs: int = 6     # stage 2: passes over the training split and its augmented phrasings
+    finetune_epochs: int = 3     # stage 2: passes over the training split and its augmented phrasings
     finetune_lr_scale: float = 0.3  # stage 2 starts at this fraction of the stage 1 learning rates
     augment_copies: int = 1      # stage 2: fresh augmented phrasings of each training parse, per epoch
+    mix_from_start: bool = False  # one stage on the augmented mix from the pretrained encoder, instead of two
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
@@ -86,13 +87,14 @@ def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary
     meta = {"train": vars(s), **(meta or {})}
     started = time.time()
     model = init
+    mixed = s.mix_from_start and augmenter is not None
     if model is None:
         config = ExtractorConfig(list(vocabulary.task_types), list(vocabulary.roles), list(vocabulary.classes),
                                  list(vocabulary.attributes))
         model = Extractor(config)
-        stage = _Stage(s.epochs, 1.0, 0, None)
+        stage = _Stage(s.epochs, 1.0, s.augment_copies if mixed else 0, augmenter if mixed else None)
         best = _fit(model, train_parses, dev_parses, stage, s, rng, out, {**meta, "stage": 1}, log)
-    if augmenter is not None and s.finetune_epochs and s.augment_copies:
+    if augmenter is not None and s.finetune_epochs and s.augment_copies and not (mixed and init is None):
         stage = _Stage(s.finetune_epochs, s.finetune_lr_scale, s.augment_copies, augmenter)
         best = _fit(model, train_parses, dev_parses, stage, s, rng, out, {**meta, "stage": 2}, log)
     elif init is not None:

@@ -73,3 +73,31 @@ def test_a_bad_phrasing_file_names_the_file_and_the_problem(tmp_path, text, prob
     with pytest.raises(DataError, match=problem) as err:
         Phrasing.load(path)
     assert str(path) in str(err.value)
+
+
+def test_a_request_to_you_makes_you_the_first_tasks_agent_as_tage_does(phrasing):
+    parse, _ = read_row("pick the cup", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
+    augmenter = Augmenter(phrasing, seed=0)
+    seen = 0
+    for _ in range(200):
+        draft = augmenter.vary(parse, [parse])
+        words = [w.lower() for w in draft.tokens]
+        agents = [a for a in draft.tasks[0].arguments if a.role == "Agent"]
+        if "you" in words[: words.index("pick")]:
+            seen += 1
+            assert [(a.span.text.lower(), a.grounding) for a in agents] == [("you", "unk")]
+        else:
+            assert not agents
+    assert seen > 20
+
+
+def test_a_relative_clause_goes_between_an_argument_and_its_relation(phrasing):
+    parse, _ = read_row("take the book on the table", "0 0 Picking ; 2 2 Theme ; 5 5 Source",
+                        "picking : take , theme : book :book , source : table :table")
+    augmenter = Augmenter(phrasing, seed=0)
+    clauses = {" ".join(c) for c in phrasing.relative_clauses}
+    found = False
+    for _ in range(100):
+        text = augmenter.vary(parse, [parse]).instruction.lower()
+        found |= any(f"{c} on" in text for c in clauses)
+    assert found
