@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -51,8 +52,9 @@ class _Service:
         self.scenes = SceneStore.load(config.scenes)
         self.ready = threading.Event()
         self.failure: str | None = None  # why the model could not be loaded
+        self.model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tage-model")  # model calls only
         self.batcher = MicroBatcher(self._parse_many, config.batch_window_ms / 1000, config.max_batch,
-                                    on_batch=metrics.batch)
+                                    on_batch=metrics.batch, executor=self.model_thread)
 
     def load(self) -> None:
         try:
@@ -93,6 +95,9 @@ class _Service:
                                  f"over the limit of {self.limits.max_tasks} per instruction")
         return parse
 
+    async def in_model_thread(self, function, *args):
+        return await asyncio.get_running_loop().run_in_executor(self.model_thread, function, *args)
+
     async def scene(self, body) -> SceneGraph:
         if body.scene_id is not None:
             return self.scenes.get(body.scene_id)
@@ -123,6 +128,7 @@ def create_app(config: ServiceConfig | None = None, agent: Agent | None = None) 
         service.batcher.start()
         yield
         await service.batcher.stop()
+        service.model_thread.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(title="tage", version="0.1.0", lifespan=lifespan, responses=_ERRORS,
                   description="Instruction grounding for robots: parse, ground, plan, clarify. formats.md section 6.")
@@ -208,7 +214,7 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
 
         async def work() -> list[GroundingResult]:
             scene = await service.scene(body)
-            results = await run_in_threadpool(service.model().ground_many, body.instructions, scene)
+            results = await service.in_model_thread(service.model().ground_many, body.instructions, scene)
             for result in results:
                 service.check_tasks(result.parse)
             return results

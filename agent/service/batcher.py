@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import Generic, TypeVar
-
-from starlette.concurrency import run_in_threadpool
 
 from decoding.errors import TageError
 
@@ -28,8 +27,9 @@ class Batched(Generic[Out]):
 class MicroBatcher(Generic[Out]):
     """Runs `run` (e.g. `Agent.parse_many`) on the instructions submitted while it waits or while it is busy.
 
-    The first request of a batch waits up to `window_s` for company; requests arriving while a batch runs form
-    the next one, so batches grow with concurrency. One bad instruction does not fail its batch: the batch is
+    Requests arriving while a batch runs form the next one, so batches grow with concurrency; and while requests
+    come in company (the last batch held more than one), the first of a batch waits up to `window_s` for more. A
+    lone client's request runs at once. One bad instruction does not fail its batch: the batch is
     then run item by item and only that item's caller gets the error.
 
     Examples
@@ -45,8 +45,10 @@ class MicroBatcher(Generic[Out]):
     """
 
     def __init__(self, run: Callable[[list[str]], Sequence[Out]], window_s: float, max_batch: int,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+                 on_batch: Callable[[int], None] | None = None, executor: Executor | None = None) -> None:
         self.run, self.window_s, self.max_batch = run, window_s, max_batch
+        self.executor = executor  # where `run` runs (default: the loop's); one thread keeps the model's memory in one
+        #                           malloc arena instead of one per thread that ever ran it
         self.on_batch = on_batch
         self.sizes: list[int] = []  # sizes of the batches run so far (bounded: the last 1,000)
         self._queue: asyncio.Queue[tuple[str, asyncio.Future]] | None = None
@@ -76,7 +78,8 @@ class MicroBatcher(Generic[Out]):
 
     async def _gather(self) -> list[tuple[str, asyncio.Future]]:
         batch = [await self._queue.get()]
-        deadline = time.perf_counter() + self.window_s
+        alone = not self.sizes or self.sizes[-1] == 1
+        deadline = time.perf_counter() + (0.0 if alone else self.window_s)
         while len(batch) < self.max_batch:
             if not self._queue.empty():
                 batch.append(self._queue.get_nowait())
@@ -98,7 +101,7 @@ class MicroBatcher(Generic[Out]):
             self.on_batch(len(batch))
         start = time.perf_counter()
         try:
-            outputs = await run_in_threadpool(self.run, [item for item, _ in batch])
+            outputs = await self._call([item for item, _ in batch])
         except TageError:
             await asyncio.gather(*(self._run_alone(item, future) for item, future in batch))
             return
@@ -110,10 +113,13 @@ class MicroBatcher(Generic[Out]):
         for (_, future), output in zip(batch, outputs, strict=True):
             _settle(future, Batched(output, share))
 
+    async def _call(self, items: list[str]) -> Sequence[Out]:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, self.run, items)
+
     async def _run_alone(self, item: str, future: asyncio.Future) -> None:
         start = time.perf_counter()
         try:
-            (output,) = await run_in_threadpool(self.run, [item])
+            (output,) = await self._call([item])
         except Exception as err:
             _settle(future, error=err)
             return
