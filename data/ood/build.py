@@ -45,7 +45,8 @@ def labels(name: str) -> set[str]:
     return {w for w in (LABELS / name).read_text().split() if w}
 
 
-TASKS, ROLES, CLASSES, ATTRS = labels("tasks.txt"), labels("args.txt"), labels("grounding.txt"), labels("attributes.txt")
+TASKS, ROLES = labels("tasks.txt"), labels("args.txt")
+CLASSES, ATTRS = labels("grounding.txt"), labels("attributes.txt")
 
 
 class BuildError(Exception):
@@ -211,8 +212,8 @@ def counts(entries, parses) -> str:
     for t in sorted(TASKS):
         lines.append(f"  {t:28s} {types[t]:4d} / {inst_with[t]:4d}")
     classes = collections.Counter(a.grounding for p in parses for t in p.tasks for a in t.arguments)
-    lines.append("grounding: unk %d of %d arguments, %d classes used" % (
-        classes["unk"], sum(classes.values()), len(classes)))
+    lines.append(f"grounding: unk {classes['unk']} of {sum(classes.values())} arguments, "
+                 f"{len(classes)} classes used")
     return "\n".join(lines)
 
 
