@@ -28,10 +28,11 @@ def serve(config: ServiceConfig) -> None:
     if not _loopback(config.host) and config.token is None:
         _log.warning("serving on %s without --token: anyone who can reach it may use it", config.host)
     os.environ[CONFIG_ENV] = config.model_dump_json()
-    if config.workers > 1 and not os.environ.get(MULTIPROCESS_ENV):
-        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="tage-metrics-")
-    uvicorn.run("agent.service.server:app_from_env", factory=True, host=config.host, port=config.port,
-                workers=config.workers, log_level="warning", access_log=False)
+    with tempfile.TemporaryDirectory(prefix="tage-metrics-") as metrics_dir:
+        if config.workers > 1:
+            os.environ.setdefault(MULTIPROCESS_ENV, metrics_dir)  # the workers' shared metric files
+        uvicorn.run("agent.service.server:app_from_env", factory=True, host=config.host, port=config.port,
+                    workers=config.workers, log_level="warning", access_log=False)
 
 
 def app_from_env():
