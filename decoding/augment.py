@@ -25,7 +25,8 @@ _YOU, _AGENT = "you", "Agent"  # the addressee of a request and its role in tagE
 
 @dataclass(frozen=True)
 class Phrasing:
-    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors`, `relative_clauses` (tuples of words),
+    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors`, `relative_clauses`, `negations` (tuples
+    of words),
     the `relations` words a relative clause may precede and, per kind
     (portable, fixture, room), object words (tuples of words) with their grounding class; `kinds` maps a class
     to its kind."""
@@ -34,6 +35,7 @@ class Phrasing:
     suffixes: tuple[tuple[str, ...], ...]
     connectors: tuple[tuple[str, ...], ...]
     relative_clauses: tuple[tuple[str, ...], ...]
+    negations: tuple[tuple[str, ...], ...]
     relations: frozenset[str]
     objects: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     kinds: dict[str, str]
@@ -48,15 +50,15 @@ class Phrasing:
         if not isinstance(raw, dict):
             raise DataError(f"{path}: expected a mapping with prefixes, suffixes, connectors, objects, kinds")
         words = {key: tuple(tuple(str(e).split()) for e in _field(raw, key, list, path))
-                 for key in ("prefixes", "suffixes", "connectors", "relative_clauses")}
+                 for key in ("prefixes", "suffixes", "connectors", "relative_clauses", "negations")}
         relations = frozenset(str(w) for w in _field(raw, "relations", list, path))
         objects = {kind: tuple((tuple(str(name).split()), str(cls_)) for name, cls_ in _table(table, kind, path))
                    for kind, table in _field(raw, "objects", dict, path).items()}
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
         if missing := sorted(set(kinds.values()) - set(objects)):
             raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
-        return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"], relations,
-                   objects, kinds)
+        return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"],
+                   words["negations"], relations, objects, kinds)
 
 
 def _table(table: object, kind: str, path) -> list:
@@ -131,10 +133,11 @@ class Augmenter:
     >>> variants = augmenter.variants(read_parses("data/tage/train.jsonl"))     # doctest: +SKIP
     """
 
-    def __init__(self, phrasing: Phrasing, seed: int = 0, chain: float = 0.15, max_words: int = 60,
-                 max_tasks: int = 12):
+    def __init__(self, phrasing: Phrasing, seed: int = 0, chain: float = 0.15, negate: float = 0.1,
+                 max_words: int = 60, max_tasks: int = 12):
         self.phrasing, self.rng = phrasing, random.Random(seed)
         self.chain = chain  # share of variants chained with a second instruction (they cost the most to train on)
+        self.negate = negate  # share of the others beside a forbidden action (a clause that is no task)
         self.max_words, self.max_tasks = max_words, max_tasks
         self._names = {words for table in phrasing.objects.values() for words, _ in table}
 
@@ -147,6 +150,8 @@ class Augmenter:
         draft, rng = _Draft.of(parse), self.rng
         if rng.random() < self.chain:
             self._chain(draft, rng.choice(pool))
+        elif rng.random() < self.negate:
+            self._forbid(draft, next((p for p in (rng.choice(pool) for _ in range(8)) if len(p.tasks) == 1), None))
         if rng.random() < 0.5:
             self._substitute(draft)
         if rng.random() < 0.25:
@@ -187,6 +192,20 @@ class Augmenter:
         second.shift(len(draft.tokens) + len(connector))
         draft.tokens += list(connector) + second.tokens
         draft.tasks += second.tasks
+
+    def _forbid(self, draft: _Draft, other: Parse | None) -> None:
+        """A forbidden action beside the instruction, before ("do n't X , Y") or after ("Y , but do n't X"): the
+        words of another one-task instruction, which now ask for nothing, so they add no task."""
+        words = [w.lower() if w != "I" else w for w in other.tokens] if other is not None else []
+        if not words or len(draft.tokens) + len(words) + 4 > self.max_words:
+            return
+        negation = list(self.rng.choice(self.phrasing.negations))
+        if self.rng.random() < 0.5:
+            if draft.tokens[0] != "I":
+                draft.tokens[0] = draft.tokens[0].lower()
+            draft.splice(0, 0, [*negation, *words, ","])
+        else:
+            draft.splice(len(draft.tokens), len(draft.tokens), [",", "but", *negation, *words])
 
     def _comma_before_tasks(self, draft: _Draft) -> None:
         for task in reversed(draft.tasks[1:]):

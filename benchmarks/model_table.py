@@ -1,0 +1,65 @@
+"""Extractor checkpoints side by side on tagE dev, tagE test and the out-of-domain set, with the rule baseline.
+
+    python benchmarks/model_table.py [--models DIR ...] [--backend speculative] [--json]
+
+Each checkpoint (default: the shipped one) is decoded with `--backend` and scored with the reference metric
+(`tage eval`); the rule baseline is the first row. Also the expected calibration error of argument scores on dev.
+Prints a Markdown table (docs/model.md) or JSON.
+"""
+
+import argparse
+import json
+
+from agent.parsers import make_parser
+from agent.resources import data_path
+from decoding.files import read_parses
+from decoding.metrics import correctness, expected_calibration_error, score
+from decoding.parser import Words
+
+SETS = {"dev": ("tage", "dev.jsonl"), "test": ("tage", "test.jsonl"), "ood": ("ood", "ood.jsonl")}
+FIGURES = ("arg_f1", "arg_f1_grounded", "task_f1", "exact_match")
+
+
+def _ece(gold, predicted) -> float | None:
+    scores, flags = [], []
+    for g, p in zip(gold, predicted, strict=True):
+        for task, ok in zip(p.tasks, correctness(g, p)[1], strict=True):
+            scores += [a.score for a in task.arguments]
+            flags += ok
+    return None if not scores or None in scores else expected_calibration_error(scores, flags)
+
+
+def row(parser, name: str, golds: dict) -> dict:
+    out = {"model": name}
+    for split, gold in golds.items():
+        predicted = parser.parse_many([Words.of_parse(g) for g in gold])
+        out[split] = {k: round(v, 3) for k, v in score(gold, predicted).as_dict().items() if k in FIGURES}
+        if split == "dev":
+            out["dev_ece"] = _ece(gold, predicted)
+    return out
+
+
+def markdown(rows: list[dict]) -> str:
+    head = "| model | " + " | ".join(f"{s} arg F1 / +class / task F1 / exact" for s in SETS) + " | dev ECE |"
+    lines = [head, "|" + "---|" * (len(SETS) + 2)]
+    for r in rows:
+        cells = [" / ".join(f"{r[s][k]:.3f}" for k in FIGURES) for s in SETS]
+        ece = "" if r.get("dev_ece") is None else f"{r['dev_ece']:.3f}"
+        lines.append(f"| {r['model']} | " + " | ".join(cells) + f" | {ece} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", nargs="*", default=[None], help="checkpoint folders (default: the shipped one)")
+    ap.add_argument("--backend", default="speculative")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    golds = {split: read_parses(data_path(*where)) for split, where in SETS.items()}
+    rows = [row(make_parser("rules"), "rules", golds)]
+    rows += [row(make_parser(args.backend, model), str(model or "shipped"), golds) for model in args.models]
+    print(json.dumps(rows, indent=2) if args.json else markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
