@@ -15,6 +15,8 @@ from .rebind import Pick, rebind
 __all__ = ["answer_clarification", "fitting_candidates"]
 
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
+_YES = frozenset({"yes", "yeah", "yep", "correct", "right", "exactly", "sure", "ok", "okay"})  # to "Did you mean X?"
+_NO = frozenset({"no", "nope", "not", "wrong"})
 _ANY_KIND = ("room", "object", "person")
 
 
@@ -58,8 +60,8 @@ def _checked_node(question: Clarification, node: str) -> tuple[str, ...]:
 
 def fitting_candidates(question: Clarification, reply: str, scene: SceneGraph, lexicon: Lexicon | None = None
                        ) -> tuple[str, ...]:
-    """The candidates of `question` that the words of `reply` fit: by id, by position ("the second one"), or by
-    the attributes and relations they state ("the red one", "the one in the sink").
+    """The candidates of `question` that the words of `reply` fit: by id, by "yes" to a confirmation, by position
+    ("the second one"), or by the attributes and relations they state ("the red one", "the one in the sink").
 
     Examples
     --------
@@ -73,11 +75,22 @@ def fitting_candidates(question: Clarification, reply: str, scene: SceneGraph, l
     lexicon = lexicon or default_lexicon()
     words = [w for w in (normalise(t) for t in reply.split()) if w]
     named = tuple(c for c in question.candidates if c.lower() in words)
-    fitting = named or _by_position(question, words) or _by_description(question, words, scene, lexicon)
+    fitting = named or _confirmed(question, words) or _by_position(question, words) or _by_description(
+        question, words, scene, lexicon)
     if not fitting:
         raise GroundingError(f"the reply {reply!r} fits none of the candidates of {question.question!r} "
                              f"({', '.join(question.candidates)}): name one by its colour, its place or its id")
     return fitting
+
+
+def _confirmed(question: Clarification, words: list[str]) -> tuple[str, ...]:
+    """The one candidate of a confirmation ("Did you mean the red mug ...?") when the reply says yes."""
+    if len(question.candidates) != 1 or not words:
+        return ()
+    if words[0] in _NO:
+        raise GroundingError(f"the reply {' '.join(words)!r} declines {question.candidates[0]!r} for "
+                             f"{question.span!r}: name the one you mean, or say the instruction again")
+    return question.candidates if words[0] in _YES else ()
 
 
 def _by_position(question: Clarification, words: list[str]) -> tuple[str, ...]:

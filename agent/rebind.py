@@ -58,7 +58,7 @@ def _status(task: TaskGrounding, errors: list) -> TaskGrounding:
     """The grounder's rule: an error or no skill fails a task, an open parameter asks, else it is grounded."""
     if task.skill is None or any(e.task == task.task for e in errors):
         status = "failed"
-    elif any(b.parameter and b.node is None and len(b.candidates) > 1 for b in task.bindings):
+    elif any(b.parameter and b.node is None and b.candidates for b in task.bindings):  # one candidate: to confirm
         status = "needs_clarification"
     else:
         status = "grounded"

@@ -75,3 +75,27 @@ def test_a_result_without_question_cannot_be_answered(shipped_agent, kitchen):
     result = shipped_agent.ground("open the fridge", kitchen)
     with pytest.raises(GroundingError, match="asks no question"):
         answer_clarification(result, kitchen, shipped_agent.library, "the red one")
+
+
+@pytest.fixture(scope="module")
+def unsure(shipped_agent, kitchen):
+    """"take the blue mug" with the extractor unsure of its Theme: the grounder asks to confirm mug_2."""
+    from decoding.tage_format import read_row
+    from grounding import ground_parse
+
+    parse, _ = read_row("take the blue mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : blue mug :cup")
+    task = parse.tasks[0]
+    task = task.model_copy(update={"arguments": (task.arguments[0].model_copy(update={"score": 0.2}),)})
+    result = ground_parse(parse.model_copy(update={"tasks": (task,)}), kitchen, shipped_agent.library, ask_below=0.5)
+    assert result.clarifications[0].candidates == ("mug_2",) and result.tasks[0].status == "needs_clarification"
+    return result
+
+
+def test_a_confirmation_is_answered_by_yes(shipped_agent, unsure, kitchen):
+    done = answer_clarification(unsure, kitchen, shipped_agent.library, "yes, that one")
+    assert done.complete and done.tasks[0].parameters == {"object": "mug_2"}
+
+
+def test_a_no_to_a_confirmation_asks_for_the_right_one(shipped_agent, unsure, kitchen):
+    with pytest.raises(GroundingError, match="declines 'mug_2'"):
+        answer_clarification(unsure, kitchen, shipped_agent.library, "no")
