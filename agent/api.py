@@ -38,7 +38,7 @@ class Agent:
         self.parser, self.library = parser, library
         # an argument the extractor scored below this is confirmed with a question instead of acted on (the
         # model's threshold, set on dev; None: never)
-        self.ask_below: float | None = parser.ask_below
+        self.ask_below: float | None = getattr(parser, "ask_below", None)  # a parser may give no scores
         self._lock = threading.Lock()
         self._scenes: dict[int, SceneGraph] = {}  # id of a live result -> the scene it was grounded in (answer)
 
