@@ -74,7 +74,7 @@ def test_negative_index_is_rejected():
 
 @pytest.mark.parametrize(("where", "data"), [
     ("parse", {**_parse_dict(), "confidence": 0.9}),
-    ("task", _parse_dict(score=1.0)),
+    ("task", _parse_dict(confidence=1.0)),
     ("argument", _parse_dict(arguments=[{"role": "Theme", "span": {"start": 2, "end": 2, "text": "newspaper"},
                                          "head": 2}])),
     ("span", _parse_dict(trigger={"start": 0, "end": 0, "text": "take", "lemma": "take"})),
@@ -82,6 +82,12 @@ def test_negative_index_is_rejected():
 def test_extra_keys_are_rejected(where, data):
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         Parse.model_validate(data)
+
+
+@pytest.mark.parametrize("score", [-0.1, 1.5])
+def test_a_score_is_a_probability(score):
+    with pytest.raises(ValidationError, match="score"):
+        Parse.model_validate(_parse_dict(score=score))
 
 
 def test_offsets_must_match_tokens():
