@@ -106,24 +106,22 @@ def fit_platt(raw: Sequence[float], correct: Sequence[bool], steps: int = 200) -
     return (round(a, 6), round(b, 6))
 
 
-def ask_threshold(scores: Sequence[float], correct: Sequence[bool]) -> float:
-    """The score below which asking about an argument best separates the wrong arguments from the right ones:
-    the threshold (in steps of 0.05) with the best F1 of "score below it" as a detector of "wrong".
+def ask_threshold(scores: Sequence[float], correct: Sequence[bool], precision: float = 0.5) -> float:
+    """The highest score threshold (in steps of 0.05) below which the arguments asked about are wrong more than
+    `precision` of the time on these arguments: a question is then more often needed than not. 0.0 (never ask)
+    if no threshold is that precise.
 
     Examples
     --------
-    >>> ask_threshold([0.1, 0.2, 0.3, 0.9, 0.95, 0.99], [False, False, True, True, True, True])
-    0.25
+    >>> ask_threshold([0.1, 0.2, 0.3, 0.4, 0.9, 0.95], [False, False, True, True, True, True])
+    0.4
     """
-    wrong = sum(not c for c in correct)
-    best, best_f1 = 0.0, -1.0
+    best = 0.0
     for step in range(1, 20):
         t = step / 20
         asked = [c for s, c in zip(scores, correct, strict=True) if s < t]
-        hits = sum(not c for c in asked)
-        f1 = 2 * hits / (len(asked) + wrong) if asked or wrong else 0.0
-        if f1 > best_f1:
-            best, best_f1 = t, f1
+        if asked and sum(not c for c in asked) / len(asked) > precision:
+            best = t
     return best
 
 
