@@ -14,7 +14,7 @@ from functools import partial
 
 import torch
 
-from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY, SPECULATIVE
+from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY, HYBRID, HYBRID_MARGIN, SPECULATIVE
 from .errors import DecodingError
 from .grammar import Grammar
 from .model import Encoded, Extractor
@@ -324,7 +324,13 @@ def _speculative(grammar: Grammar) -> Decoder:
     return SpeculativeDecoder(grammar)
 
 
-BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder, SPECULATIVE: _speculative}
+def _hybrid(grammar: Grammar) -> Decoder:
+    from .speculative import SpeculativeDecoder
+
+    return SpeculativeDecoder(grammar, HYBRID_MARGIN)
+
+
+BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder, SPECULATIVE: _speculative, HYBRID: _hybrid}
 
 
 def get_backend(name: str, grammar: Grammar | None = None) -> Decoder:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .backend_names import SPECULATIVE
+from .backend_names import HYBRID, SPECULATIVE
 from .batching import pack
 from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, runs_of
 from .grammar import Grammar
@@ -73,10 +73,14 @@ class SpeculativeDecoder(Decoder):
     name = SPECULATIVE
     drafts = True
 
-    def __init__(self, grammar: Grammar):
+    def __init__(self, grammar: Grammar, margin: float = 0.0):
         self.grammar = grammar
         self.stepper = ConstrainedDecoder(grammar)
         self.table = DraftTable()
+        # > 0: a drafted choice within `margin` of the model's best score is kept (a hybrid of the drafter and
+        # the model, no longer constrained's output, still inside the grammar); 0: lossless
+        self.margin = margin
+        self.name = HYBRID if margin else SPECULATIVE
 
     def stepwise(self) -> ConstrainedDecoder:
         return self.stepper
@@ -88,7 +92,7 @@ class SpeculativeDecoder(Decoder):
             self.table.learn(out.tasks, enc.tokens)
             return out
         scores = self.score(model, enc, draft)
-        check = _Check(self.stepper.walk(model, enc), scores)
+        check = _Check(self.stepper.walk(model, enc), scores, self.margin)
         out = self._verify(model, draft, check)
         self._mark_attributes(model, draft, check.accepted, scores)
         if out is None:
@@ -170,8 +174,8 @@ class _Check:
     """One verification: the pass's scores as lists, the grammar walk that checks against them (and decodes the
     repairs), and what was accepted so far."""
 
-    def __init__(self, walk, scores: dict):
-        self.walk, self.rules = walk, walk.rules
+    def __init__(self, walk, scores: dict, margin: float = 0.0):
+        self.walk, self.rules, self.margin = walk, walk.rules, margin
         # plain lists: the walk reads a few scores per decision, and a tensor index costs more than the read
         self.rows = {key: scores[key].tolist() for key in _SCORED}
         self.outer, self.inner = scores["outer_states"][0], scores["attribute_inputs"][0]
@@ -201,6 +205,8 @@ class _Check:
             values = self.rows["class"][k][j]
             allowed = r.classes() or range(len(values))
         choice = allowed[0] if len(allowed) == 1 else max(allowed, key=values.__getitem__)
+        if self.margin and choice != drafted and drafted in allowed and values[choice] - values[drafted] <= self.margin:
+            choice = drafted
         r.took(_KIND[kind], choice)
         self.seen.append(choice)
         if choice != drafted:

@@ -107,13 +107,13 @@ def test_cli_bench_reports_every_backend_in_one_run():
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     rows = {r["backend"]: r for r in report["rows"]}
-    assert set(rows) == {"greedy", "constrained", "speculative", "generative-outlines", "generative-constrained",
-                         "generative-speculative"}
+    assert set(rows) == {"greedy", "constrained", "speculative", "hybrid", "generative-outlines",
+                         "generative-constrained", "generative-speculative"}
     for key in ("reference", "arg_f1", "valid_rate", "decoder_calls_per_instruction", "p50_ms", "p95_ms",
                 "instructions_per_s", "speedup_vs_greedy", "identical_to_greedy", "encode_ms_p50",
                 "e2e_speedup_vs_greedy"):
         assert all(key in r for r in rows.values())
-    assert rows["speculative"]["valid_rate"] == 1.0
+    assert rows["speculative"]["valid_rate"] == 1.0 and rows["hybrid"]["valid_rate"] == 1.0
     generative = rows["generative-speculative"]  # compared with its own greedy: generative-constrained
     assert generative["reference"] == "generative-constrained" and generative["identical_to_greedy"] == 1.0
 

@@ -22,7 +22,7 @@ def parsers(shipped_parser):
     grammar = build_grammar(shipped_parser.model.config, load_library())
     # as the agent builds them: the rule baseline drafts for the speculative decoder
     return {name: TaskParser(shipped_parser.model, get_backend(name, grammar), rule_parser())
-            for name in ("greedy", "constrained", "speculative")}
+            for name in ("greedy", "constrained", "speculative", "hybrid")}
 
 
 def _fuzzed(n: int, seed: int = 0) -> list[str]:
@@ -128,7 +128,7 @@ def test_speculative_differs_from_greedy_only_where_greedy_breaks_the_grammar(pa
     assert len(differ) <= len(items) // 20
 
 
-@pytest.mark.parametrize("backend", ["constrained", "speculative"])
+@pytest.mark.parametrize("backend", ["constrained", "speculative", "hybrid"])
 def test_constrained_outputs_are_always_valid(parsers, backend):
     spec = parsers[backend].decoder.grammar.spec
     for parse in parsers[backend].parse_many([Words.of(t) for t in _fuzzed(300)]):
@@ -175,3 +175,17 @@ def test_speculative_is_lossless_at_the_decoding_limits(shipped_parser, test_spl
     finally:
         for k, v in saved.items():
             setattr(c, k, v)
+
+
+def test_hybrid_keeps_drafted_choices_the_model_nearly_prefers_and_stays_in_the_grammar(parsers, test_split):
+    items = [Words.of_parse(g) for g in test_split[:200]]
+    hybrid, speculative = parsers["hybrid"].parse_many(items), parsers["speculative"].parse_many(items)
+    drafts = rule_parser().parse_many(items)
+    spec = parsers["hybrid"].decoder.grammar.spec
+    assert all(spec.problems(p) == [] for p in hybrid)
+    changed = [i for i, (h, s) in enumerate(zip(hybrid, speculative, strict=True)) if h.tasks != s.tasks]
+    assert changed  # the margin takes effect ...
+    key = lambda p: [(t.type, t.trigger.text) for t in p.tasks]
+    # ... and moves outputs towards the drafts, never away from both
+    assert sum(key(hybrid[i]) == key(drafts[i]) for i in changed) >= sum(key(speculative[i]) == key(drafts[i])
+                                                                           for i in changed)
