@@ -1,10 +1,11 @@
 """Extractor checkpoints side by side on tagE dev, tagE test and the out-of-domain set, with the rule baseline.
 
-    python benchmarks/model_table.py [--models DIR ...] [--backend speculative] [--json]
+    python benchmarks/model_table.py [--models DIR ...] [--backends speculative hybrid] [--margins M ...] [--json]
 
-Each checkpoint (default: the shipped one) is decoded with `--backend` and scored with the reference metric
-(`tage eval`); the rule baseline is the first row. Also the expected calibration error of argument scores on dev.
-Prints a Markdown table (docs/model.md) or JSON.
+Each checkpoint (default: the shipped one) is decoded with each of `--backends` and scored with the reference
+metric (`tage eval`); the rule baseline is the first row. Also the expected calibration error of argument scores on
+dev. `--margins` adds a row per hybrid margin (the speculative decoder keeping a drafted choice within that many
+logits of the model's best). Prints a Markdown table (docs/model.md) or JSON.
 """
 
 import argparse
@@ -15,6 +16,7 @@ from agent.resources import data_path
 from decoding.files import read_parses
 from decoding.metrics import correctness, expected_calibration_error, score
 from decoding.parser import Words
+from decoding.speculative import SpeculativeDecoder
 
 SETS = {"dev": ("tage", "dev.jsonl"), "test": ("tage", "test.jsonl"), "ood": ("ood", "ood.jsonl")}
 FIGURES = ("arg_f1", "arg_f1_grounded", "task_f1", "exact_match")
@@ -52,12 +54,19 @@ def markdown(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", nargs="*", default=[None], help="checkpoint folders (default: the shipped one)")
-    ap.add_argument("--backend", default="speculative")
+    ap.add_argument("--backends", nargs="+", default=["speculative", "hybrid"])
+    ap.add_argument("--margins", nargs="*", type=float, default=[])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     golds = {split: read_parses(data_path(*where)) for split, where in SETS.items()}
     rows = [row(make_parser("rules"), "rules", golds)]
-    rows += [row(make_parser(args.backend, model), str(model or "shipped"), golds) for model in args.models]
+    for model in args.models:
+        for backend in args.backends:
+            rows.append(row(make_parser(backend, model), f"{model or 'shipped'} ({backend})", golds))
+        for margin in args.margins:
+            parser = make_parser("speculative", model)
+            parser.decoder = SpeculativeDecoder(parser.decoder.grammar, margin)
+            rows.append(row(parser, f"{model or 'shipped'} (margin {margin:g})", golds))
     print(json.dumps(rows, indent=2) if args.json else markdown(rows))
 
 
