@@ -34,21 +34,22 @@ class Agent:
     what serial calls give.
     """
 
-    def __init__(self, parser: Parser, library: SkillLibrary):
+    def __init__(self, parser: Parser, library: SkillLibrary, cautious: bool = False):
         self.parser, self.library = parser, library
-        # an argument the extractor scored below this is confirmed with a question instead of acted on (the
-        # model's threshold, set on dev; None: never)
-        self.ask_below: float | None = getattr(parser, "ask_below", None)  # a parser may give no scores
+        # cautious: an argument the extractor scored below the model's threshold (set on dev) is confirmed with a
+        # question instead of acted on; None: never. A parser may give no scores (no threshold).
+        self.ask_below: float | None = getattr(parser, "ask_below", None) if cautious else None
         self._lock = threading.Lock()
         self._scenes: dict[int, SceneGraph] = {}  # id of a live result -> the scene it was grounded in (answer)
 
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = DEFAULT_BACKEND,
-             skills: str | Path | Sequence[str | Path] | None = None) -> Agent:
+             skills: str | Path | Sequence[str | Path] | None = None, cautious: bool = False) -> Agent:
         """The shipped model (or checkpoint folder `model`) decoded with `backend`, grounding with the default
-        skill library plus the YAML files or folders of `skills` (which override skills of the same name)."""
+        skill library plus the YAML files or folders of `skills` (which override skills of the same name).
+        `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`)."""
         library = load_library(skills)
-        return cls(make_parser(backend, model, library), library)
+        return cls(make_parser(backend, model, library), library, cautious)
 
     def parse(self, instruction: str) -> Parse:
         """The task frames of one instruction; an empty or task-less instruction gives an empty parse."""

