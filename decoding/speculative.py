@@ -166,7 +166,8 @@ class SpeculativeDecoder(Decoder):
                              [DecodedArgument(roles[a.role], a.span.start, a.span.end, classes[a.grounding])
                               for a in t.arguments if a.role in roles and a.grounding in classes][: c.max_arguments])
                  for t in enc.hint.tasks if t.type in types][: c.max_tasks]
-        self.table.relabel(draft, enc.tokens)
+        if not self.margin:  # a hybrid keeps drafted choices: relabelling from history would make its output
+            self.table.relabel(draft, enc.tokens)  # depend on what came before
         return draft
 
 

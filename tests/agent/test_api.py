@@ -63,7 +63,7 @@ def test_agent_refuses_a_non_string_instruction(agent):
 
 def test_cli_ground_prints_a_plan_and_exits_0():
     run = _tage("ground", "go to the kitchen, take the red mug next to the sink and bring it to me",
-                "--scene", APARTMENT, "--json")
+                "--scene", APARTMENT, "--json", "--backend", "speculative")
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["plan"] and not result["clarifications"]
