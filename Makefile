@@ -20,9 +20,11 @@ run: $(STAMP)
 	$(BIN)/tage ground "go to the kitchen, take the red mug next to the sink and bring it to me" \
 		--scene data/scenes/apartment.yaml || test $$? -eq 1
 
+# One torch thread per process unless told otherwise: the suite runs servers beside itself on a 2-core machine,
+# where two threads per process made a parse 10x slower.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest
 
 # Label Studio in a virtualenv of its own (its pins clash with the project's: numpy, and ~1 GB of dependencies),
 # then the round trip against a real server on loopback.
