@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from decoding.backend_names import DEFAULT_BACKEND
+from decoding.errors import DecodingError
 from decoding.parse import Parse
 from grounding import GroundingError, GroundingResult, SceneGraph, SkillLibrary, ground_parse, ground_ranked
 
@@ -67,7 +68,7 @@ class Agent:
         """
         _check_instruction(instruction)
         if not isinstance(n, int) or n < 1:
-            raise GroundingError(f"n must be a positive integer, not {n!r}")
+            raise DecodingError(f"n must be a positive integer, not {n!r}")
         with self._lock:
             return self.parser.parse_n(instruction, n)
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from decoding.errors import DataError
-from decoding.files import read_text
+from decoding.files import read_json
 
 __all__ = ["flatten", "compare", "format_comparison", "load_report"]
 
@@ -15,13 +13,7 @@ _LOWER_IS_BETTER = ("ece", "p50", "p95", "mean")  # last part of a figure's name
 
 def load_report(path: str | Path) -> dict:
     """A report written by `tage eval --report` (report.json) or printed by `tage eval --json`."""
-    try:
-        report = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise DataError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from err
-    if not isinstance(report, dict):
-        raise DataError(f"{path}: an evaluation report is a JSON object, not a {type(report).__name__}")
-    return report
+    return read_json(path, dict, "an evaluation report is a JSON object")
 
 
 def flatten(report: dict) -> dict[str, float]:

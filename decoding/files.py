@@ -10,10 +10,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import DataError
+from .errors import DataError, TageError
 from .parse import Parse
 
-__all__ = ["write_atomic", "read_text", "read_jsonl", "read_parses", "write_parses", "describe_validation"]
+__all__ = ["write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses", "describe_validation"]
 
 
 def write_atomic(path: str | Path, content: str | bytes) -> None:
@@ -46,6 +46,18 @@ def read_text(path: str | Path) -> str:
         raise DataError(f"{path}: cannot read ({err.strerror or err})") from err
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+
+
+def read_json(path: str | Path, kind: type, what: str, error: type[TageError] = DataError) -> object:
+    """The JSON value of `path`, which must be a `kind` (dict, list); otherwise `error` names the file and the
+    problem, `what` saying what the file should hold ("a Label Studio JSON export is a list of tasks")."""
+    try:
+        value = json.loads(read_text(path))
+    except json.JSONDecodeError as err:
+        raise error(f"{path}: not JSON ({err.msg} at line {err.lineno} column {err.colno})") from err
+    if not isinstance(value, kind):
+        raise error(f"{path}: {what}, not a {type(value).__name__}")
+    return value
 
 
 def read_jsonl(path: str | Path) -> list[tuple[int, object]]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from decoding.files import read_text
+from decoding.files import read_json
 from decoding.parse import Argument, Attribute, Parse, TaskFrame
 from decoding.vocabulary import Vocabulary
 
@@ -50,12 +49,7 @@ def read_studio_export(path: str | Path, vocabulary: Vocabulary) -> StudioImport
 
     Each task's latest non-cancelled annotation is read, else its latest prediction.
     """
-    try:
-        tasks = json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise AnnotationError(f"{path}: not JSON ({err.msg} at line {err.lineno} column {err.colno})") from err
-    if not isinstance(tasks, list):
-        raise AnnotationError(f"{path}: a Label Studio JSON export is a list of tasks, not a {type(tasks).__name__}")
+    tasks = read_json(path, list, "a Label Studio JSON export is a list of tasks", AnnotationError)
     return from_studio_tasks(tasks, vocabulary, Problems(str(path)))
 
 

@@ -1,6 +1,6 @@
 """Argument and task grounding: bindings, coreference, defaults, affordances, clarifications, errors, warnings."""
 
-from grounding import Grounder, ground_parse
+from grounding import Grounder, ground_parse, ground_ranked
 
 from .conftest import parse_of
 
@@ -149,3 +149,10 @@ def test_a_confident_or_unscored_argument_is_acted_on(scene, library):
     for candidate in (_scored(parse, 0.9), parse):
         out = Grounder(scene, library, ask_below=0.5).ground(candidate)
         assert not out.clarifications and out.tasks[0].parameters["object"] == "mug_1"
+
+
+def test_ranked_parses_keep_the_first_that_grounds_without_errors(scene, library):
+    good = parse_of("pick up the red mug", "0 1 Picking ; 3 4 Theme", "picking : pick up , theme : red mug :cup")
+    bad = parse_of("pick up the red mug", "0 1 Picking ; 2 2 Theme", "picking : pick up , theme : the :unk")
+    assert ground_ranked([bad, good], scene, library).parse == good
+    assert ground_ranked([good, bad], scene, library).parse == good
