@@ -1,6 +1,7 @@
 """Build `cases.jsonl` from the hand-written `cases.yaml`: each case's tasks become a gold `Parse` via the tagE reader.
 
-Run from the repository root: `python data/grounding/build_cases.py`. A task is written as
+Run from the repository root: `python data/grounding/build_cases.py [SOURCE.yaml ...]` (default `cases.yaml`); each
+SOURCE.yaml is written beside itself as SOURCE.jsonl. A task is written as
 ``Type:trigger words | Role:argument words:class | ...``; words are found in the instruction (first occurrence,
 or the k-th with ``words@k``; triggers are searched after the previous task's trigger). The script writes the
 tagE span form and text form of every case and reads them back with `decoding.tage_format.read_row`, so every gold
@@ -85,8 +86,13 @@ def build(case: dict) -> dict:
             "phenomena": case.get("phenomena", [])}
 
 
-def main() -> None:
-    cases = yaml.safe_load((HERE / "cases.yaml").read_text(encoding="utf-8"))
+def main(argv: list[str]) -> None:
+    for source in [Path(a) for a in argv] or [HERE / "cases.yaml"]:
+        build_file(source)
+
+
+def build_file(source: Path) -> None:
+    cases = yaml.safe_load(source.read_text(encoding="utf-8"))
     ids = [c["id"] for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -97,9 +103,10 @@ def main() -> None:
             rows.append(build(case))
         except Exception as err:  # noqa: BLE001 - name the case, then stop
             raise SystemExit(f"case {case.get('id')}: {err}") from err
-    write_atomic(HERE / "cases.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    print(f"wrote {len(rows)} cases to {HERE / 'cases.jsonl'}")
+    out = source.with_suffix(".jsonl")
+    write_atomic(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    print(f"wrote {len(rows)} cases to {out}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
