@@ -306,12 +306,24 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
 def serve(host: str, port: int, workers: int, scenes: Path | None, token: str | None, limits: tuple[str, ...],
           skills: tuple[Path, ...], backend: str, model: Path | None) -> None:
     """Serve the HTTP API and the playground page (http://HOST:PORT/) until interrupted."""
-    from .service import Limits, ServiceConfig
+    from .service import ServiceConfig
     from .service import serve as run_service
 
-    pairs = dict(_name_value(item, "--limit") for item in limits)
     run_service(ServiceConfig(host=host, port=port, workers=workers, scenes=scenes, token=token, skills=skills,
-                              backend=backend, model=model, limits=Limits(**pairs)))
+                              backend=backend, model=model, limits=_limits(limits)))
+
+
+def _limits(items: tuple[str, ...]):
+    from pydantic import ValidationError
+
+    from .service import Limits
+
+    try:
+        return Limits(**dict(_name_value(item, "--limit") for item in items))
+    except ValidationError as err:
+        from decoding.files import describe_validation
+
+        raise click.BadParameter(describe_validation(err), param_hint="--limit") from err
 
 
 def _name_value(item: str, option: str) -> tuple[str, str]:
@@ -329,7 +341,8 @@ def _eval_table(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; bad input ends with its message on stderr and exit code 2, never a traceback."""
+    """Run the CLI; bad input (a `TageError`, or an `OSError` on a path the user gave) ends with its message on
+    stderr and exit code 2. Anything else is a bug and keeps its traceback."""
     try:
         cli.main(args=argv, prog_name="tage", standalone_mode=False)
     except click.exceptions.Exit as err:
@@ -340,6 +353,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.Abort:
         click.echo("tage: aborted", err=True)
         sys.exit(130)
-    except (TageError, ValueError) as err:
+    except TageError as err:
         click.echo(f"tage: error: {err}", err=True)
         sys.exit(2)
+    except OSError as err:  # a path the user gave that cannot be read or written (a folder under a file, no room)
+        click.echo(f"tage: error: {_os_error(err)}", err=True)
+        sys.exit(2)
+
+
+def _os_error(err: OSError) -> str:
+    where = " -> ".join(str(f) for f in (err.filename, err.filename2) if f is not None)
+    return f"{where}: {err.strerror or err}" if where else str(err.strerror or err)

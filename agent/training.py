@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from decoding.augment import Augmenter, Phrasing
+from decoding.errors import DataError
 from decoding.files import read_parses
 from decoding.parse import Parse
 from decoding.train import TrainConfig, train
@@ -26,12 +27,12 @@ PHRASING = "phrasing.yaml"  # data/augment/: the augmentation's phrasing data
 def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse], list[Parse]]:
     """The training and dev parses (default: the shipped tagE splits), their labels checked against tagE's."""
     vocabulary = default_vocabulary()
-    train_parses = read_parses(train_file or data_path("tage", DEFAULT_TRAIN))
-    dev_parses = read_parses(dev_file or data_path("tage", DEFAULT_DEV))
+    train_file, dev_file = train_file or data_path("tage", DEFAULT_TRAIN), dev_file or data_path("tage", DEFAULT_DEV)
+    train_parses, dev_parses = read_parses(train_file), read_parses(dev_file)
     for path, parses in ((train_file, train_parses), (dev_file, dev_parses)):
         problems = [f"line {i + 1}: {p}" for i, parse in enumerate(parses) for p in vocabulary.problems(parse)]
         if problems:
-            raise ValueError(f"{path}: labels outside the tagE vocabulary: {'; '.join(problems[:3])}")
+            raise DataError(f"{path}: labels outside the tagE vocabulary: {'; '.join(problems[:3])}")
     return train_parses, dev_parses
 
 

@@ -4,38 +4,61 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
 from .errors import DataError, TageError
 from .parse import Parse
 
-__all__ = ["write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses", "describe_validation"]
+__all__ = ["replacing", "write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses",
+           "describe_validation"]
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[BinaryIO]:
+    """A new binary file that replaces `path` when the block ends without an error: written beside it, synced and
+    renamed into place, so a reader (or a run killed at any moment) sees the old file or the new one, never half.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with replacing(target) as f:
+    ...     _ = f.write(b"whole")
+    >>> target.read_text()
+    'whole'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _create_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: str | Path, content: str | bytes) -> None:
     """Write `content` to `path` through a temporary file renamed into place, so a reader never sees half a file."""
-    data = content.encode("utf-8") if isinstance(content, str) else content  # before mkstemp: may raise
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the mode open() would
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    data = content.encode("utf-8") if isinstance(content, str) else content  # before the file exists: may raise
+    with replacing(path) as f:
+        f.write(data)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_beside(path: Path) -> tuple[int, Path]:
+    # Created with mode 0o666, which the kernel narrows by the process's umask: the mode open() would give, read
+    # without os.umask() (setting it to read it back races with every other thread creating files).
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
 
 
 def read_text(path: str | Path) -> str:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from decoding.files import replacing
 from decoding.parse import Parse
 
 from .problems import AnnotationError
@@ -81,20 +80,11 @@ def append_atomic(path: str | Path, text: str) -> None:
     """Append `text` to `path` by writing old content plus `text` to a temporary file renamed over `path`: a
     reader, or a run killed at any moment, sees the old file or the new one, never a torn line."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if path.exists():
-                with path.open("rb") as old:
-                    shutil.copyfileobj(old, f)
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as f:
+        if path.exists():
+            with path.open("rb") as old:
+                shutil.copyfileobj(old, f)
+        f.write(text.encode("utf-8"))
 
 
 def pre_annotate(items: Sequence[Words], out: str | Path, parse_many: Callable[[list[Words]], list[Parse]],

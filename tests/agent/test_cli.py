@@ -160,3 +160,29 @@ def test_usage_errors_exit_2(tmp_path, args):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip()
+
+
+def test_data_convert_out_under_a_regular_file_names_the_path(tmp_path):
+    (tmp_path / "a_file").write_text("not a folder")
+    result = tage("data", "convert", "--out", tmp_path / "a_file" / "out", cwd=tmp_path)
+    _assert_clean_failure(result, "a_file", "Not a directory")
+
+
+def test_train_data_outside_the_vocabulary_names_the_file(tmp_path):
+    parse = json.loads(_test_lines(1)[0])
+    parse["tasks"][0]["type"] = "Flying"
+    data = _jsonl(tmp_path / "bad.jsonl", [json.dumps(parse)])
+    result = tage("train", "--train", data, "--dev", data, "--epochs", "1", "--out", tmp_path / "ckpt", cwd=tmp_path)
+    _assert_clean_failure(result, f"{data}: labels outside the tagE vocabulary", "Flying")
+
+
+def test_a_bug_is_not_passed_off_as_bad_input(monkeypatch):
+    from agent.api import Agent
+    from agent.cli import main
+
+    def broken(self, instruction):
+        return max([])  # the kind of programming error a decoder once had at its argument limit
+
+    monkeypatch.setattr(Agent, "parse", broken)
+    with pytest.raises(ValueError, match="empty"):
+        main(["parse", "pick up the box", "--backend", "rules"])

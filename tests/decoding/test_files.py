@@ -7,7 +7,7 @@ import stat
 import pytest
 
 from decoding.errors import DataError
-from decoding.files import read_jsonl, read_parses, read_text, write_atomic, write_parses
+from decoding.files import read_jsonl, read_parses, read_text, replacing, write_atomic, write_parses
 from decoding.parse import Parse
 
 PARSE = {"instruction": "pick the cup", "tokens": ["pick", "the", "cup"],
@@ -35,6 +35,30 @@ def test_write_atomic_gives_the_usual_file_mode(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+
+
+def _umask_called(_mask):
+    raise AssertionError("os.umask() changes the mask of every thread of the process while it is read")
+
+
+def test_write_atomic_follows_the_umask_without_setting_it(tmp_path, monkeypatch):
+    previous = os.umask(0o027)
+    try:
+        monkeypatch.setattr(os, "umask", _umask_called)
+        write_atomic(tmp_path / "out.txt", "x")
+    finally:
+        monkeypatch.undo()
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out.txt").stat().st_mode) == 0o640
+
+
+def test_replacing_leaves_the_old_file_when_the_block_fails(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), replacing(target) as f:
+        f.write(b"half")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old" and _leftovers(tmp_path) == []
 
 
 def test_write_atomic_writes_bytes(tmp_path):

@@ -5,6 +5,7 @@ import multiprocessing
 import os
 import random
 import signal
+import stat
 import time
 from pathlib import Path
 
@@ -60,6 +61,15 @@ def test_append_atomic_leaves_no_temporary_file(tmp_path):
     append_atomic(out, "a\n")
     append_atomic(out, "b\n")
     assert out.read_text() == "a\nb\n" and os.listdir(tmp_path) == ["x.jsonl"]
+
+
+def test_append_atomic_gives_the_usual_file_mode(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        append_atomic(tmp_path / "x.jsonl", "a\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "x.jsonl").stat().st_mode) == 0o644
 
 
 def _child(items, out):
