@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -39,24 +40,35 @@ def default_generative_dir() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _library(extra: tuple[str, ...]):
+def _skills(extra: tuple[str, ...]) -> tuple:
     from grounding import SkillLibrary
 
-    return SkillLibrary.load([skills_dir(), *extra])
+    return tuple(SkillLibrary.load([skills_dir(), *extra]).skills.values())  # frozen Skills: safe to share
 
 
 def load_library(skills: str | Path | Sequence[str | Path] | None = None):
-    """The default skill library, with the skills of `skills` (files or folders) added or overriding by name."""
+    """The default skill library, with the skills of `skills` (files or folders) added or overriding by name.
+
+    The files are read once; each call gets a library of its own, so a caller that changes it changes no other's."""
+    from grounding import SkillLibrary
+
     extra = [] if skills is None else [skills] if isinstance(skills, str | Path) else list(skills)
-    return _library(tuple(str(Path(p).resolve()) for p in extra))
+    return SkillLibrary(_skills(tuple(str(Path(p).resolve()) for p in extra)))
 
 
 @lru_cache(maxsize=1)
+def _lexicon():
+    from decoding.rules import Lexicon
+
+    return Lexicon.load(data_path("rules", "lexicon.yaml"), default_labels_dir())
+
+
 def rule_parser():
-    """The rule extractor with the shipped lexicon: the baseline, and the word features the model reads."""
+    """The rule extractor with the shipped lexicon: the baseline, and the word features the model reads. The
+    lexicon is read once; each parser holds a copy of its own."""
     from decoding.rules import RuleParser
 
-    return RuleParser.load(data_path("rules", "lexicon.yaml"), default_labels_dir())
+    return RuleParser(copy.deepcopy(_lexicon()))
 
 
 def cache_dir() -> Path:
