@@ -63,6 +63,7 @@ def build_grammar(config, library):
 
     from .spec import output_spec
 
+    library.check_vocabulary(config.task_types, config.roles)  # a user skill's typo names its file, not the model
     spec = output_spec(library, config.max_tasks, config.max_arguments)
     space = ActionSpace(config.task_types, config.roles, config.classes)
     return Grammar(spec, space, cache_dir() / "grammars")

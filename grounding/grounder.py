@@ -32,6 +32,7 @@ class _Outcome:
     refers_to: int | None = None
     asked: bool = False          # the ambiguity was already put to the user at its first mention
     noun: str = "one"
+    warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
 
 
 @dataclass
@@ -151,7 +152,8 @@ class Grounder:
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
             match = self._with_tail(task, arg, kinds, st.parse) or match
-        return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun)
+        return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
+                        warning=match.warning)
 
     def _with_tail(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse) -> Match | None:
         """The match of the span plus the relation phrase after it that the parse left out of every argument
@@ -217,8 +219,9 @@ class Grounder:
         if not outcome.nodes or param is None or not param.requires or (beside and param.kind == "location"):
             return outcome
         need = set(param.requires)
+        # a room fills any place parameter: "put the mug in the living room" puts it somewhere in that room
         able = tuple(n for n in outcome.nodes if need <= self.lexicon.implied_affordances(
-            tuple(self.scene[n].affordances)))
+            tuple(self.scene[n].affordances)) or (param.kind == "location" and self.scene[n].kind == "room"))
         if able:
             return replace(outcome, nodes=able)
         node = outcome.nodes[0]
@@ -250,6 +253,7 @@ class Grounder:
                 values[params[k].name] = binding.node or binding.value
             if k in outcomes:
                 self._remember(index, arg, outcomes[k], st)
+                self._warn(index, arg, outcomes[k], st)
         filled = {p.name for p in params if p is not None}
         problems |= self._defaults(index, skill, values, filled, st)
         status = "failed" if problems & 2 or skill is None else "needs_clarification" if problems else "grounded"
@@ -260,6 +264,11 @@ class Grounder:
         if outcome.nodes:
             st.mentions.append((index, arg.role, outcome))
         st.by_span.setdefault((arg.span.start, arg.span.end), (index, outcome))
+
+    def _warn(self, index: int, arg: Argument, outcome: _Outcome, st: _ParseState) -> None:
+        if outcome.warning and outcome.refers_to is None:
+            st.out.warnings.append(GroundingWarning(task=index, role=arg.role, code="room_unchecked",
+                                                    message=outcome.warning))
 
     def _binding(self, index: int, arg: Argument, param: Parameter | None, outcome: _Outcome | None,
                  st: _ParseState) -> tuple[Binding, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from .errors import GroundingError
 from .sources import load_model
 
-__all__ = ["Lexicon", "RELATION_PREDICATES", "default_lexicon_path", "default_lexicon"]
+__all__ = ["Lexicon", "RELATION_PREDICATES", "default_lexicon_path", "default_lexicon", "check_names"]
 
 RELATION_PREDICATES = frozenset({"on", "in", "under", "part_of", "next_to", "near"})
 _HERE = Path(__file__).resolve().parent
@@ -43,11 +44,7 @@ class Lexicon(BaseModel):
     @field_validator("relations")
     @classmethod
     def _known_predicates(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        for phrase, predicates in value.items():
-            unknown = [p for p in predicates if p.lstrip("~") not in RELATION_PREDICATES]
-            if unknown:
-                raise ValueError(f"relation {phrase!r} names unknown predicate {unknown[0]!r} "
-                                 f"(known: {', '.join(sorted(RELATION_PREDICATES))})")
+        check_names(value, RELATION_PREDICATES, "relation", "predicate", lambda p: p.lstrip("~"))
         return value
 
     @classmethod
@@ -87,6 +84,17 @@ class Lexicon(BaseModel):
     def implied_affordances(self, affordances: tuple[str, ...]) -> frozenset[str]:
         """`affordances` with the ones they imply ("pickable" brings "movable")."""
         return frozenset(affordances).union(*(self.affordance_implies.get(a, ()) for a in affordances))
+
+
+def check_names(table: dict[str, tuple[str, ...]], known: Iterable[str], key: str, item: str,
+                normal: Callable[[str], str] = str) -> None:
+    """Raise `ValueError` at the first name of `table`'s lists that is not in `known` ("class 'cup' names unknown
+    affordance 'pickabel' (known: ...)")."""
+    known = sorted(known)
+    for name, names in table.items():
+        unknown = [n for n in names if normal(n) not in known]
+        if unknown:
+            raise ValueError(f"{key} {name!r} names unknown {item} {unknown[0]!r} (known: {', '.join(known)})")
 
 
 def default_lexicon_path() -> Path:

@@ -26,6 +26,7 @@ class Match:
     code: str | None = None          # "object_not_found" | "description_mismatch" when `nodes` is empty
     reason: str = ""
     nearest: tuple[str, ...] = ()
+    warning: str = ""                # a qualifier that could not be checked (a room, for nodes of no known room)
 
 
 class Matcher:
@@ -70,24 +71,32 @@ class Matcher:
         return [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
 
     def _refine(self, desc: Description, nodes: list[Node], score: float) -> Match:
-        fitting, reason = self._room_fit(desc, nodes)
+        fitting, reason, unchecked = self._room_fit(desc, nodes)
         if fitting:
             fitting, reason = self._attribute_fit(desc, fitting)
         if fitting:
-            fitting, reason = self._relation_fit(desc, fitting)
+            fitting, reason, unchecked_relation = self._relation_fit(desc, fitting)
+            unchecked = unchecked or unchecked_relation
         if not fitting:
             return Match((), code="description_mismatch", reason=reason, nearest=tuple(n.id for n in nodes[:3]))
-        return Match(tuple(n.id for n in fitting), score)
+        warning = (f"{desc.noun!r}: the room ({unchecked}) could not be checked: the scene gives no room for "
+                   + ", ".join(n.id for n in fitting[:3])) if unchecked else ""
+        return Match(tuple(n.id for n in fitting), score, warning=warning)
 
-    def _room_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
-        # A room named before the noun ("the kitchen sink", "the living room lamp") keeps the nodes in it.
+    def _room_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str, str]:
+        # A room named before the noun ("the kitchen sink", "the living room lamp") keeps the nodes in it; when
+        # none is known to be there, the nodes of no known room stay (unchecked, with a warning).
         modifiers = list(desc.words[:-1])
         phrases = modifiers + [" ".join(modifiers[i:i + 2]) for i in range(len(modifiers) - 1)]
         rooms = {i for p in phrases for i in self.scene.by_term.get(p, ()) if self.scene[i].kind == "room"}
         if not rooms:
-            return nodes, ""
+            return nodes, "", ""
         kept = [n for n in nodes if n.kind != "room" and n.room in rooms]
-        return kept, "" if kept else f"no {desc.noun} is in the {' or '.join(sorted(rooms))}"
+        said = " or ".join(sorted(rooms))
+        if kept:
+            return kept, "", ""
+        unknown = [n for n in nodes if n.kind != "room" and n.room is None]
+        return unknown, "" if unknown else f"no {desc.noun} is in the {said}", said if unknown else ""
 
     def _attribute_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
         # A stated attribute the node contradicts rules it out; one it does not record only ranks it lower.
@@ -112,17 +121,23 @@ class Matcher:
         best = max(a for a, _ in ranked)
         return [n for a, n in ranked if a == best], ""
 
-    def _relation_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
+    def _relation_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str, str]:
+        unchecked = ""
         for relation in desc.relations:
             landmark = self.match(relation.landmark, ("room", "object", "person"))
             if not landmark.nodes:
                 continue  # a landmark the scene does not know narrows nothing ("a cup of coffee")
-            nodes = [n for n in nodes if relation.negated != any(self.scene.holds(n.id, relation.predicates, m)
-                                                                for m in landmark.nodes)]
+            kept = [n for n in nodes if relation.negated != any(self.scene.holds(n.id, relation.predicates, m)
+                                                               for m in landmark.nodes)]
+            rooms = [m for m in landmark.nodes if self.scene[m].kind == "room"]
+            if not kept and rooms and not relation.negated:
+                kept = [n for n in nodes if n.kind == "object" and n.room is None]
+                unchecked = " or ".join(rooms) if kept else unchecked
+            nodes = kept
             if not nodes:
                 said = ("not " if relation.negated else "") + relation.predicates[0].replace("_", " ")
-                return [], f"no {desc.noun} is {said} the {relation.landmark.noun}"
-        return nodes, ""
+                return [], f"no {desc.noun} is {said} the {relation.landmark.noun}", ""
+        return nodes, "", unchecked
 
     def narrow(self, nodes: tuple[str, ...], predicates: tuple[str, ...], landmarks: tuple[str, ...]
                ) -> tuple[str, ...]:

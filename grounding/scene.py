@@ -6,11 +6,14 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 from typing import Literal as TypeLiteral
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from .affordances import AffordanceTable, default_affordances
+from .areas import Area, polygon_of, rooms_at
 from .errors import SceneError
 from .sources import line_of, load_data
 
@@ -37,6 +40,8 @@ class Node:
     states: dict = field(default_factory=dict, hash=False)
     affordances: frozenset[str] = frozenset()
     terms: frozenset[str] = frozenset()
+    area: Area | None = None                 # a room's floor area, when the scene gives one
+    stated: bool = True                      # False: `affordances` are its class defaults, not the scene's
 
     @property
     def label(self) -> str:
@@ -59,12 +64,41 @@ class _Raw(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _flat(value: object) -> object:
+    """A 2-D position [x, y] (a floor map's) stands at height 0."""
+    return [*value, 0.0] if isinstance(value, list | tuple) and len(value) == 2 else value
+
+
+Coordinate = Annotated[float, Field(allow_inf_nan=False)]        # NaN or infinity: refused, naming the object
+Position = Annotated[tuple[Coordinate, Coordinate, Coordinate], BeforeValidator(_flat)]
+Point = tuple[Coordinate, Coordinate]
+
+
+def _box(value: object) -> object:
+    """A box {min: [x, y], max: [x, y]} as its four corners; a polygon as it is."""
+    if not isinstance(value, dict):
+        return value
+    if set(value) != {"min", "max"}:
+        raise ValueError("a box area has exactly the keys min and max: {min: [x, y], max: [x, y]}")
+    corners = _Corners.model_validate(value)
+    (x0, y0), (x1, y1) = corners.min, corners.max
+    if x0 >= x1 or y0 >= y1:
+        raise ValueError(f"box min {[x0, y0]} is not below max {[x1, y1]} on both axes")
+    return [list(p) for p in polygon_of(value)]
+
+
+class _Corners(_Raw):
+    min: Point
+    max: Point
+
+
 class _RawRoom(_Raw):
     id: str = Field(min_length=1)
     name: str | None = None
     cls: str | None = Field(default=None, alias="class")
     aliases: list[str] = []
-    position: tuple[float, float, float] | None = None
+    position: Position | None = None
+    area: Annotated[list[Point], Field(min_length=3), BeforeValidator(_box)] | None = None  # polygon or box
 
 
 class _RawObject(_Raw):
@@ -73,10 +107,10 @@ class _RawObject(_Raw):
     name: str | None = None
     aliases: list[str] = []
     room: str | None = None
-    position: tuple[float, float, float] | None = None
+    position: Position | None = None
     attributes: dict[str, str | int | float | bool] = {}
     states: dict[str, bool | str | float | None] = {}
-    affordances: list[str] = []
+    affordances: list[str] | None = None        # None: the class defaults (scene section, then the table)
 
 
 class _RawPerson(_Raw):
@@ -84,13 +118,13 @@ class _RawPerson(_Raw):
     name: str | None = None
     aliases: list[str] = []
     room: str | None = None
-    position: tuple[float, float, float] | None = None
+    position: Position | None = None
 
 
 class _RawAgent(_Raw):
     id: str = "robot"
     room: str | None = None
-    position: tuple[float, float, float] | None = None
+    position: Position | None = None
     holding: str | None = None
     near: str | None = None
 
@@ -103,7 +137,8 @@ class _RawRelation(_Raw):
 
 class _RawScene(_Raw):
     name: str = ""
-    near_threshold: float = Field(default=DEFAULT_NEAR_THRESHOLD, gt=0)
+    near_threshold: float = Field(default=DEFAULT_NEAR_THRESHOLD, gt=0, allow_inf_nan=False)
+    affordances: dict[str, list[str]] = {}      # class -> affordances, over the shipped table for this scene
     agent: _RawAgent = _RawAgent()
     rooms: list[_RawRoom] = []
     objects: list[_RawObject] = []
@@ -125,8 +160,11 @@ class SceneGraph:
     """
 
     def __init__(self, nodes: Iterable[Node], relations: Iterable[tuple[str, str, str]], agent: AgentState,
-                 near_threshold: float = DEFAULT_NEAR_THRESHOLD, name: str = "") -> None:
+                 near_threshold: float = DEFAULT_NEAR_THRESHOLD, name: str = "",
+                 class_affordances: dict[str, tuple[str, ...]] | None = None, warnings: Iterable[str] = ()) -> None:
         self.name, self.agent, self.near_threshold = name, agent, near_threshold
+        self.class_affordances = dict(class_affordances or {})   # the scene's own `affordances:` section
+        self.warnings: tuple[str, ...] = tuple(warnings)          # what loading let pass, each naming the object
         self.nodes: dict[str, Node] = {n.id: n for n in nodes}
         self.graph = nx.DiGraph()
         self.graph.add_nodes_from((n.id, {"kind": n.kind, "node": n}) for n in self.nodes.values())
@@ -144,15 +182,18 @@ class SceneGraph:
         return cls.from_dict(load_data(path, SceneError), source=str(path))
 
     @classmethod
-    def from_dict(cls, data: object, source: str = "<scene>") -> SceneGraph:
-        """Validate decoded scene data (formats.md section 3) into a graph."""
+    def from_dict(cls, data: object, source: str = "<scene>", affordances: AffordanceTable | None = None
+                  ) -> SceneGraph:
+        """Validate decoded scene data (formats.md section 3) into a graph; objects that state no affordances get
+        their class's from the scene's `affordances:` section, else from `affordances` (default: the shipped
+        table). What can go on (an unknown class, a position in two rooms' areas) is in `warnings`."""
         try:
             raw = _RawScene.model_validate(data)
         except ValidationError as err:
             first = err.errors()[0]
             raise SceneError(f"{source}:{line_of(data, first['loc'])}: {_where(data, first['loc'])}"
                              f"{first['msg']}") from err
-        return _build(raw, data, source)
+        return _build(raw, data, source, affordances or default_affordances())
 
     def _add(self, subject: str, predicate: str, obj: str) -> None:
         self._rel[subject].setdefault(predicate, set()).add(obj)
@@ -250,18 +291,21 @@ class SceneGraph:
     def to_dict(self) -> dict:
         """The scene in the project's format (formats.md section 3): `SceneGraph.from_dict(s.to_dict())` rebuilds it."""
         rooms = [_drop_empty({"id": n.id, "name": n.name, "class": n.cls if n.cls != n.name else None,
-                              "aliases": list(n.aliases), "position": n.position}) for n in self.of_kind("room")]
+                              "aliases": list(n.aliases), "position": n.position,
+                              "area": [list(p) for p in n.area] if n.area else None}) for n in self.of_kind("room")]
         objects = [_drop_empty({"id": n.id, "class": n.cls, "name": n.name, "aliases": list(n.aliases),
                                 "room": n.room, "position": n.position, "attributes": n.attributes,
-                                "states": n.states, "affordances": sorted(n.affordances)})
+                                "states": n.states}) | ({"affordances": sorted(n.affordances)} if n.stated else {})
                    for n in self.of_kind("object")]
         people = [_drop_empty({"id": n.id, "name": n.name, "aliases": list(n.aliases), "room": n.room,
                                "position": n.position}) for n in self.of_kind("person")]
         relations = [{"subject": s, "predicate": p, "object": o} for s, p, o in self.asserted]
         agent = _drop_empty({"id": self.agent.id, "room": self.agent.room, "position": self.agent.position,
                              "holding": self.agent.holding, "near": self.agent.near})
-        return _drop_empty({"name": self.name, "near_threshold": self.near_threshold, "agent": agent,
-                            "rooms": rooms, "objects": objects, "people": people, "relations": relations})
+        affordances = {cls: list(a) for cls, a in self.class_affordances.items()}
+        return _drop_empty({"name": self.name, "near_threshold": self.near_threshold, "affordances": affordances,
+                            "agent": agent, "rooms": rooms, "objects": objects, "people": people,
+                            "relations": relations})
 
 
 def _drop_empty(d: dict) -> dict:
@@ -288,7 +332,30 @@ def _terms(*words: str | None) -> frozenset[str]:
     return frozenset(w.lower().replace("_", " ") for w in words if w)
 
 
-def _build(raw: _RawScene, data: object, source: str) -> SceneGraph:
+def _build(raw: _RawScene, data: object, source: str, table: AffordanceTable) -> SceneGraph:
+    ids = _check_ids(raw, data, source)
+    _check_references(raw, data, source, ids)
+    _check_cycles(raw, data, source)
+    warnings: list[str] = []
+    areas = {r.id: polygon_of(r.area) for r in raw.rooms if r.area is not None}
+    nodes = [Node(r.id, "room", r.cls or r.name or r.id, r.name or r.id, tuple(r.aliases), r.id, r.position,
+                  terms=_terms(r.id, r.name, r.cls, *r.aliases), area=areas.get(r.id))
+             for r in raw.rooms]
+    object_rooms = _object_rooms(raw, areas, source, warnings)
+    afford = _affordances(raw, table, source, warnings)
+    nodes += [Node(o.id, "object", o.cls, o.name, tuple(o.aliases), object_rooms[o.id], o.position,
+                   dict(o.attributes), dict(o.states), afford[o.id], _terms(o.name, o.cls, *o.aliases),
+                   stated=o.affordances is not None) for o in raw.objects]
+    agent_room = raw.agent.room or _area_room(areas, raw.agent.position, f"{source}: agent", warnings)
+    agent = AgentState(raw.agent.id, agent_room, raw.agent.position, raw.agent.holding, raw.agent.near)
+    nodes += _people(raw, agent, areas, source, warnings)
+    nodes.append(Node(agent.id, "agent", "robot", "robot", (), agent.room, agent.position, terms=_terms("robot")))
+    relations = [(r.subject, r.predicate, r.object) for r in raw.relations]
+    classes = {cls: tuple(a) for cls, a in raw.affordances.items()}
+    return SceneGraph(nodes, relations, agent, raw.near_threshold, raw.name, classes, warnings)
+
+
+def _check_ids(raw: _RawScene, data: object, source: str) -> dict[str, list]:
     ids: dict[str, list] = {}
     for section in ("rooms", "objects", "people"):
         for i, item in enumerate(getattr(raw, section)):
@@ -297,25 +364,42 @@ def _build(raw: _RawScene, data: object, source: str) -> SceneGraph:
                 _fail(data, source, [section, i, "id"], f"duplicate id {item.id!r} (first in {first[0]}"
                       + (f"[{first[1]}])" if len(first) > 1 else ")"))
             ids[item.id] = [section, i]
-    _check_references(raw, data, source, ids)
-    rooms = {r.id for r in raw.rooms}
-    _check_cycles(raw, data, source)
-    nodes = [Node(r.id, "room", r.cls or r.name or r.id, r.name or r.id, tuple(r.aliases), r.id, r.position,
-                  terms=_terms(r.id, r.name, r.cls, *r.aliases)) for r in raw.rooms]
-    object_rooms = _object_rooms(raw, rooms, data, source)
-    nodes += [Node(o.id, "object", o.cls, o.name, tuple(o.aliases), object_rooms[o.id], o.position,
-                   dict(o.attributes), dict(o.states), frozenset(o.affordances),
-                   _terms(o.name, o.cls, *o.aliases)) for o in raw.objects]
-    agent = AgentState(raw.agent.id, raw.agent.room, raw.agent.position, raw.agent.holding, raw.agent.near)
-    nodes += _people(raw, agent)
-    nodes.append(Node(agent.id, "agent", "robot", "robot", (), agent.room, agent.position, terms=_terms("robot")))
-    relations = [(r.subject, r.predicate, r.object) for r in raw.relations]
-    return SceneGraph(nodes, relations, agent, raw.near_threshold, raw.name)
+    return ids
 
 
-def _people(raw: _RawScene, agent: AgentState) -> list[Node]:
-    people = [Node(p.id, "person", "person", p.name, tuple(p.aliases), p.room or agent.room, p.position,
-                   terms=_terms(p.name, "person", *p.aliases)) for p in raw.people]
+def _affordances(raw: _RawScene, table: AffordanceTable, source: str, warnings: list[str]) -> dict[str, frozenset]:
+    """Each object's affordances: its own list, else its class's in the scene's section, else in the table."""
+    out, unknown = {}, {}
+    for o in raw.objects:
+        stated = o.affordances if o.affordances is not None else raw.affordances.get(o.cls)
+        found = frozenset(stated) if stated is not None else table.of(o.cls)
+        if found is None:
+            unknown.setdefault(o.cls, []).append(o.id)
+        out[o.id] = found or frozenset()
+    for cls, members in unknown.items():
+        more = f" and {len(members) - 1} more" if len(members) > 1 else ""
+        warnings.append(f"{source}: object {members[0]!r}{more}: class {cls!r} has no default affordances, so it "
+                        "can be gone to and looked at but not picked, opened or switched; state `affordances:` "
+                        "on the object or in the scene's `affordances:` section")
+    return out
+
+
+def _area_room(areas: dict[str, Area], position: tuple | None, who: str, warnings: list[str]) -> str | None:
+    """The room whose area holds `position` (the smallest of several, with a warning), None outside every area."""
+    if not areas or position is None:
+        return None
+    found = rooms_at(areas, position[0], position[1])
+    if len(found) > 1:
+        warnings.append(f"{who}: position {list(position[:2])} lies in the areas of rooms {', '.join(found)}: "
+                        f"taken to be in {found[0]!r}, the smallest")
+    return found[0] if found else None
+
+
+def _people(raw: _RawScene, agent: AgentState, areas: dict[str, Area], source: str, warnings: list[str]
+            ) -> list[Node]:
+    people = [Node(p.id, "person", "person", p.name, tuple(p.aliases),
+                   p.room or _area_room(areas, p.position, f"{source}: person {p.id!r}", warnings) or agent.room,
+                   p.position, terms=_terms(p.name, "person", *p.aliases)) for p in raw.people]
     if not any(p.id == USER for p in people):
         people.append(Node(USER, "person", "person", "you", (), agent.room, agent.position, terms=frozenset()))
     return people
@@ -356,18 +440,19 @@ def _check_cycles(raw: _RawScene, data: object, source: str) -> None:
     _fail(data, source, ["relations", index], f"containment cycle {path}")
 
 
-def _object_rooms(raw: _RawScene, rooms: set[str], data: object, source: str) -> dict[str, str]:
-    """Each object's room: its own, else the room of what it is on or in (followed up the chain)."""
-    own = {o.id: o.room for o in raw.objects}
+def _object_rooms(raw: _RawScene, areas: dict[str, Area], source: str, warnings: list[str]
+                  ) -> dict[str, str | None]:
+    """Each object's room: its own, else the room whose area holds its position, else the room of what it is on
+    or in (followed up the chain), else None (groundable; a room qualifier cannot be checked for it)."""
+    own = {o.id: o.room or _area_room(areas, o.position, f"{source}: object {o.id!r}", warnings)
+           for o in raw.objects}
     parent = {r.subject: r.object for r in raw.relations if r.predicate in CONTAINMENT and r.subject in own}
+    rooms = {r.id for r in raw.rooms}
     out = {}
-    for i, o in enumerate(raw.objects):
+    for o in raw.objects:
         current, seen = o.id, set()
         while own.get(current) is None and current in parent and current not in seen:
             seen.add(current)
             current = parent[current]
-        room = own.get(current) if current in own else (current if current in rooms else None)
-        if room is None:
-            _fail(data, source, ["objects", i], "no room: give it `room:` or put it on/in something that has one")
-        out[o.id] = room
+        out[o.id] = own.get(current) if current in own else (current if current in rooms else None)
     return out

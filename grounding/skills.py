@@ -118,8 +118,9 @@ class SkillLibrary:
     'navigate'
     """
 
-    def __init__(self, skills: Iterable[Skill]) -> None:
+    def __init__(self, skills: Iterable[Skill], replaced: dict[str, Skill] | None = None) -> None:
         self.skills: dict[str, Skill] = {s.name: s for s in skills}
+        self.replaced = dict(replaced or {})   # name -> the skill of an earlier path that a later one overrode
         self.by_task_type: dict[str, list[Skill]] = {}
         for skill in self.skills.values():
             for task_type in skill.task_types:
@@ -131,14 +132,32 @@ class SkillLibrary:
         """Load YAML files or directories of them; a later path's skill overrides an earlier one of the same name."""
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
         merged: dict[str, Skill] = {}
+        replaced: dict[str, Skill] = {}
         for path in paths:
-            merged.update(_load_source(Path(path)))
-        return cls(merged.values())
+            for name, skill in _load_source(Path(path)).items():
+                if name in merged:
+                    replaced.setdefault(name, merged[name])
+                merged[name] = skill
+        return cls(merged.values(), replaced)
 
     @classmethod
     def from_dict(cls, data: object, source: str = "<memory>") -> SkillLibrary:
         """Build a library from the decoded contents of one file."""
         return cls(_read_file_data(data, source).values())
+
+    def check_vocabulary(self, task_types: Iterable[str], roles: Iterable[str]) -> None:
+        """Refuse a skill whose task type or parameter role the extractor cannot produce (`task_types`, `roles`:
+        its label set), naming the skill's file, line and field."""
+        task_types, roles = set(task_types), set(roles)
+        for skill in self.skills.values():
+            for i, task_type in enumerate(skill.task_types):
+                if task_type not in task_types:
+                    _fail(skill, f"task_types[{i}]", f"unknown task type {task_type!r}: the extractor knows "
+                                                     f"{', '.join(sorted(task_types))}")
+            used = [(f"parameters[{i}].roles", r) for i, p in enumerate(skill.parameters) for r in p.roles]
+            for field, role in used + [(f"accepts[{i}]", r) for i, r in enumerate(skill.accepts)]:
+                if role not in roles:
+                    _fail(skill, field, f"unknown role {role!r}: the extractor knows {', '.join(sorted(roles))}")
 
     def for_task(self, task_type: str, words: Iterable[str] = ()) -> Skill | None:
         """The skill grounding `task_type`: the one whose cue is among `words`, else the one without cues."""
@@ -284,6 +303,11 @@ def _check_step(library: SkillLibrary, skill: Skill, index: int, step: Step) -> 
         _fail(skill, f"{field}.skill", f"names unknown skill {step.skill!r}")
     target = library[step.skill]
     for arg, value in step.args.items():
+        if target.parameter(arg) is None and target.name in library.replaced:
+            # the composite is fine as shipped: the override broke it, so the message blames the override
+            _fail(target, "parameters", f"overrides the skill of {library.replaced[target.name].source} without "
+                                        f"its parameter {arg!r}, which skill {skill.name!r} ({skill.source}) "
+                                        f"passes in {field}; keep the parameter or override {skill.name!r} too")
         if target.parameter(arg) is None:
             _fail(skill, f"{field}.args.{arg}", f"skill {target.name!r} has no parameter {arg!r}")
         ref = ARG_REFERENCE.match(value)

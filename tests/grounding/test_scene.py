@@ -84,12 +84,21 @@ def _broken(kind: str) -> tuple[dict, str]:
     if kind == "unknown room":
         objects[1]["room"] = "garage"
         return data, r"objects\[1\] \(mug_1\): field room: unknown room 'garage'"
-    if kind == "no room":
-        del objects[0]["room"]
-        return data, r"objects\[0\] \(table_1\): no room"
+    if kind == "NaN coordinate":
+        objects[1]["position"] = [1.0, float("nan"), 0.5]
+        return data, r"objects\[1\] \(mug_1\): field position.1: Input should be a finite number"
+    if kind == "missing coordinate":
+        objects[1]["position"] = [1.0, None, 0.5]
+        return data, r"objects\[1\] \(mug_1\): field position.1: Input should be a valid number"
     if kind == "bad position":
-        objects[1]["position"] = [1, 2]
+        objects[1]["position"] = [1, 2, 3, 4]
         return data, r"objects\[1\] \(mug_1\): field position"
+    if kind == "area of two corners":
+        data["rooms"][0]["area"] = [[0, 0], [1, 1]]
+        return data, r"rooms\[0\] \(kitchen\): field area"
+    if kind == "box upside down":
+        data["rooms"][0]["area"] = {"min": [2, 0], "max": [1, 1]}
+        return data, r"rooms\[0\] \(kitchen\): field area.*is not below max"
     if kind == "holding unknown":
         data["agent"]["holding"] = "ghost"
         return data, r"field agent.holding: unknown object 'ghost'"
@@ -101,7 +110,8 @@ def _broken(kind: str) -> tuple[dict, str]:
 
 @pytest.mark.parametrize("kind", [
     "dangling relation id", "duplicate id", "id shared with a room", "containment cycle", "unknown predicate",
-    "unknown key", "missing class", "unknown room", "no room", "bad position", "holding unknown", "self relation",
+    "unknown key", "missing class", "unknown room", "NaN coordinate", "missing coordinate", "bad position",
+    "area of two corners", "box upside down", "holding unknown", "self relation",
 ])
 def test_bad_scene_names_file_line_and_place(tmp_path, kind):
     data, pattern = _broken(kind)
@@ -120,3 +130,46 @@ def test_json_scene_errors_name_the_place(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(SceneError, match=r"scene\.json:None: relations\[0\]: field object: dangling id"):
         SceneGraph.load(path)
+
+
+ROBOT_MAP = {
+    "rooms": [{"id": "kitchen", "area": {"min": [0, 0], "max": [4, 3]}},
+              {"id": "hall", "area": [[4, 0], [8, 0], [8, 3], [4, 3]]}],
+    "objects": [{"id": "mug_1", "class": "cup", "position": [1, 1]},
+                {"id": "mug_2", "class": "cup", "position": [6, 1, 0.9]},
+                {"id": "mug_3", "class": "cup"},
+                {"id": "table_1", "class": "table", "position": [5, 2, 0]},
+                {"id": "plate_1", "class": "plate"}],
+    "relations": [{"subject": "plate_1", "predicate": "on", "object": "table_1"}],
+}
+
+
+def test_rooms_come_from_areas_then_supports_else_none():
+    scene = SceneGraph.from_dict(copy.deepcopy(ROBOT_MAP))
+    assert scene["mug_1"].room == "kitchen" and scene["mug_1"].position == (1.0, 1.0, 0.0)
+    assert scene["mug_2"].room == "hall" and scene["plate_1"].room == "hall"
+    assert scene["mug_3"].room is None and scene.room_of("mug_3") is None
+    assert scene["kitchen"].area == ((0, 0), (4, 0), (4, 3), (0, 3)) and not scene.warnings
+    assert SceneGraph.from_dict(scene.to_dict()).to_dict() == scene.to_dict()
+
+
+def test_a_position_in_two_rooms_is_a_warning_naming_file_and_object():
+    data = copy.deepcopy(ROBOT_MAP)
+    data["rooms"].append({"id": "pantry", "area": {"min": [0, 0], "max": [2, 2]}})
+    scene = SceneGraph.from_dict(data, source="map.yaml")
+    assert scene["mug_1"].room == "pantry"
+    [warning] = scene.warnings
+    assert warning.startswith("map.yaml: object 'mug_1'") and "pantry, kitchen" in warning
+
+
+def test_a_large_map_loads(tmp_path):
+    import json
+    import time
+    objects = [{"id": f"o{i}", "class": "cup", "position": [i % 300 * 1.5, i // 300 * 1.5]} for i in range(100_000)]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"rooms": [{"id": "hall", "area": {"min": [0, 0], "max": [500, 500]}}],
+                                "objects": objects}), encoding="utf-8")
+    start = time.perf_counter()
+    scene = SceneGraph.load(path)
+    assert len(scene) > 100_000 and scene["o99999"].room == "hall"
+    assert time.perf_counter() - start < 60

@@ -169,3 +169,27 @@ def test_missing_sources(tmp_path, path):
     (tmp_path / "empty_dir").mkdir()
     with pytest.raises(SkillLibraryError, match="no such skill file|no .yaml skill files"):
         SkillLibrary.load(Path(tmp_path / path))
+
+
+def test_an_override_that_breaks_a_shipped_composite_is_blamed(tmp_path):
+    user = write_yaml(tmp_path / "mine.yaml", {"skills": [
+        {"name": "pick", "task_types": ["Picking"], "effects": ["holding(thing)"],
+         "parameters": [{"name": "thing", "roles": ["Theme"], "required": True}]}]})
+    with pytest.raises(SkillLibraryError) as err:
+        SkillLibrary.load([ROOT / "skills", user])
+    message = str(err.value)
+    assert message.startswith(f"{user}:2: skill 'pick': field parameters: overrides the skill of "), message
+    assert "primitives.yaml" in message and "parameter 'object'" in message and "'bring'" in message
+
+
+@pytest.mark.parametrize("skill, field", [
+    ({"name": "wave", "task_types": ["Waving"]}, r"field task_types\[0\]: unknown task type 'Waving'"),
+    ({"name": "wave", "task_types": ["Motion"], "parameters": [{"name": "to", "roles": ["Addressee"]}]},
+     r"field parameters\[0\]\.roles: unknown role 'Addressee'"),
+    ({"name": "wave", "task_types": ["Motion"], "accepts": ["Agent", "Whom"]}, r"field accepts\[1\]: unknown role"),
+])
+def test_vocabulary_check_names_file_line_and_field(tmp_path, skill, field):
+    path = write_yaml(tmp_path / "mine.yaml", {"skills": [skill]})
+    library = SkillLibrary.load(path)
+    with pytest.raises(SkillLibraryError, match=rf"^{re.escape(str(path))}:2: skill 'wave': {field}"):
+        library.check_vocabulary(TAGE_TASK_TYPES, ["Goal", "Theme", "Agent"])
