@@ -10,6 +10,7 @@ import click
 
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
+from grounding.maps import MAP_KINDS
 
 from .annotate.cli import annotate
 from .evaluate import eval_backends
@@ -60,6 +61,31 @@ def data_convert(raw_dir: Path | None, out_dir: Path) -> None:
         click.echo(f"{split}: {len(conversion.parses)} parses -> {out_dir / (split + '.jsonl')}")
         for repair in conversion.repairs:
             click.echo(f"  repaired {repair}")
+
+
+@data.command("import-map")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True,
+              help="scene file to write (YAML, or JSON for .json), atomically")
+@click.option("--from", "kind", type=click.Choice(MAP_KINDS), default="auto", show_default=True,
+              help="map: objects with a class and a position; ai2thor: AI2-THOR object metadata")
+@click.option("--room", default=None, help="ai2thor: the floor plan's room (default: from the file name)")
+def data_import_map(source: Path, out: Path, kind: str, room: str | None) -> None:
+    """Import a robot map (objects with classes and positions, or AI2-THOR metadata) as a validated scene."""
+    from grounding.maps import import_map_file
+
+    scene = import_map_file(source, out, kind, room)
+    _warn(scene)
+    click.echo(f"{source}: {sum(1 for _ in scene.of_kind('object'))} objects, "
+               f"{sum(1 for _ in scene.of_kind('room'))} rooms -> {out}")
+
+
+def _warn(scene, most: int = 20) -> None:
+    """A loaded scene's warnings on stderr (the first `most` of them)."""
+    for warning in scene.warnings[:most]:
+        click.echo(f"tage: warning: {warning}", err=True)
+    if len(scene.warnings) > most:
+        click.echo(f"tage: warning: ... and {len(scene.warnings) - most} more", err=True)
 
 
 def _backend_option(names: list[str] | None = None, extra_help: str = ""):
@@ -114,6 +140,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
     from .api import Agent
 
     graph = SceneGraph.load(scene)  # load the scene before the model: a bad file fails fast
+    _warn(graph)
     result = Agent.load(model, backend, skills or None).ground(instruction, graph)
     _emit(result.model_dump(mode="json", exclude_none=True), as_json, format_result(result))
     if not result.complete:

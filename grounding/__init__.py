@@ -10,11 +10,13 @@ Usage::
     print(format_result(ground_parse(parse, scene, library)))
 """
 
+from .affordances import AffordanceTable, default_affordances
 from .ai2thor import export_ai2thor, export_scene, import_ai2thor, load_ai2thor
 from .errors import GroundingError, SceneError, SimulationError, SkillLibraryError
 from .evaluate import evaluate_cases
 from .grounder import Grounder
 from .lexicon import Lexicon, default_lexicon
+from .maps import import_map, import_map_file, load_map
 from .pipeline import ground_parse, ground_ranked
 from .report import format_result
 from .result import (
@@ -35,4 +37,5 @@ __all__ = ["ground_parse", "ground_ranked", "Grounder", "SceneGraph", "SkillLibr
            "GroundingResult", "TaskGrounding", "Binding", "PlanStep", "Clarification", "GroundingErrorItem",
            "GroundingWarning", "SkillLibraryError", "SceneError", "GroundingError", "evaluate_cases",
            "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "export_ai2thor", "simulate",
-           "Simulator", "Faults", "SimulationRun", "SimulationError", "WorldState"]
+           "Simulator", "Faults", "SimulationRun", "SimulationError", "WorldState", "AffordanceTable",
+           "default_affordances", "import_map", "load_map", "import_map_file"]

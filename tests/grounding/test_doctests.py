@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["sources", "predicates", "skills", "scene", "describe", "question", "grounder", "pipeline", "report",
-           "ai2thor", "synthetic", "state", "simulate"]
+           "ai2thor", "synthetic", "state", "simulate", "affordances", "areas", "maps"]
 
 
 @pytest.mark.parametrize("name", MODULES)
