@@ -360,11 +360,26 @@ def _name_value(item: str, option: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
-def _eval_table(report: dict) -> str:
-    rows = [f"{k:>18}  {v:.4f}" if isinstance(v, float) else f"{k:>18}  {v}"
-            for k, v in report.items() if k != "invalid"]
+def _eval_table(report: dict, indent: int = 0) -> str:
+    """One figure a line; a nested report (grounding: per source, per role, per error code) indented under its
+    name; None prints as n/a (nothing to count)."""
+    rows = []
+    for k, v in report.items():
+        if k == "invalid":
+            continue
+        if isinstance(v, dict) and indent and not any(isinstance(x, dict) for x in v.values()):
+            rows.append(f"{' ' * indent}{k:>{max(18 - indent, 1)}}  "
+                        + "  ".join(f"{name} {_figure(x)}" for name, x in v.items()))
+        elif isinstance(v, dict):
+            rows += [f"{' ' * indent}{k}", _eval_table(v, indent + 2)]
+        else:
+            rows.append(f"{' ' * indent}{k:>{max(18 - indent, 1)}}  {_figure(v)}")
     rows += [f"invalid: {line}" for line in report.get("invalid", [])]
     return "\n".join(rows)
+
+
+def _figure(value: object) -> str:
+    return "n/a" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def main(argv: list[str] | None = None) -> None:

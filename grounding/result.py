@@ -37,6 +37,8 @@ class Binding(_Model):
     score: float | None = None
     value: str | None = Field(default=None, description="the words of a value parameter (direction, state)")
     candidates: tuple[str, ...] = Field(default=(), description="the equal-fit nodes when ambiguous")
+    members: tuple[str, ...] = Field(default=(), description="the nodes a plural or quantified argument binds as a "
+                                                             "set ('all the plates'); `node` is then null")
     refers_to: int | None = Field(default=None, description="task whose argument a pronoun or repeat points at")
 
 

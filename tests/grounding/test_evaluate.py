@@ -85,3 +85,46 @@ def test_plan_success_counts_causes(default_library):
     apt_001 = Parse.model_validate(gold["go to the kitchen , take the red mug next to the sink and bring it to me"])
     shifted = simulate_cases(CASES, default_library, parser=lambda text: apt_001)  # every case read as apt-001
     assert 0.0 < shifted["plan_success"] < 0.5 and "tasks_differ" in shifted["causes"]
+
+
+def _case(case_id: str, parse, expected: dict) -> dict:
+    return {"id": case_id, "scene": "five", "instruction": parse.instruction, "parse": parse.model_dump(),
+            "expected": {"bindings": [], "clarifications": [], "errors": [], "plan": None} | expected}
+
+
+@pytest.fixture
+def case_file(tmp_path, scene_data):
+    from .conftest import write_yaml
+    (tmp_path / "scenes").mkdir()
+    write_yaml(tmp_path / "scenes" / "five.yaml", scene_data)
+    (tmp_path / "grounding").mkdir()
+
+    def write(*cases):
+        path = tmp_path / "grounding" / "cases.jsonl"
+        path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+        return path
+    return write
+
+
+def test_a_null_counts_only_with_the_expected_question_or_error(case_file, library):
+    from .conftest import parse_of
+    mug = parse_of("pick up the mug", "0 1 Picking ; 3 3 Theme", "picking : pick up , theme : mug :cup")
+    null = {"task": 0, "role": "Theme", "nth": 1, "node": None}
+    asked = {"task": 0, "role": "Theme", "nth": 1, "candidates": ["mug_1", "mug_2"]}
+    path = case_file(
+        _case("asks", mug, {"bindings": [null], "clarifications": [asked]}),                        # right
+        _case("not-an-error", mug, {"bindings": [null], "errors": [{**null, "code": "object_not_found"}]}),
+        _case("null-alone", mug, {"bindings": [null]}))                                              # not scored
+    report = evaluate_cases(path, library)
+    assert report["counts"]["args"] == 2 and report["counts"]["null_unscored"] == 1
+    assert report["grounding_accuracy"] == 0.5 and report["per_role"] == {"Theme": {"n": 2, "accuracy": 0.5}}
+    assert report["per_error_code"]["object_not_found"] == {"gold": 1, "reported": 0, "precision": None,
+                                                             "recall": 0.0}
+    assert report["plan_exact_match"] is None  # no case states a plan: n/a, not 1.0
+
+
+def test_split_is_deterministic_and_a_third_dev(rows):
+    from grounding.evaluate import case_split
+    parts = [case_split(r["id"]) for r in rows]
+    assert parts == [case_split(r["id"]) for r in reversed(rows)][::-1]
+    assert 0.25 < parts.count("dev") / len(parts) < 0.42
