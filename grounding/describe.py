@@ -34,6 +34,7 @@ class Description:
     person: str | None = None                                # a person node named by a word ("me" -> "user")
     pronoun: str | None = None                               # "object" or "place" for it / there
     robot: bool = False                                      # "you", "robot"
+    quantity: int | str | None = None                        # a set is asked for: a number, or "all"
 
     @property
     def noun(self) -> str:
@@ -46,8 +47,9 @@ def normalise(token: str) -> str:
     return token.strip(_PUNCT).lower()
 
 
-def describe(tokens: list[str], lexicon: Lexicon) -> Description:
-    """The description of an argument's words.
+def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None = None) -> Description:
+    """The description of an argument's words; `marks` are words the parse marked as stating an attribute
+    (word -> attribute: "turquoise" -> "color"), read as attributes even where the lexicon does not know them.
 
     Examples
     --------
@@ -55,24 +57,34 @@ def describe(tokens: list[str], lexicon: Lexicon) -> Description:
     >>> d = describe("the red mug next to the sink".split(), default_lexicon())
     >>> d.heads, d.attributes, d.relations[0].predicates
     (('mug',), (('color', 'red'),), ('next_to', 'near'))
+    >>> d = describe("two glasses of water".split(), default_lexicon())
+    >>> d.heads, d.relations, d.quantity
+    (('glasses',), (), 2)
     """
-    words = [w for w in (normalise(t) for t in tokens) if w]
+    words = _partitive_dropped([w for w in (normalise(t) for t in tokens) if w], lexicon)
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
     for i in range(1, len(words)):
         found = lexicon.relation_at(words, i)
-        if found and _content(words[i + found[0]:], lexicon):
-            landmark = describe(words[i + found[0]:], lexicon)
+        rest = _content(words[i + found[0]:], lexicon) if found else []
+        if rest and "part_of" in found[1] and all(w in lexicon.substances for w in rest):
+            return _head(words[:i], lexicon, marks)  # "a glass of water": the glass holds it
+        if rest:
+            landmark = describe(words[i + found[0]:], lexicon, marks)
             negated = words[i - 1] in _NEGATIONS
-            head = _head(words[:i - 1] if negated else words[:i], lexicon)
+            head = _head(words[:i - 1] if negated else words[:i], lexicon, marks)
             stated = [lexicon.attribute(w) for w in landmark.words]
             if stated and all(stated) and not landmark.relations:
                 # "the desk on the left", "a cup of glass": attributes of the head, not a landmark
                 return replace(head, attributes=head.attributes + tuple(stated))
-            return Description(head.words, head.heads, head.attributes, head.states,
-                               (Relation(found[1], landmark, negated),) + head.relations, head.person)
-    return _head(words, lexicon)
+            return replace(head, relations=(Relation(found[1], landmark, negated),) + head.relations)
+    return _head(words, lexicon, marks)
+
+
+def _partitive_dropped(words: list[str], lexicon: Lexicon) -> list[str]:
+    """"all of the plates", "a couple of apples": the "of" after a quantifier is no relation."""
+    return [w for i, w in enumerate(words) if not (w == "of" and i and words[i - 1] in lexicon.quantities)]
 
 
 def _content(words: list[str], lexicon: Lexicon) -> list[str]:
@@ -93,14 +105,15 @@ def _reference(words: list[str], lexicon: Lexicon) -> Description | None:
     return None
 
 
-def _head(words: list[str], lexicon: Lexicon) -> Description:
+def _head(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None = None) -> Description:
     content = _content(words, lexicon)
     person = next((lexicon.person(w) for w in content if lexicon.person(w)), None)
     attributes, states, rest = [], [], []
     noun_last = bool(content) and words[-1] == content[-1]  # "the red one": no noun, "red" is an attribute
+    marked = {w: (key, w) for w, key in (marks or {}).items()}
     for i, word in enumerate(content):
         last = noun_last and i == len(content) - 1
-        attribute = None if last else lexicon.attribute(word)
+        attribute = None if last else lexicon.attribute(word) or marked.get(word)
         if attribute and attribute[0] == "owner" and person:
             person = None  # "my phone": an owner, not the person
         if attribute:
@@ -110,7 +123,8 @@ def _head(words: list[str], lexicon: Lexicon) -> Description:
         elif not (person and lexicon.person(word)):
             rest.append(word)
     heads = tuple(" ".join(rest[i:]) for i in range(len(rest)))
-    return Description(tuple(content), heads, tuple(attributes), tuple(states), (), person)
+    return Description(tuple(content), heads, tuple(attributes), tuple(states), (), person,
+                       quantity=lexicon.quantity(words))
 
 
 def relation_before(tokens: list[str], start: int, lexicon: Lexicon) -> tuple[str, ...] | None:

@@ -33,6 +33,7 @@ class _Outcome:
     asked: bool = False          # the ambiguity was already put to the user at its first mention
     noun: str = "one"
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
+    many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
 
 
 @dataclass
@@ -143,7 +144,7 @@ class Grounder:
         if key in st.by_span:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1)
-        desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon)
+        desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
         if desc.robot:
             return _Outcome((self.scene.agent.id,), 1.0, noun="robot")
         if desc.pronoun:
@@ -153,7 +154,12 @@ class Grounder:
         if len(match.nodes) > 1 and not desc.relations:
             match = self._with_tail(task, arg, kinds, st.parse) or match
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
-                        warning=match.warning)
+                        warning=match.warning, many=match.many)
+
+    def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
+        """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""
+        return {normalise(w): self.lexicon.attribute_marks[a.type] for a in arg.attributes
+                if a.type in self.lexicon.attribute_marks for w in st.parse.tokens[a.span.start:a.span.end + 1]}
 
     def _with_tail(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse) -> Match | None:
         """The match of the span plus the relation phrase after it that the parse left out of every argument
@@ -244,13 +250,15 @@ class Grounder:
     # -- results ----------------------------------------------------------------------------------------------
     def _finish(self, index: int, task: TaskFrame, skill: Skill | None, params: list,
                 outcomes: dict[int, _Outcome], st: _ParseState) -> TaskGrounding:
-        bindings, values, problems = [], {}, 0
+        bindings, values, sets, problems = [], {}, {}, 0
         for k, arg in enumerate(task.arguments):
             binding, problem = self._binding(index, arg, params[k], outcomes.get(k), st)
             bindings.append(binding)
             problems |= problem
             if params[k] and (binding.node or binding.value):
                 values[params[k].name] = binding.node or binding.value
+            if params[k] and binding.members:
+                sets[params[k].name] = binding.members
             if k in outcomes:
                 self._remember(index, arg, outcomes[k], st)
                 self._warn(index, arg, outcomes[k], st)
@@ -258,7 +266,7 @@ class Grounder:
         problems |= self._defaults(index, skill, values, filled, st)
         status = "failed" if problems & 2 or skill is None else "needs_clarification" if problems else "grounded"
         return TaskGrounding(task=index, type=task.type, skill=skill.name if skill else None, status=status,
-                             bindings=tuple(bindings), parameters=values)
+                             bindings=tuple(bindings), parameters=values, sets=sets)
 
     def _remember(self, index: int, arg: Argument, outcome: _Outcome, st: _ParseState) -> None:
         if outcome.nodes:
@@ -290,6 +298,9 @@ class Grounder:
                            refers_to=outcome.refers_to), 1
         if len(outcome.nodes) == 1:
             return Binding(role=arg.role, parameter=name, span=arg.span, node=outcome.nodes[0],
+                           score=round(outcome.score, 3), refers_to=outcome.refers_to), 0
+        if outcome.many and outcome.nodes:
+            return Binding(role=arg.role, parameter=name, span=arg.span, members=outcome.nodes,
                            score=round(outcome.score, 3), refers_to=outcome.refers_to), 0
         binding = Binding(role=arg.role, parameter=name, span=arg.span, candidates=outcome.nodes,
                           refers_to=outcome.refers_to)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -40,6 +41,10 @@ class Lexicon(BaseModel):
     narrows: dict[str, tuple[str, ...]] = {}                 # role -> roles it narrows (() = every other role)
     affordance_implies: dict[str, tuple[str, ...]] = {}
     room_words: tuple[str, ...] = ()
+    quantities: dict[str, int | Literal["all"]] = {}        # quantifier -> how many nodes it binds as a set
+    not_plural: tuple[str, ...] = ()                         # words in -s that are not plurals ("news", "keys")
+    substances: tuple[str, ...] = ()                         # "a glass of water": contents, not a landmark
+    attribute_marks: dict[str, str] = {}                     # parse mark type -> attribute ("isColour": "color")
 
     @field_validator("relations")
     @classmethod
@@ -80,6 +85,16 @@ class Lexicon(BaseModel):
             if predicates:
                 return n, predicates
         return None
+
+    def quantity(self, words: list[str]) -> int | str | None:
+        """How many nodes `words` ask for as a set: a number, "all", or None (no quantifier)."""
+        joined = f" {' '.join(words)} "
+        return next((n for q, n in self.quantities.items() if f" {q} " in joined), None)
+
+    def plural(self, word: str) -> bool:
+        """Whether `word` looks like a plural noun ("plates", "boxes"; not "glass", "news")."""
+        return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
+            and word not in self.not_plural
 
     def implied_affordances(self, affordances: tuple[str, ...]) -> frozenset[str]:
         """`affordances` with the ones they imply ("pickable" brings "movable")."""

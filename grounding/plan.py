@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from .lexicon import Lexicon
 from .predicates import Literal
 from .result import GroundingErrorItem, PlanStep, TaskGrounding
@@ -18,6 +20,21 @@ class PlanRejected(Exception):
     """A step whose preconditions cannot hold; the message says which and why."""
 
 
+def _rounds_of(tasks: list[TaskGrounding]) -> list[list[tuple[TaskGrounding, dict[str, str]]]]:
+    """(task, arguments) in the order they run: a run of tasks over one set repeated once per member, in turn."""
+    rounds, k = [], 0
+    while k < len(tasks):
+        members = next(iter(tasks[k].sets.values()), None)
+        run = [tasks[k]]
+        while members and k + len(run) < len(tasks) and members in tasks[k + len(run)].sets.values():
+            run.append(tasks[k + len(run)])
+        for member in members or (None,):
+            rounds.append([(t, dict(t.parameters) | {p: member for p, s in t.sets.items() if s == members})
+                           for t in run])
+        k += len(run)
+    return rounds
+
+
 class Planner:
     """Expands grounded tasks into primitive steps for one scene and library."""
 
@@ -25,16 +42,19 @@ class Planner:
         self.scene, self.library, self.lexicon = scene, library, lexicon
 
     def plan(self, tasks: list[TaskGrounding]) -> tuple[list[PlanStep], list[GroundingErrorItem]]:
-        """Steps for the grounded tasks, in order, up to the first task that is not grounded or cannot run."""
+        """Steps for the grounded tasks, in order, up to the first task that is not grounded or cannot run.
+
+        A task over a set ("take all the plates") runs once per member; the tasks after it over the same set
+        ("... and put them in the sink") run in the same round, so each plate is taken and put in turn."""
         state = WorldState.initial(self.scene, self.lexicon)
         steps: list[PlanStep] = []
-        for task in tasks:
-            if task.status != "grounded" or task.skill is None:
-                break
-            try:
-                steps += self._expand(self.library[task.skill], dict(task.parameters), task.task, state, 0)
-            except PlanRejected as err:
-                return steps, [GroundingErrorItem(task=task.task, code="precondition_failed", message=str(err))]
+        runnable = list(itertools.takewhile(lambda t: t.status == "grounded" and t.skill is not None, tasks))
+        for group in _rounds_of(runnable):
+            for task, args in group:
+                try:
+                    steps += self._expand(self.library[task.skill], args, task.task, state, 0)
+                except PlanRejected as err:
+                    return steps, [GroundingErrorItem(task=task.task, code="precondition_failed", message=str(err))]
         return steps, []
 
     # -- expansion --------------------------------------------------------------------------------------------

@@ -24,7 +24,8 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 def _binding(b: Binding) -> str:
     if b.value is not None:
         return f'{b.role} "{b.span.text}" = {b.value}'
-    target = b.node or ("?" + "|".join(b.candidates) if b.candidates else "-")
+    target = b.node or ("?" + "|".join(b.candidates) if b.candidates else
+                        "{" + ", ".join(b.members) + "}" if b.members else "-")
     return f'{b.role} "{b.span.text}" -> {target}'
 
 

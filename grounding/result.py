@@ -52,6 +52,9 @@ class TaskGrounding(_Model):
     bindings: tuple[Binding, ...] = ()
     parameters: dict[str, str] = Field(default={}, description="parameter -> node id (or the words of a value "
                                                                "parameter), defaults included")
+    sets: dict[str, tuple[str, ...]] = Field(default={}, description="parameter -> the nodes of a set argument "
+                                                                     "('all the plates'): the plan repeats the "
+                                                                     "task for each")
 
 
 class PlanStep(_Model):

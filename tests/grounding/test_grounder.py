@@ -1,6 +1,10 @@
 """Argument and task grounding: bindings, coreference, defaults, affordances, clarifications, errors, warnings."""
 
-from grounding import Grounder, ground_parse, ground_ranked
+import copy
+
+import pytest
+
+from grounding import Grounder, SceneGraph, format_result, ground_parse, ground_ranked
 
 from .conftest import parse_of
 
@@ -156,3 +160,84 @@ def test_ranked_parses_keep_the_first_that_grounds_without_errors(scene, library
     bad = parse_of("pick up the red mug", "0 1 Picking ; 2 2 Theme", "picking : pick up , theme : the :unk")
     assert ground_ranked([bad, good], scene, library).parse == good
     assert ground_ranked([good, bad], scene, library).parse == good
+
+
+ROBOT_MAP = {
+    "rooms": [{"id": "living_room", "name": "living room", "area": {"min": [0, 0], "max": [5, 4]}},
+              {"id": "kitchen", "area": {"min": [5, 0], "max": [9, 4]}},
+              {"id": "bathroom", "area": {"min": [0, 4], "max": [3, 7]}}],
+    "agent": {"position": [1, 1]},
+    "objects": [{"id": "glass_1", "class": "glass", "position": [6, 1]},
+                {"id": "water_1", "class": "water", "position": [6, 1.2]},
+                {"id": "plate_1", "class": "plate", "position": [6, 2]},
+                {"id": "plate_2", "class": "plate", "position": [7, 2]},
+                {"id": "plate_3", "class": "plate", "position": [8, 2]},
+                {"id": "apple_1", "class": "apple", "position": [6, 3]},
+                {"id": "apple_2", "class": "apple", "position": [6.5, 3]},
+                {"id": "mug_1", "class": "cup", "name": "mug", "position": [6, 3.5],
+                 "attributes": {"color": "turquoise"}},
+                {"id": "mug_2", "class": "cup", "name": "mug", "position": [7, 3.5], "attributes": {"color": "red"}},
+                {"id": "mug_3", "class": "cup", "name": "mug", "attributes": {"color": "blue"}},
+                {"id": "sink_1", "class": "sink", "position": [8, 1]},
+                {"id": "tv_1", "class": "tv", "name": "television", "position": [1, 1]}]}
+
+
+@pytest.fixture(scope="module")
+def robot_map():
+    return SceneGraph.from_dict(copy.deepcopy(ROBOT_MAP))
+
+
+def _bound(result):
+    return [(b.role, b.node or (list(b.members) if b.members else None)) for t in result.tasks for b in t.bindings]
+
+
+@pytest.mark.parametrize("text, spans, texts, bound", [
+    ("inspect the bathroom", "0 0 Inspecting ; 2 2 Theme", "inspecting : inspect , theme : bathroom :bathroom",
+     [("Theme", "bathroom")]),
+    ("put the red mug in the living room", "0 0 Placing ; 2 3 Theme ; 6 7 Goal",
+     "placing : put , theme : red mug :cup , goal : living room :drawing_room",
+     [("Theme", "mug_2"), ("Goal", "living_room")]),
+    ("bring me a glass of water", "0 0 Bringing ; 1 1 Recipient ; 3 5 Theme",
+     "bringing : bring , recipient : me :person , theme : glass of water :glass",
+     [("Recipient", "user"), ("Theme", "glass_1")]),
+    ("bring me two apples", "0 0 Bringing ; 1 1 Recipient ; 2 3 Theme",
+     "bringing : bring , recipient : me :person , theme : two apples :apple",
+     [("Recipient", "user"), ("Theme", ["apple_1", "apple_2"])]),
+    ("take the turquoise mug", "0 0 Picking ; 2 3 Theme -2 2 isColour", "picking : take , theme : turquoise mug :cup",
+     [("Theme", "mug_1")]),
+    ("switch on the television", "0 1 Changing_operational_state ; 3 3 Device",
+     "changing_operational_state : switch on , device : television :tv", [("Device", "tv_1")]),
+])
+def test_robot_map_arguments(robot_map, default_library, text, spans, texts, bound):
+    result = ground_parse(parse_of(text, spans, texts), robot_map, default_library)
+    assert _bound(result) == bound and result.complete, format_result(result)
+
+
+def test_a_set_repeats_its_tasks_member_by_member(robot_map, default_library):
+    parse = parse_of("take all the plates and put them in the sink", "0 0 Picking ; 1 3 Theme | 5 5 Placing ; "
+                     "6 6 Theme ; 9 9 Goal", "picking : take , theme : all the plates :plate ; placing : put , "
+                     "theme : them :plate , goal : sink :sink")
+    result = ground_parse(parse, robot_map, default_library)
+    assert result.tasks[1].sets == {"object": ("plate_1", "plate_2", "plate_3")} and result.complete
+    core = [(s.skill, s.args.get("object")) for s in result.plan if s.skill in ("pick", "place")]
+    assert core == [(skill, p) for p in ("plate_1", "plate_2", "plate_3") for skill in ("pick", "place")]
+
+
+@pytest.mark.parametrize("words, code", [("three apples", None), ("four apples", "description_mismatch")])
+def test_a_count_asks_or_fails_when_it_does_not_fit(robot_map, default_library, words, code):
+    robot_map_more = SceneGraph.from_dict(copy.deepcopy(ROBOT_MAP) | {"objects": ROBOT_MAP["objects"] + [
+        {"id": "apple_3", "class": "apple"}, {"id": "apple_4", "class": "apple"}]}) if code is None else robot_map
+    parse = parse_of(f"take {words}", "0 0 Picking ; 1 2 Theme", f"picking : take , theme : {words} :apple")
+    result = ground_parse(parse, robot_map_more, default_library)
+    if code is None:
+        assert len(result.clarifications[0].candidates) == 4
+    else:
+        assert result.errors[0].code == code and "4 apples asked for, 2 fit" in result.errors[0].message
+
+
+def test_a_room_qualifier_for_roomless_objects_is_a_warning(robot_map, default_library):
+    parse = parse_of("take the bathroom mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : bathroom mug :cup")
+    result = ground_parse(parse, robot_map, default_library)
+    assert _bound(result) == [("Theme", "mug_3")]
+    [warning] = result.warnings
+    assert warning.code == "room_unchecked" and "bathroom" in warning.message and "mug_3" in warning.message
