@@ -17,6 +17,7 @@ from agent.parsers import build_grammar
 from decoding.checkpoint import load_checkpoint
 from decoding.decoders import get_backend
 from decoding.files import read_parses
+from decoding.lockstep import Batch
 from decoding.parser import TaskParser, Words
 
 
@@ -31,7 +32,7 @@ def _ops_per_pass(speculative, model, enc) -> int:
 
     draft = speculative.draft(model, enc)
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        speculative.score(model, enc, draft)
+        Batch(model, [enc]).teacher_forced([0], [draft])
     return sum(1 for event in prof.events() if event.cpu_parent is None)
 
 
@@ -48,7 +49,7 @@ def run(limit: int | None) -> dict:
         for enc, words in zip(encoded, items, strict=True):
             enc.hint = rules.parse_many([words])[0]
             draft = speculative.draft(model, enc)
-            _, pass_ms = _cpu_ms(lambda: speculative.score(model, enc, draft))  # noqa: B023 (called at once)
+            _, pass_ms = _cpu_ms(lambda: Batch(model, [enc]).teacher_forced([0], [draft]))  # noqa: B023 (at once)
             out, spec_ms = _cpu_ms(lambda: speculative.decode(model, enc))  # noqa: B023
             _, greedy_ms = _cpu_ms(lambda: greedy.decode(model, enc))  # noqa: B023
             rows.append((pass_ms, spec_ms, greedy_ms, out.calls == 1))

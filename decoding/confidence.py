@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 
-from .batching import pack
 from .decoders import Decoded
-from .model import Encoded, Extractor
+from .lockstep import Batch
 
 __all__ = ["Calibration", "raw_scores", "fit_platt", "ask_threshold"]
 
@@ -53,37 +52,24 @@ class Calibration:
         return _round(_sigmoid(a * _logit(raw) + b))
 
 
-def raw_scores(model: Extractor, encoded: Sequence[Encoded], decoded: Sequence[Decoded]
-               ) -> list[tuple[list[float], list[list[float]]]]:
-    """For each instruction, the raw probability of each decoded task and of each task's arguments, from one
-    teacher-forced pass over the batch."""
+def raw_scores(batch: Batch, decoded: Sequence[Decoded]) -> list[tuple[list[float], list[list[float]]]]:
+    """For each instruction of `batch`, the raw probability of each of its decoded tasks and of each task's
+    arguments, from one teacher-forced pass over the batch."""
     keep = [i for i, d in enumerate(decoded) if d.tasks]
     out: list[tuple[list[float], list[list[float]]]] = [([], []) for _ in decoded]
-    if keep:
-        for i, row in zip(keep, _pass(model, [encoded[i] for i in keep], [decoded[i] for i in keep]), strict=True):
-            out[i] = row
-    return out
-
-
-def _pass(model: Extractor, encoded: list[Encoded], decoded: list[Decoded]):
-    lengths = [e.n for e in encoded]
-    pad = lambda key: torch.nn.utils.rnn.pad_sequence([getattr(e, key) for e in encoded], batch_first=True)
-    words, keys, raw = pad("words"), pad("keys"), pad("raw")
-    mask = torch.arange(max(lengths))[None] < torch.tensor(lengths)[:, None]
-    b = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments]) for t in d.tasks]
-              for d in decoded], lengths, model.stop_id, model.end_id)
-    s = model.teacher_forced(words, keys, raw, mask, torch.tensor(lengths), b, attributes=False)
+    if not keep:
+        return out
+    s, b = batch.scored(keep, [decoded[i].tasks for i in keep])
     lp = lambda key, target: s[key].log_softmax(-1).gather(-1, target[..., None]).squeeze(-1)
     task_lp = lp("type", b["types"]) + lp("t_start", b["t_start"]) + lp("t_end", b["t_end"])    # (B, K+1)
     arg_lp = lp("role", b["roles"]) + lp("a_start", b["a_start"]) + lp("a_end", b["a_end"])     # (N, J+1)
     task_p, arg_p = task_lp.exp().tolist(), arg_lp.exp().tolist()
-    rows, n = [], 0
-    for i, d in enumerate(decoded):
-        tasks = task_p[i][: len(d.tasks)]
-        args = [arg_p[n + k][: len(t.arguments)] for k, t in enumerate(d.tasks)]
-        n += len(d.tasks)
-        rows.append((tasks, args))
-    return rows
+    n = 0
+    for row, i in enumerate(keep):
+        tasks = decoded[i].tasks
+        out[i] = (task_p[row][: len(tasks)], [arg_p[n + k][: len(t.arguments)] for k, t in enumerate(tasks)])
+        n += len(tasks)
+    return out
 
 
 def fit_platt(raw: Sequence[float], correct: Sequence[bool], steps: int = 200) -> tuple[float, float]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import torch
 
 from .backend_names import CONSTRAINED, DEFAULT_BACKEND, GREEDY, HYBRID, HYBRID_MARGIN, SPECULATIVE
 from .errors import DecodingError
 from .grammar import Grammar
+from .lockstep import Batch, Step, Walk
 from .model import Encoded, Extractor
 
 __all__ = ["Decoder", "Decoded", "DecodedTask", "DecodedArgument", "Constraints", "GreedyDecoder",
@@ -49,23 +49,33 @@ class Decoded:
 
 
 class Decoder(ABC):
-    """Turns one encoded instruction into decoded tasks."""
+    """Turns encoded instructions into decoded tasks; several at once in lockstep (`decoding.lockstep`)."""
 
     name: str = ""
     drafts: bool = False  # whether it uses `Encoded.hint`, a cheap parser's output, as a first draft
 
-    @abstractmethod
     def decode(self, model: Extractor, enc: Encoded) -> Decoded:
         """Decode `enc` with `model` (in eval mode, under `torch.inference_mode`)."""
+        return self.decode_many(model, [enc])[0]
+
+    def decode_many(self, model: Extractor, encoded: Sequence[Encoded]) -> list[Decoded]:
+        """Decode several instructions together: each output is `decode`'s, the model's heads run once per round
+        for all of them."""
+        return self.decode_batch(Batch(model, encoded))
+
+    def decode_batch(self, batch: Batch) -> list[Decoded]:
+        """`decode_many` on instructions already padded into a batch."""
+        return batch.run([self.steps(batch, i) for i in range(len(batch.encoded))])
+
+    @abstractmethod
+    def steps(self, batch: Batch, i: int) -> Walk:
+        """The decoding of instruction `i` of `batch`, as requests to the model (`decoding.lockstep`); returns
+        its `Decoded`."""
 
     @abstractmethod
     def stepwise(self) -> GreedyDecoder:
         """The step-by-step decoder whose output this one gives (itself, or the one a speculative decoder
         verifies against): n-best decoding branches off its walk."""
-
-
-def _argmax(scores: torch.Tensor) -> int:
-    return int(scores.argmax())
 
 
 class Constraints:
@@ -108,9 +118,9 @@ class GreedyDecoder(Decoder):
     def constraints(self, model: Extractor, enc: Encoded) -> Constraints:
         return Constraints(enc.n)
 
-    def decode(self, model: Extractor, enc: Encoded) -> Decoded:
-        walk = self.walk(model, enc)
-        return self.resume(walk, model.outer_init(enc.words, torch.tensor(enc.n)), [])
+    def steps(self, batch: Batch, i: int) -> Walk:
+        walk = self.walk(batch.model, batch.encoded[i])
+        return (yield from self.resume_steps(walk, batch.start_state(i), []))
 
     def walk(self, model: Extractor, enc: Encoded, trace: list | None = None) -> _Walk:
         """A decoding of `enc` under this decoder's constraints, for `resume` (a speculative decoder checks its
@@ -118,30 +128,35 @@ class GreedyDecoder(Decoder):
         decision."""
         return _Walk(model, enc, self.constraints(model, enc), trace)
 
-    def resume(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask], g: torch.Tensor | None = None
-               ) -> Decoded:
+    def resume(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask]) -> Decoded:
+        """`resume_steps` run on its own (a batch of one)."""
+        return Batch(walk.model, [walk.enc]).run([self.resume_steps(walk, h, done)])[0]
+
+    def resume_steps(self, walk: _Walk, h: torch.Tensor, done: list[DecodedTask], g: torch.Tensor | None = None
+                     ) -> Walk:
         """Decode the tasks after `done` from the outer state `h` that follows them; with an inner state `g`,
         first the rest of the arguments of `done[-1]`. `walk.rules` must stand after `done`'s decisions."""
         model, enc = walk.model, walk.enc
         if g is not None:
-            walk.arguments(g, done[-1])
+            yield from walk.arguments(g, done[-1])
         out = list(done)
-        anchor = torch.tensor(out[-1].start if out else 0)
+        anchor = out[-1].start if out else 0
         # words inside the triggers decoded so far
         used = torch.tensor([any(t.start <= i <= t.end for t in out) for i in range(enc.n)], dtype=torch.bool)
         for _ in range(model.config.max_tasks - len(out)):
-            task_type = walk.choose("type", partial(model.type_scores, h, enc.words), walk.rules.types())
+            task_type = yield from walk.choose("type", Step("type", (h,)), walk.rules.types())
             if task_type == model.stop_id:
                 break
-            t = torch.tensor(task_type)
-            start, end = walk.span(h, model.type_emb(t), anchor, None, used)
-            trigger = model.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
+            start = yield from walk.choose("start", Step("t_start", (h, task_type, anchor, used)),
+                                           walk.rules.starts(None))
+            end = yield from walk.choose("end", Step("t_end", (h, task_type, start)), walk.rules.ends(None, start))
             task = DecodedTask(task_type, start, end)
-            walk.arguments(model.inner_init(h, t, trigger), task)
+            g = yield Step("inner_init", (h, task_type, start, end))
+            yield from walk.arguments(g, task)
             out.append(task)
-            h = model.advance(model.outer, h[None], model.outer_input(t, trigger)[None, None])[0, -1]
-            anchor = torch.tensor(start)
-            used = used | model.covered(anchor, torch.tensor(end), enc.n)
+            h = yield Step("outer", (h, task_type, start, end))
+            anchor = start
+            used = used | model.covered(torch.tensor(start), torch.tensor(end), enc.n)
         if walk.known:
             raise DecodingError(f"{len(walk.known)} known decisions left after decoding: they were not a decoding")
         return Decoded(out, walk.calls)
@@ -162,15 +177,15 @@ class _Walk:
         pass): take them without model calls."""
         self.known = list(reversed(choices))
 
-    def choose(self, kind: str, scores, allowed: list[int] | None) -> int:
-        """The best allowed choice; a forced or already known choice costs no model call."""
+    def choose(self, kind: str, request: Step, allowed: list[int] | None) -> Walk:
+        """The best allowed choice; a forced or already known choice costs no model call (no `request`)."""
         values = None
         if self.known:
             choice = self.known.pop()
         elif allowed is not None and len(allowed) == 1:
             choice = allowed[0]
         else:
-            values = scores()
+            values = yield request
             self.calls += 1
             if allowed is not None:
                 if not allowed:
@@ -178,53 +193,26 @@ class _Walk:
                 row = values.tolist()  # reading a few floats from a list is cheaper than indexing a tensor
                 choice = max(allowed, key=row.__getitem__)  # the first best, as argmax
             else:
-                choice = _argmax(values)
+                choice = int(values.argmax())
         if self.trace is not None:
             self.trace.append((kind, choice, allowed, values))
         self.rules.took(kind, choice)
         return choice
 
-    def span(self, state, label, anchor, role: int | None, used=None) -> tuple[int, int]:
-        m, enc = self.model, self.enc
-        start = self.choose("start", partial(m.start_scores, state, label, enc.keys, enc.positions, anchor, used),
-                            self.rules.starts(role))
-        s = torch.tensor(start)
-        end = self.choose("end", partial(m.end_scores, state, label, enc.words, enc.keys, enc.positions, s),
-                          self.rules.ends(role, start))
-        return start, end
-
-    def arguments(self, g, task: DecodedTask) -> None:
+    def arguments(self, g, task: DecodedTask) -> Walk:
         """Decode the arguments of `task` after those it has, from the inner state `g` that follows them."""
-        m, enc = self.model, self.enc
+        m, rules = self.model, self.rules
         for _ in range(m.config.max_arguments - len(task.arguments)):
-            role = self.choose("role", partial(m.role_scores, g, enc.words), self.rules.roles())
+            role = yield from self.choose("role", Step("role", (g,)), rules.roles())
             if role == m.end_id:
                 return
-            r = torch.tensor(role)
-            start, end = self.span(g, m.role_emb(r), torch.tensor(task.start), role)
-            span = m.span_vector(enc.words, torch.tensor(start), torch.tensor(end))
-            lexical = enc.raw[start : end + 1].mean(0)
-            cls = self.choose("class", partial(m.class_scores, g, r, span, lexical), self.rules.classes())
-            task.arguments.append(DecodedArgument(role, start, end, cls, _marks(m, g, enc, span)))
-            g = m.advance(m.inner, g[None], m.inner_input(r, span, torch.tensor(cls))[None, None])[0, -1]
-        self.rules.took("role", m.end_id)  # the argument bound ends the task as END would
-
-
-def _marks(model: Extractor, g, enc: Encoded, span) -> list[tuple[int, int, int]]:
-    return runs_of(model.attribute_scores(g, enc.words, span).argmax(-1).tolist(), model.no_attr)
-
-
-def runs_of(tags: list[int], none: int) -> list[tuple[int, int, int]]:
-    """Runs of words tagged with the same attribute, as (attribute id, start, end)."""
-    marks, i = [], 0
-    while i < len(tags):
-        j = i
-        while j + 1 < len(tags) and tags[j + 1] == tags[i]:
-            j += 1
-        if tags[i] != none:
-            marks.append((tags[i], i, j))
-        i = j + 1
-    return marks
+            start = yield from self.choose("start", Step("a_start", (g, role, task.start)), rules.starts(role))
+            end = yield from self.choose("end", Step("a_end", (g, role, start)), rules.ends(role, start))
+            cls = yield from self.choose("class", Step("class", (g, role, start, end)), rules.classes())
+            marks = yield Step("marks", (g, start, end))
+            task.arguments.append(DecodedArgument(role, start, end, cls, marks))
+            g = yield Step("inner", (g, role, start, end, cls))
+        rules.took("role", m.end_id)  # the argument bound ends the task as END would
 
 
 class GrammarConstraints(Constraints):

@@ -9,6 +9,7 @@ import torch
 
 from .confidence import Calibration, raw_scores
 from .decoders import Decoded, Decoder
+from .lockstep import Batch
 from .model import Extractor
 from .nbest import nbest
 from .parse import Argument, Attribute, Parse, TaskFrame
@@ -73,7 +74,7 @@ class TaskParser:
         with torch.inference_mode():
             enc = self.encode([words])[0]
             decoded = [c.decoded for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
-            scores = raw_scores(self.model, [enc] * len(decoded), decoded)
+            scores = raw_scores(Batch(self.model, [enc] * len(decoded)), decoded)
         return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
@@ -92,16 +93,18 @@ class TaskParser:
         return out
 
     def _parse_batch(self, items: Sequence[Words]) -> list[Parse]:
+        """Instructions of similar lengths decoded together in lockstep (`decoding.lockstep`), `batch_size` at a
+        time: sorting by length keeps the padding small."""
         out: list[Parse | None] = [None] * len(items)
-        todo = [i for i, w in enumerate(items) if w.tokens]
+        todo = sorted((i for i, w in enumerate(items) if w.tokens), key=lambda i: len(items[i].tokens))
         self.calls = 0
         with torch.inference_mode():
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
-                encoded = self.encode([items[i] for i in chunk])
-                decoded = [self.decoder.decode(self.model, enc) for enc in encoded]
+                batch = Batch(self.model, self.encode([items[i] for i in chunk]))
+                decoded = self.decoder.decode_batch(batch)
                 self.calls += sum(d.calls for d in decoded)
-                for i, d, scores in zip(chunk, decoded, raw_scores(self.model, encoded, decoded), strict=True):
+                for i, d, scores in zip(chunk, decoded, raw_scores(batch, decoded), strict=True):
                     out[i] = self.to_parse(items[i], d, scores)
         return [p if p is not None else self.to_parse(w, Decoded([])) for p, w in zip(out, items, strict=True)]
 

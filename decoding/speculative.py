@@ -26,12 +26,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from .backend_names import HYBRID, SPECULATIVE
-from .batching import pack
-from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, runs_of
+from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder
 from .grammar import Grammar
+from .lockstep import Batch, Step, Walk
 from .model import Encoded, Extractor
 
 __all__ = ["SpeculativeDecoder", "DraftTable"]
@@ -85,33 +83,26 @@ class SpeculativeDecoder(Decoder):
     def stepwise(self) -> ConstrainedDecoder:
         return self.stepper
 
-    def decode(self, model: Extractor, enc: Encoded) -> Decoded:
+    def steps(self, batch: Batch, i: int) -> Walk:
+        model, enc = batch.model, batch.encoded[i]
         draft = self.draft(model, enc)
         if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds
-            out = self.stepper.decode(model, enc)
+            out = yield from self.stepper.steps(batch, i)
             self.table.learn(out.tasks, enc.tokens)
             return out
-        scores = self.score(model, enc, draft)
+        scores = yield Step("verify", (draft,))
         check = _Check(self.stepper.walk(model, enc), scores, self.margin)
-        out = self._verify(model, draft, check)
-        self._mark_attributes(model, draft, check.accepted, scores)
+        out = yield from self._verify(model, draft, check)
+        for k, j in check.accepted:  # attribute marks of the accepted arguments, from the states the pass computed
+            a = draft[k].arguments[j]
+            a.attributes = yield Step("marks", (check.inner[k, j], a.start, a.end))
         if out is None:
-            out = self.stepper.resume(check.walk, check.h, check.done)
+            out = yield from self.stepper.resume_steps(check.walk, check.h, check.done)
         out.calls += 1  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out
 
-    @staticmethod
-    def score(model: Extractor, enc: Encoded, draft: list[DecodedTask]) -> dict:
-        """The verification pass: the model's scores of every decision of `draft`, each after the draft's earlier
-        decisions (`Extractor.teacher_forced` without attribute marks), with the states before each task and
-        argument."""
-        decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
-                           for t in draft]], [enc.n], model.stop_id, model.end_id)
-        return model.teacher_forced(enc.words[None], enc.keys[None], enc.raw[None], None, torch.tensor([enc.n]),
-                                    decisions, attributes=False)
-
-    def _verify(self, model: Extractor, draft: list[DecodedTask], check: _Check) -> Decoded | None:
+    def _verify(self, model: Extractor, draft: list[DecodedTask], check: _Check) -> Walk:
         """Walk the draft, task by task, taking the model's choices from the pass.
 
         A miss inside a task's arguments is repaired there, step by step: what follows a task depends on its type
@@ -126,7 +117,7 @@ class SpeculativeDecoder(Decoder):
             check.done.append(done)
             for j, arg in enumerate(task.arguments):
                 if not check.argument(k, j, arg):
-                    check.walk.arguments(check.inner[k, j], done)
+                    yield from check.walk.arguments(check.inner[k, j], done)
                     break
                 done.arguments.append(arg)
                 check.accepted.append((k, j))
@@ -135,23 +126,10 @@ class SpeculativeDecoder(Decoder):
                 if j == c.max_arguments:
                     check.rules.took("role", model.end_id)  # the argument bound ends the task, as in the walk
                 elif not check.end(k, j, model.end_id):
-                    check.walk.arguments(check.inner[k, j], done)
+                    yield from check.walk.arguments(check.inner[k, j], done)
         if len(draft) < c.max_tasks and not check.stop(len(draft), model.stop_id):
             return None
         return Decoded(check.done, check.walk.calls)
-
-    @staticmethod
-    def _mark_attributes(model: Extractor, draft: list[DecodedTask], accepted: list[tuple[int, int]], scores: dict
-                         ) -> None:
-        """Attribute marks of the accepted arguments (task, argument index): one head on the inputs the pass
-        computed, not another pass."""
-        if not accepted:
-            return
-        ks, js = torch.tensor(accepted).T
-        states, words, spans = scores["attribute_inputs"]
-        tags = model.attribute_scores(states[ks, js], words[ks, js], spans[ks, js]).argmax(-1).tolist()
-        for (k, j), row in zip(accepted, tags, strict=True):
-            draft[k].arguments[j].attributes = runs_of(row, model.no_attr)
 
     # ---- drafting ------------------------------------------------------------------------------------------------
     def draft(self, model: Extractor, enc: Encoded) -> list[DecodedTask]:
@@ -179,7 +157,7 @@ class _Check:
         self.walk, self.rules, self.margin = walk, walk.rules, margin
         # plain lists: the walk reads a few scores per decision, and a tensor index costs more than the read
         self.rows = {key: scores[key].tolist() for key in _SCORED}
-        self.outer, self.inner = scores["outer_states"][0], scores["attribute_inputs"][0]
+        self.outer, self.inner = scores["outer"], scores["inner"]
         self.done: list[DecodedTask] = []          # decided tasks, the last one possibly being repaired
         self.accepted: list[tuple[int, int]] = []  # (task, argument) of accepted drafted arguments
         self.h = None                              # outer state to decode on from, after a missed header
@@ -191,11 +169,11 @@ class _Check:
         as known to the walk, which decodes on from there."""
         r = self.rules
         if kind == "type":
-            allowed, values = r.types(), self.rows["type"][0][k]
+            allowed, values = r.types(), self.rows["type"][k]
         elif kind == "t_start":
-            allowed, values = r.starts(None), self.rows["t_start"][0][k]
+            allowed, values = r.starts(None), self.rows["t_start"][k]
         elif kind == "t_end":
-            allowed, values = r.ends(None, draft_start), self.rows["t_end"][0][k]
+            allowed, values = r.ends(None, draft_start), self.rows["t_end"][k]
         elif kind == "role":
             allowed, values = r.roles(), self.rows["role"][k][j]
         elif kind == "a_start":
