@@ -78,6 +78,8 @@ def read_json(path: str | Path, kind: type, what: str, error: type[TageError] = 
         value = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise error(f"{path}: not JSON ({err.msg} at line {err.lineno} column {err.colno})") from err
+    except RecursionError as err:
+        raise error(f"{path}: JSON nested too deeply to read") from err
     if not isinstance(value, kind):
         raise error(f"{path}: {what}, not a {type(value).__name__}")
     return value
@@ -93,6 +95,8 @@ def read_jsonl(path: str | Path) -> list[tuple[int, object]]:
             rows.append((number, json.loads(line)))
         except json.JSONDecodeError as err:
             raise DataError(f"{path}:{number}: not JSON ({err.msg} at column {err.colno})") from err
+        except RecursionError as err:
+            raise DataError(f"{path}:{number}: JSON nested too deeply to read") from err
     return rows
 
 
