@@ -21,6 +21,7 @@ from .result import GroundingResult, PlanStep
 from .scene import SceneGraph
 from .simulate import SimulationRun, simulate
 from .skills import SkillLibrary
+from .vocabulary import OpenVocabulary
 
 __all__ = ["evaluate_cases", "simulate_cases", "plan_strings", "failure_cause", "case_split", "Tally"]
 
@@ -34,7 +35,8 @@ def plan_strings(plan: tuple[PlanStep, ...] | list[PlanStep], library: SkillLibr
 def evaluate_cases(path: str | Path, library: SkillLibrary,
                    parser: Callable[[str], Parse | Sequence[Parse]] | None = None,
                    scene_dir: str | Path | None = None, lexicon: Lexicon | None = None,
-                   ask_below: float | None = None, split: str | None = None) -> dict:
+                   ask_below: float | None = None, split: str | None = None,
+                   vocabulary: OpenVocabulary | None = None) -> dict:
     """Score grounding on a `cases.jsonl` file (format: data/grounding/README.md).
 
     Parses come from the cases (gold) unless `parser` is given (e.g. a model's `Agent.parse`, or n-best parses
@@ -42,7 +44,8 @@ def evaluate_cases(path: str | Path, library: SkillLibrary,
     `scene_dir` (default: `../scenes` beside the case file) and loaded once each. `ask_below` makes grounding
     ask about arguments the extractor scored below it (`ground_parse`).
 
-    With `split` ("dev" or "test", `case_split`), only the cases of that part are scored.
+    With `split` ("dev" or "test", `case_split`), only the cases of that part are scored. With `vocabulary`,
+    names are matched by meaning too (`OpenVocabulary`).
 
     Returns a dict with `n`, `grounding_accuracy` (exact node, or exact set of nodes, per expected argument; an
     expected null counts only where the case expects a clarification or an error for that argument, and is right
@@ -63,8 +66,9 @@ def evaluate_cases(path: str | Path, library: SkillLibrary,
         n += 1
         scene = scenes.get(case["scene"]) or scenes.setdefault(case["scene"], _scene(scene_dir, case["scene"]))
         parses = parser(case["instruction"]) if parser else _gold(path, number, case)
-        result = (ground_parse(parses, scene, library, lexicon, ask_below=ask_below) if isinstance(parses, Parse)
-                  else ground_ranked(parses, scene, library, lexicon, ask_below=ask_below))
+        result = (ground_parse(parses, scene, library, lexicon, ask_below=ask_below, vocabulary=vocabulary)
+                  if isinstance(parses, Parse)
+                  else ground_ranked(parses, scene, library, lexicon, ask_below=ask_below, vocabulary=vocabulary))
         problems = _score(case["expected"], result, library, tally)
         if problems:
             failures.append({"id": case["id"], "problems": problems})

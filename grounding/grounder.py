@@ -13,6 +13,7 @@ from .question import clarification_question, describe_node
 from .result import Binding, Clarification, GroundingErrorItem, GroundingWarning, TaskGrounding
 from .scene import SceneGraph
 from .skills import Parameter, Skill, SkillLibrary
+from .vocabulary import OpenVocabulary
 
 __all__ = ["Grounder", "Grounded"]
 
@@ -74,18 +75,20 @@ class Grounder:
     """
 
     def __init__(self, scene: SceneGraph, library: SkillLibrary, lexicon: Lexicon | None = None,
-                 ask_below: float | None = None) -> None:
+                 ask_below: float | None = None, vocabulary: OpenVocabulary | None = None) -> None:
         from .lexicon import default_lexicon
         self.scene, self.library = scene, library
         # an argument the extractor scored below this probability is confirmed with the user, not acted on
         self.ask_below = ask_below
         self.lexicon = lexicon or default_lexicon()
-        self.matcher = Matcher(scene, self.lexicon)
+        self.matcher = Matcher(scene, self.lexicon, vocabulary)  # vocabulary: names by meaning too (embeddings)
         self._order = {role: k for k, role in enumerate(self.lexicon.narrows)}
 
     def ground(self, parse: Parse) -> Grounded:
         """Ground every task of `parse` in order (later tasks may refer back to earlier ones)."""
         state = _ParseState(parse)
+        self.matcher.prepare(describe(list(parse.tokens[a.span.start:a.span.end + 1]), self.lexicon)
+                             for t in parse.tasks for a in t.arguments)
         for index, task in enumerate(parse.tasks):
             state.out.tasks.append(self._task(index, task, state))
         return state.out

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from .describe import Description
 from .lexicon import Lexicon
 from .scene import Node, SceneGraph
+from .vocabulary import OpenVocabulary
 
 __all__ = ["Match", "Matcher", "KIND_FILTER"]
 
@@ -33,8 +34,26 @@ class Match:
 class Matcher:
     """Matches descriptions against one scene with one lexicon; holds no per-parse state."""
 
-    def __init__(self, scene: SceneGraph, lexicon: Lexicon) -> None:
+    def __init__(self, scene: SceneGraph, lexicon: Lexicon, vocabulary: OpenVocabulary | None = None) -> None:
         self.scene, self.lexicon = scene, lexicon
+        self.vocabulary = vocabulary            # None: names by the lexicon alone
+        self.lexical = vocabulary is None or vocabulary.lexicon_first
+
+    def prepare(self, descriptions: Iterable[Description]) -> None:
+        """Embed, in one batch, the head phrases of `descriptions` (landmarks too) that the lexicon cannot name."""
+        if self.vocabulary is None:
+            return
+        pending, phrases = list(descriptions), []
+        while pending:
+            desc = pending.pop()
+            pending += [r.landmark for r in desc.relations]
+            if desc.heads and not (self.lexical and self._lexical_hit(desc)):
+                phrases.append(desc.heads[0])
+        if phrases:
+            self.vocabulary.prepare(phrases)
+
+    def _lexical_hit(self, desc: Description) -> bool:
+        return any(self._by_term(h) or self._by_synonym(h) for h in desc.heads)
 
     def match(self, desc: Description, kinds: Iterable[str], cls: str | None = None) -> Match:
         """The nodes of `kinds` that `desc` (and the extractor's class `cls`) fits best."""
@@ -64,18 +83,30 @@ class Matcher:
         scene = self.scene
         if desc.person:
             return [scene[desc.person]] if desc.person in scene else [], 1.0
+        if self.lexical:
+            found, score = self._by_lexicon(desc, kinds, cls)
+            if found:
+                return found, score
+        if self.vocabulary is not None and desc.heads and desc.heads[0] not in self.lexicon.substances:
+            # (a substance is no object: "a coffee" must not come out as the coffee mug)
+            ids, score = self.vocabulary.nearest(scene, desc.heads[0], kinds)
+            if ids:
+                return [scene[i] for i in ids], score
+        if not desc.heads and (desc.attributes or desc.states):
+            return [n for n in scene.of_kind("object") if n.kind in kinds], 0.7
+        if any(w in self.lexicon.room_words for w in desc.words) and scene.agent.room:
+            return [scene[scene.agent.room]], 0.8
+        return [], 0.0
+
+    def _by_lexicon(self, desc: Description, kinds: tuple[str, ...], cls: str | None) -> tuple[list[Node], float]:
         for tier, score in ((self._by_term, 1.0), (self._by_synonym, 0.9)):
             for head in desc.heads:
                 found = [n for n in tier(head) if n.kind in kinds]
                 if found:
                     return found, score
         # The extractor's class stands in for an unknown word ("the beaker" :cup), but not for a name ("mary").
-        if cls and cls not in ("unk", "person") and cls in scene.by_class and (desc.heads or not desc.attributes):
-            return [scene[i] for i in scene.by_class[cls] if scene[i].kind in kinds], 0.8
-        if not desc.heads and (desc.attributes or desc.states):
-            return [n for n in scene.of_kind("object") if n.kind in kinds], 0.7
-        if any(w in self.lexicon.room_words for w in desc.words) and scene.agent.room:
-            return [scene[scene.agent.room]], 0.8
+        if cls and cls not in ("unk", "person") and cls in self.scene.by_class and (desc.heads or not desc.attributes):
+            return [self.scene[i] for i in self.scene.by_class[cls] if self.scene[i].kind in kinds], 0.8
         return [], 0.0
 
     def _by_term(self, head: str) -> list[Node]:
