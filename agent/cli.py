@@ -11,6 +11,7 @@ import click
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
 from grounding.maps import MAP_KINDS
+from grounding.vocabulary import MODES as NAMING_MODES
 
 from .annotate.cli import annotate
 from .evaluate import eval_backends
@@ -212,11 +213,14 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
                    "calibration, latency) and its PNG figures")
 @click.option("--n-best", type=click.IntRange(1), default=1, show_default=True,
               help="on a grounding case file: also score the model's N best parses re-ranked by how well they ground")
+@click.option("--naming", type=click.Choice(NAMING_MODES), default="lexicon", show_default=True,
+              help="on a grounding case file: words name scene nodes by the lexicon, by sentence embeddings, or both")
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
               help="print what got better and what worse from report A to report B (nothing is evaluated)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_command(data_file: Path | None, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
-                 report_dir: Path | None, n_best: int, compare: tuple[Path, Path] | None, as_json: bool) -> None:
+                 report_dir: Path | None, n_best: int, naming: str, compare: tuple[Path, Path] | None,
+                 as_json: bool) -> None:
     """Score predictions, or the parses of --backend, against a gold JSONL file.
 
     On a grounding case file (data/grounding/cases.jsonl) it scores grounding from the gold parses and from
@@ -234,7 +238,7 @@ def eval_command(data_file: Path | None, predictions: Path | None, backend: str,
     if simulate and not is_case_file(data_file):
         raise click.UsageError(f"--simulate needs a grounding case file (lines with scene and expected): {data_file}")
     if is_case_file(data_file):
-        report = evaluate_grounding(data_file, backend, model, simulate, n_best)
+        report = evaluate_grounding(data_file, backend, model, simulate, n_best, naming)
     elif predictions is not None:
         report = evaluate_predictions(data_file, predictions, default_vocabulary())
     else:

@@ -122,30 +122,48 @@ def is_case_file(path: str | Path) -> bool:
 
 
 def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None, simulate: bool = False,
-                       n_best: int = 1) -> dict:
+                       n_best: int = 1, naming: str = "lexicon") -> dict:
     """Grounding scores of a case file from its gold parses and from the parses of `backend`; with `simulate`,
     plan success instead (`grounding.evaluate.simulate_cases`: the plan executes and achieves every goal).
     With `n_best` > 1 the model's grounding is also scored from its `n_best` best parses re-ranked by how well
-    they ground (`from_model_parses_reranked`)."""
+    they ground (`from_model_parses_reranked`). `naming` is how words name scene nodes: the lexicon alone,
+    sentence embeddings alone, or both (`grounding.vocabulary.MODES`)."""
+    from functools import partial
+
     from grounding.evaluate import evaluate_cases, simulate_cases
 
     from .defaults import load_library
 
     library = load_library()
-    score = simulate_cases if simulate else evaluate_cases
-    report = {"from_gold_parses": _summary(score(cases, library))}
+    vocabulary = _vocabulary(naming)
+    score = partial(simulate_cases if simulate else evaluate_cases, vocabulary=vocabulary)
+    report = {"from_gold_parses": _summary(score(cases, library)) | {"naming": naming}}
     parser = eval_parser(backend, model, library)
     report["from_model_parses"] = {**_summary(score(cases, library, parser=parser.parse)), "backend": backend}
     if n_best > 1 and not hasattr(parser, "parse_n"):
         raise DataError(f"--n-best needs the extractor's or the rules' backends, not {backend!r}")
     if n_best > 1 and not simulate:
-        reranked = evaluate_cases(cases, library, parser=lambda text: parser.parse_n(text, n_best))
+        reranked = evaluate_cases(cases, library, parser=lambda text: parser.parse_n(text, n_best),
+                                  vocabulary=vocabulary)
         report["from_model_parses_reranked"] = {**_summary(reranked), "backend": backend, "n_best": n_best}
     ask_below = getattr(parser, "ask_below", None)  # the generative baselines give no scores
     if ask_below is not None and not simulate:
-        asking = evaluate_cases(cases, library, parser=parser.parse, ask_below=ask_below)
+        asking = evaluate_cases(cases, library, parser=parser.parse, ask_below=ask_below, vocabulary=vocabulary)
         report["from_model_parses_asking"] = {**_summary(asking), "backend": backend, "ask_below": ask_below}
     return report
+
+
+def _vocabulary(naming: str):
+    """The open vocabulary of `naming` ("embeddings" or "both", with the encoder loaded), None for "lexicon"."""
+    from grounding.vocabulary import MODES
+
+    if naming not in MODES:
+        raise ValueError(f"unknown naming {naming!r}; known: {', '.join(MODES)}")
+    if naming == "lexicon":
+        return None
+    from grounding import MiniLMEmbedder, OpenVocabulary
+
+    return OpenVocabulary.load(MiniLMEmbedder(), mode=naming)
 
 
 def _summary(scores: dict) -> dict:

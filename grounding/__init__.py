@@ -12,6 +12,7 @@ Usage::
 
 from .affordances import AffordanceTable, default_affordances
 from .ai2thor import export_ai2thor, export_scene, import_ai2thor, load_ai2thor
+from .embed import Embedder, MiniLMEmbedder
 from .errors import GroundingError, SceneError, SimulationError, SkillLibraryError
 from .evaluate import evaluate_cases
 from .grounder import Grounder
@@ -32,10 +33,12 @@ from .scene import SceneGraph
 from .simulate import Faults, SimulationRun, Simulator, simulate
 from .skills import SkillLibrary
 from .state import WorldState
+from .vocabulary import OpenVocabulary
 
 __all__ = ["ground_parse", "ground_ranked", "Grounder", "SceneGraph", "SkillLibrary", "Lexicon", "default_lexicon",
            "GroundingResult", "TaskGrounding", "Binding", "PlanStep", "Clarification", "GroundingErrorItem",
            "GroundingWarning", "SkillLibraryError", "SceneError", "GroundingError", "evaluate_cases",
            "format_result", "import_ai2thor", "load_ai2thor", "export_scene", "export_ai2thor", "simulate",
            "Simulator", "Faults", "SimulationRun", "SimulationError", "WorldState", "AffordanceTable",
-           "default_affordances", "import_map", "load_map", "import_map_file"]
+           "default_affordances", "import_map", "load_map", "import_map_file", "OpenVocabulary", "Embedder",
+           "MiniLMEmbedder"]

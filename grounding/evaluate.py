@@ -76,7 +76,8 @@ def evaluate_cases(path: str | Path, library: SkillLibrary,
 
 
 def simulate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[str], Parse] | None = None,
-                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None) -> dict:
+                   scene_dir: str | Path | None = None, lexicon: Lexicon | None = None,
+                   vocabulary: OpenVocabulary | None = None) -> dict:
     """Plan success on a `cases.jsonl` file: the share of cases whose plan executes and achieves every goal.
 
     Scored over the cases the annotation expects to be fully grounded (no clarification, no error expected);
@@ -95,7 +96,7 @@ def simulate_cases(path: str | Path, library: SkillLibrary, parser: Callable[[st
         scene = scenes.get(case["scene"]) or scenes.setdefault(case["scene"], _scene(scene_dir, case["scene"]))
         gold = _gold(path, number, case)
         parse = parser(case["instruction"]) if parser else gold
-        result = ground_parse(parse, scene, library, lexicon)
+        result = ground_parse(parse, scene, library, lexicon, vocabulary=vocabulary)
         run = simulate(result, scene, library, lexicon)
         same_tasks = [t.type for t in parse.tasks] == [t.type for t in gold.tasks]
         success = same_tasks and result.complete and run.success

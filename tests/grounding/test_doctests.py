@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["sources", "predicates", "skills", "scene", "describe", "question", "grounder", "pipeline", "report",
-           "ai2thor", "synthetic", "state", "simulate", "affordances", "areas", "maps"]
+           "ai2thor", "synthetic", "state", "simulate", "affordances", "areas", "maps", "vocabulary", "embed"]
 
 
 @pytest.mark.parametrize("name", MODULES)
