@@ -111,7 +111,8 @@ class _Service:
 
 
 def create_app(config: ServiceConfig | None = None, agent: Agent | None = None) -> FastAPI:
-    """The service's app; the model loads in the background at startup (`GET /readyz` says when it is ready).
+    """The service's app; the model loads in the background at startup (`GET /readyz` says when it is ready), or,
+    as one of several workers, before the worker accepts a connection (a restarted worker joins once ready).
 
     Examples
     --------
@@ -124,7 +125,10 @@ def create_app(config: ServiceConfig | None = None, agent: Agent | None = None) 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        threading.Thread(target=service.load, name="tage-load", daemon=True).start()
+        if config.workers > 1:  # one of several: take no connection before the model is in (the others serve)
+            await asyncio.to_thread(service.load)
+        else:
+            threading.Thread(target=service.load, name="tage-load", daemon=True).start()
         service.batcher.start()
         yield
         await service.batcher.stop()

@@ -1,0 +1,197 @@
+"""Load test of `tage serve` with Locust (headless): failures, p50 / p99, throughput, the server's memory before and
+after; with --kill-worker, one worker is killed (SIGKILL) during the load and the run checks that its replacement
+serves.
+
+    python benchmarks/load.py --requests 3000 --users 32 --workers 2 [--kill-worker SECONDS] [--backend rules]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+TAGE = str(Path(sys.executable).with_name("tage"))
+LOCUST = str(Path(sys.executable).with_name("locust"))
+READY_WITHIN_S = 900  # every worker loads its own model; minutes on a machine shared with a training run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def workers(server: psutil.Process) -> list[psutil.Process]:
+    """The live uvicorn worker processes under the supervisor (not multiprocessing's resource tracker)."""
+    return [p for p in server.children() if _is_worker(p)]
+
+
+def _is_worker(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(process.cmdline())
+    except psutil.Error:  # gone since listed
+        return False
+
+
+def rss_mb(server: psutil.Process) -> float:
+    """Resident memory of the server and every process under it."""
+    return sum(p.memory_info().rss for p in [server, *server.children(recursive=True)]) / 2**20
+
+
+def start(port: int, n_workers: int, backend: str, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    with log.open("wb") as out:
+        process = subprocess.Popen([TAGE, "serve", "--port", str(port), "--workers", str(n_workers), "--backend",
+                                    backend], stdout=out, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + READY_WITHIN_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tage serve exited with {process.returncode}: {log.read_text()}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200 and \
+                    len(workers(psutil.Process(process.pid))) == n_workers:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    process.kill()
+    raise TimeoutError(f"tage serve was not ready within {READY_WITHIN_S} s: {log.read_text()}")
+
+
+def warm_up(url: str, n: int = 64) -> None:
+    """Requests through every endpoint, so the memory measured after them is the served state."""
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for i in range(n):
+            client.post("/v1/ground", json={"instruction": f"bring me the mug number {i}", "scene_id": "kitchen"})
+            client.post("/v1/parse", json={"instruction": "open the fridge and take the apple"})
+
+
+class Killer(threading.Thread):
+    """Kills one worker `after_s` into the load, then waits for the supervisor to start its replacement."""
+
+    def __init__(self, server: psutil.Process, after_s: float) -> None:
+        super().__init__(daemon=True)
+        self.server, self.after_s = server, after_s
+        self.killed: int | None = None
+        self.replacement: psutil.Process | None = None
+        self.replaced_after_s: float | None = None
+
+    def run(self) -> None:
+        time.sleep(self.after_s)
+        before = workers(self.server)
+        self.killed = before[0].pid
+        os.kill(self.killed, signal.SIGKILL)
+        started = time.monotonic()
+        while self.replacement is None and time.monotonic() - started < READY_WITHIN_S:
+            new = [p for p in workers(self.server) if p.pid not in {q.pid for q in before}]
+            self.replacement = new[0] if new else None
+            time.sleep(0.2)
+        self.replaced_after_s = round(time.monotonic() - started, 1)
+
+
+def replacement_serves(url: str, replacement: psutil.Process, tries: int = 200) -> dict:
+    """Send requests on fresh connections until the replacement worker has answered one (its CPU time grows and it
+    holds a connection of the server's port) or `tries` run out."""
+    port = int(url.rsplit(":", 1)[1])
+    cpu = sum(replacement.cpu_times()[:2])
+    for i in range(tries):
+        with httpx.Client(base_url=url, timeout=120, headers={"Connection": "close"}) as client:
+            status = client.post("/v1/parse", json={"instruction": "open the fridge"}).status_code
+        connected = any(c.laddr and c.laddr.port == port for c in replacement.net_connections("tcp"))
+        if status == 200 and (connected or sum(replacement.cpu_times()[:2]) - cpu > 0.05):
+            return {"serves": True, "requests_until_it_answered": i + 1}
+    return {"serves": False, "requests_until_it_answered": None}
+
+
+def run_locust(url: str, users: int, requests: int) -> list[dict]:
+    command = [LOCUST, "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless", "-u", str(users), "-r",
+               str(users), "--host", url, "--requests", str(requests), "--run-time", "60m", "--json",
+               "--only-summary", "--loglevel", "ERROR"]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=7200)
+    try:
+        return json.loads(run.stdout)
+    except json.JSONDecodeError as err:
+        raise RuntimeError(f"locust gave no JSON (exit {run.returncode}): {run.stderr[-2000:]}") from err
+
+
+def _percentile(times: dict[str, int], q: float) -> float:
+    """The q-quantile of Locust's response time histogram (ms -> count)."""
+    ordered = sorted((float(ms), n) for ms, n in times.items())
+    target, seen = q * sum(n for _, n in ordered), 0
+    for ms, n in ordered:
+        seen += n
+        if seen >= target:
+            return ms
+    return ordered[-1][0] if ordered else 0.0
+
+
+def summarise(stats: list[dict]) -> dict:
+    times: dict[str, int] = {}
+    for entry in stats:
+        for ms, n in entry["response_times"].items():
+            times[ms] = times.get(ms, 0) + n
+    total = sum(e["num_requests"] for e in stats)
+    span = max(e["last_request_timestamp"] for e in stats) - min(e["start_time"] for e in stats)
+    return {"requests": total, "failures": sum(e["num_failures"] for e in stats),
+            "failures_by_name": {e["name"]: e["num_failures"] for e in stats if e["num_failures"]},
+            "p50_ms": _percentile(times, 0.5), "p99_ms": _percentile(times, 0.99),
+            "requests_per_s": round(total / span, 1) if span > 0 else None}
+
+
+def load_test(requests: int, users: int, n_workers: int, backend: str, kill_after_s: float | None, log: Path) -> dict:
+    """Start the server, warm it up, run Locust (killing a worker during it if asked), measure, stop the server."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = start(port, n_workers, backend, log)
+    server = psutil.Process(process.pid)
+    try:
+        warm_up(url)
+        report = {"workers": n_workers, "backend": backend, "users": users, "rss_mb_before": round(rss_mb(server), 1)}
+        killer = Killer(server, kill_after_s) if kill_after_s is not None else None
+        if killer is not None:
+            killer.start()
+        report.update(summarise(run_locust(url, users, requests)))
+        report["rss_mb_after"] = round(rss_mb(server), 1)
+        report["rss_growth"] = round(report["rss_mb_after"] / report["rss_mb_before"] - 1, 4)
+        if killer is not None:
+            killer.join(timeout=READY_WITHIN_S)
+            report["killed_worker"] = {"pid": killer.killed, "replaced_after_s": killer.replaced_after_s,
+                                       **(replacement_serves(url, killer.replacement) if killer.replacement else
+                                          {"serves": False})}
+        return report
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--users", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--backend", default="hybrid", help="decoding backend of the server (rules: no model, fast)")
+    ap.add_argument("--kill-worker", type=float, default=None, metavar="SECONDS",
+                    help="SIGKILL one worker this many seconds into the load")
+    ap.add_argument("--log", type=Path, default=Path("load-server.log"), help="the server's output")
+    args = ap.parse_args()
+    report = load_test(args.requests, args.users, args.workers, args.backend, args.kill_worker, args.log)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
