@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -388,7 +389,11 @@ def _figure(value: object) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; bad input (a `TageError`, or an `OSError` on a path the user gave) ends with its message on
-    stderr and exit code 2. Anything else is a bug and keeps its traceback."""
+    stderr and exit code 2. Anything else is a bug and keeps its traceback.
+
+    The one environment variable the program (not the library) sets, unless already set: TOKENIZERS_PARALLELISM
+    =false, as the service and the distributed annotation start worker processes after the tokenizer ran."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
         cli.main(args=argv, prog_name="tage", standalone_mode=False)
     except click.exceptions.Exit as err:

@@ -28,7 +28,7 @@ def encoder_path() -> str:
 def load_tokenizer(path: str):
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(path)
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)
 
 
 class WordEncoder(nn.Module):
@@ -44,7 +44,7 @@ class WordEncoder(nn.Module):
 
         hf_logging.disable_progress_bar()  # the weight-loading bar is noise on a robot's console
         self.path = encoder_path()
-        bert = AutoModel.from_pretrained(self.path)
+        bert = AutoModel.from_pretrained(self.path, local_files_only=True)
         self.embeddings = bert.embeddings
         layers = list(bert.encoder.layer)
         self.frozen_layers = nn.ModuleList(layers[: len(layers) - trainable])

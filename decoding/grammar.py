@@ -2,14 +2,15 @@
 
 The inventory (`OutputSpec`) is plain data: task types, the roles each allows, the roles each requires, bounds.
 It is compiled with outlines-core into an `Index` over the decoder's own action vocabulary (one token per
-decision: STOP, END, each task type, role and class, and WORD for a pointer to a word), cached on disk by the
-inventory's hash. Two constraints depend on what was already decoded and on the instruction, not on the
-inventory, and are applied as a mask beside the index: a pointer must name a word of this instruction and a
-span cannot end before it starts; and an argument is refused when its task already has the same role on the
-same span, and END when a required role is missing. (A regex for "each required role, in any order" grows with
-the number of orders of the roles, up to 8! per task type; the mask costs a set lookup.) So all pointers are one
-token to the index: a token per word position made the index 128 times larger (3.5 MB), slower to compile and
-to load, for nothing the index could check.
+decision: STOP, END, each task type, role and class, and WORD for a pointer to a word), kept as a plain table of
+transitions (`Automaton`) and cached on disk as JSON by the inventory's hash (no pickle: a cache file is data,
+checked against the regex's and its own sha256 before use). Two constraints depend on what was already decoded and
+on the instruction, not on the inventory, and are applied as a mask beside the index: a pointer must name a word of
+this instruction and a span cannot end before it starts; and an argument is refused when its task already has the
+same role on the same span, and END when a required role is missing. (A regex for "each required role, in any order"
+grows with the number of orders of the roles, up to 8! per task type; the mask costs a set lookup.) So all pointers
+are one token to the index: a token per word position made the index 128 times larger (3.5 MB), slower to compile
+and to load, for nothing the index could check.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from .errors import DecodingError
 from .files import write_atomic
 
-__all__ = ["OutputSpec", "ActionSpace", "Grammar"]
+__all__ = ["OutputSpec", "ActionSpace", "Grammar", "Automaton"]
 
 _BASE = 0x4E00  # actions are spelt as single CJK characters, so an action sequence is a string to a regex
 
@@ -102,8 +103,9 @@ class Grammar:
 
     def __init__(self, spec: OutputSpec, space: ActionSpace, cache_dir: str | Path | None = None):
         self.spec, self.space = spec, space
-        self.index = _load_or_compile(self._regex(), space, cache_dir, f"{spec.digest()}-{_space_digest(space)}")
-        self.start = self.index.get_initial_state()
+        self.automaton = _load_or_compile(self._regex(), space, cache_dir,
+                                          f"{spec.digest()}-{_space_digest(space)}")
+        self.start = self.automaton.start
         self._allowed: dict[int, frozenset[int]] = {}
         self._ranges: dict[tuple[int, int], tuple[int, ...]] = {}
 
@@ -127,7 +129,9 @@ class Grammar:
     def allowed(self, state: int) -> frozenset[int]:
         """Actions the index allows in `state` (STOP only where the output may end)."""
         if state not in self._allowed:
-            self._allowed[state] = frozenset(self.index.get_allowed_tokens(state) or ())
+            a = self.automaton
+            self._allowed[state] = frozenset(a.moves.get(state, ())) | (
+                {self.space.STOP} if state in a.finals else frozenset())
         return self._allowed[state]
 
     def allowed_range(self, state: int, first: int, count: int) -> tuple[int, ...]:
@@ -138,7 +142,7 @@ class Grammar:
         return self._ranges[key]
 
     def advance(self, state: int, action: int) -> int:
-        nxt = self.index.get_next_state(state, action)
+        nxt = self.automaton.moves.get(state, {}).get(action)
         if nxt is None:
             raise DecodingError(f"action {action} is not allowed in grammar state {state}")
         return nxt
@@ -156,43 +160,73 @@ def _vocabulary(space: ActionSpace):
     return Vocabulary(space.STOP, {space.char(a): [a] for a in range(1, space.size)})
 
 
-_MAGIC = b"TAGE-GRAMMAR-1\n"
+@dataclass(frozen=True)
+class Automaton:
+    """The compiled grammar as data: the start state, the accepting states and state -> action -> next state."""
+
+    start: int
+    finals: frozenset[int]
+    moves: dict[int, dict[int, int]]
+
+    @classmethod
+    def of_index(cls, index) -> Automaton:
+        """The automaton of an outlines-core `Index`."""
+        return cls(index.get_initial_state(), frozenset(index.get_final_states()),
+                   {int(s): {int(a): int(n) for a, n in moves.items()} for s, moves in index.get_transitions().items()})
+
+    def to_json(self) -> str:
+        return json.dumps({"start": self.start, "finals": sorted(self.finals),
+                           "moves": {str(s): [[a, n] for a, n in sorted(m.items())] for s, m in self.moves.items()}},
+                          separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Automaton:
+        data = json.loads(text)
+        return cls(int(data["start"]), frozenset(int(f) for f in data["finals"]),
+                   {int(s): {int(a): int(n) for a, n in m} for s, m in data["moves"].items()})
 
 
-def _load_or_compile(regex: str, space: ActionSpace, cache_dir, key: str):
-    """The index of `regex`, from `cache_dir/grammar-KEY.bin` when that file holds exactly this regex's index."""
-    from outlines_core import Index
+_MAGIC = "TAGE-GRAMMAR-2"
 
-    path = Path(cache_dir) / f"grammar-{key}.bin" if cache_dir else None
-    regex_hash = hashlib.sha256(regex.encode()).digest()
+
+def _load_or_compile(regex: str, space: ActionSpace, cache_dir, key: str) -> Automaton:
+    """The automaton of `regex`, from `cache_dir/grammar-KEY.json` when that file holds exactly this regex's."""
+    path = Path(cache_dir) / f"grammar-{key}.json" if cache_dir else None
+    regex_hash = hashlib.sha256(regex.encode()).hexdigest()
     if path is not None and path.is_file():
-        index = _read_cached(path, regex_hash)
-        if index is not None:
-            return index
-    index = Index(regex, _vocabulary(space))
-    if path is not None:
-        _store(path, regex_hash, index)
-    return index
-
-
-def _read_cached(path: Path, regex_hash: bytes):
+        automaton = _read_cached(path, regex_hash)
+        if automaton is not None:
+            return automaton
     from outlines_core import Index
 
-    data = path.read_bytes()
-    head = len(_MAGIC)
-    payload = data[head + 64 :]
-    if data[:head] != _MAGIC or data[head : head + 32] != regex_hash:
+    automaton = Automaton.of_index(Index(regex, _vocabulary(space)))
+    if path is not None:
+        _store(path, regex_hash, automaton)
+    return automaton
+
+
+def _read_cached(path: Path, regex_hash: str) -> Automaton | None:
+    """The cached automaton, or None (with a warning) when the file is stale, damaged or unreadable."""
+    try:
+        magic, stored_regex, digest, payload = path.read_text(encoding="utf-8").split("\n", 3)
+    except (OSError, UnicodeDecodeError, ValueError):
+        magic = stored_regex = digest = payload = ""
+    if magic != _MAGIC or stored_regex != regex_hash:
         warnings.warn(f"{path}: cached grammar is stale; rebuilding it", stacklevel=4)
-    elif hashlib.sha256(payload).digest() != data[head + 32 : head + 64]:
+    elif hashlib.sha256(payload.encode()).hexdigest() != digest:
         warnings.warn(f"{path}: cached grammar is corrupt; rebuilding it", stacklevel=4)
     else:
-        return Index.from_binary(payload)
+        try:
+            return Automaton.from_json(payload)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            warnings.warn(f"{path}: cached grammar is corrupt; rebuilding it", stacklevel=4)
     return None
 
 
-def _store(path: Path, regex_hash: bytes, index) -> None:
-    payload = index.__reduce__()[1][0]
+def _store(path: Path, regex_hash: str, automaton: Automaton) -> None:
+    payload = automaton.to_json()
+    digest = hashlib.sha256(payload.encode()).hexdigest()
     try:
-        write_atomic(path, _MAGIC + regex_hash + hashlib.sha256(payload).digest() + payload)
-    except OSError as err:  # a read-only cache is not an error: the index is compiled each time instead
+        write_atomic(path, f"{_MAGIC}\n{regex_hash}\n{digest}\n{payload}")
+    except OSError as err:  # a read-only cache is not an error: the grammar is compiled each time instead
         warnings.warn(f"{path}: cannot cache the compiled grammar ({err.strerror})", stacklevel=4)

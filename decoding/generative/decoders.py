@@ -205,7 +205,9 @@ class OutlinesDecoder(_Decoder):
         ids = self.gm.source_ids(instruction)
         if not ids or len(ids) >= self.gm.config.max_positions:
             instruction = self.gm.tokenizer.decode(ids or [EOS])
-        text = self.generator(instruction, max_new_tokens=self.gm.bounds.max_new_tokens, do_sample=False)
+        # outlines wraps its mask kernel in torch.compile, whose first CPU call costs seconds: off for this call only
+        with torch._dynamo.config.patch(disable=True):
+            text = self.generator(instruction, max_new_tokens=self.gm.bounds.max_new_tokens, do_sample=False)
         return text, self._calls, list(self.gm.tokenizer(text)["input_ids"])
 
 

@@ -3,7 +3,7 @@ import warnings
 import pytest
 
 from decoding.errors import DecodingError
-from decoding.grammar import ActionSpace, Grammar, OutputSpec
+from decoding.grammar import ActionSpace, Grammar, OutputSpec, _vocabulary
 from decoding.tage_format import read_row
 
 SPACE = ActionSpace(["Picking", "Motion", "Placing"], ["Theme", "Goal", "Source"], ["cup", "table", "unk"])
@@ -39,8 +39,9 @@ def test_bounds_on_arguments_and_tasks(tmp_path):
 
 def test_cache_is_reused_and_stale_or_corrupt_files_are_rebuilt_with_a_warning(tmp_path):
     Grammar(SPEC, SPACE, tmp_path)
-    (cached,) = tmp_path.glob("grammar-*.bin")
+    (cached,) = tmp_path.glob("grammar-*.json")
     data = cached.read_bytes()
+    assert b"pickle" not in data and data.startswith(b"TAGE-GRAMMAR-2\n")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Grammar(SPEC, SPACE, tmp_path)  # from the cache, silently
@@ -51,6 +52,19 @@ def test_cache_is_reused_and_stale_or_corrupt_files_are_rebuilt_with_a_warning(t
     cached.write_bytes(b"something else entirely")
     with pytest.warns(UserWarning, match="stale"):
         Grammar(SPEC, SPACE, tmp_path)
+    cached.write_bytes(data[: len(data) // 2])  # a file cut short by a crash
+    with pytest.warns(UserWarning, match="corrupt"):
+        rebuilt = Grammar(SPEC, SPACE, tmp_path)
+    assert rebuilt.automaton == Grammar(SPEC, SPACE, None).automaton
+
+
+def test_the_automaton_allows_what_the_outlines_index_allows():
+    from outlines_core import Index
+
+    g = Grammar(SPEC, SPACE, None)
+    index = Index(g._regex(), _vocabulary(SPACE))
+    for state in g.automaton.moves:
+        assert g.allowed(state) == frozenset(index.get_allowed_tokens(state) or ())
 
 
 @pytest.mark.parametrize("spec_args, message", [
