@@ -446,6 +446,11 @@ def _object_rooms(raw: _RawScene, areas: dict[str, Area], source: str, warnings:
     or in (followed up the chain), else None (groundable; a room qualifier cannot be checked for it)."""
     own = {o.id: o.room or _area_room(areas, o.position, f"{source}: object {o.id!r}", warnings)
            for o in raw.objects}
+    for o in raw.objects:
+        found = rooms_at(areas, o.position[0], o.position[1]) if o.room and areas and o.position else []
+        if found and o.room not in found:
+            warnings.append(f"{source}: object {o.id!r} states room {o.room!r} but its position "
+                            f"{list(o.position[:2])} lies in the area of {found[0]!r}: kept in {o.room!r}")
     parent = {r.subject: r.object for r in raw.relations if r.predicate in CONTAINMENT and r.subject in own}
     rooms = {r.id for r in raw.rooms}
     out = {}

@@ -105,6 +105,10 @@ def test_cli_eval_on_grounding_cases_scores_gold_and_model_parses():
     assert gold["grounding_accuracy"] >= 0.95
     assert gold["clarification_precision"] >= 0.9 and gold["clarification_recall"] >= 0.9
     assert 0 <= report["from_model_parses"]["grounding_accuracy"] <= 1
+    for source in ("from_gold_parses", "from_model_parses"):   # issue 10: per role and per error code
+        assert report[source]["per_role"]["Theme"]["n"] > 0
+        assert set(report[source]["per_error_code"]["object_not_found"]) == {"gold", "reported", "precision",
+                                                                             "recall"}
 
 
 def test_cli_train_writes_a_loadable_checkpoint(tmp_path):

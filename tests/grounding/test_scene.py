@@ -162,6 +162,15 @@ def test_a_position_in_two_rooms_is_a_warning_naming_file_and_object():
     assert warning.startswith("map.yaml: object 'mug_1'") and "pantry, kitchen" in warning
 
 
+def test_a_stated_room_that_its_position_contradicts_is_a_warning():
+    data = copy.deepcopy(ROBOT_MAP)
+    data["objects"][0]["room"] = "hall"   # at (1, 1): inside the kitchen's box
+    scene = SceneGraph.from_dict(data, source="map.yaml")
+    assert scene["mug_1"].room == "hall"
+    assert scene.warnings == ("map.yaml: object 'mug_1' states room 'hall' but its position [1.0, 1.0] lies in the "
+                              "area of 'kitchen': kept in 'hall'",)
+
+
 def test_a_large_map_loads(tmp_path):
     import json
     import time
