@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from decoding.backend_names import DECODER_NAMES, GREEDY
+from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY
 from decoding.generative.names import (
     GENERATIVE_BACKENDS,
     GENERATIVE_CONSTRAINED,
@@ -79,11 +79,12 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
                          "instructions_per_s_batched": batched,
                          "encode_ms_p50": statistics.median(encode_ms)})
         mask = _mask_cost(extractor, grammar, encoded)
+        batches = _batch_throughput(TaskParser(extractor, get_backend(DEFAULT_BACKEND, grammar), rules), items)
     _relate(rows, outputs, GREEDY)
     generative_rows, generative_summary = _generative_rows(gold, gm, spec, rows[0])
     generative_summary["checkpoint"] = _shown(generative)
     return {"data": _shown(data), "n": len(gold), "rows": rows + generative_rows, "grammar": _grammar_costs(grammar),
-            "mask": mask, "generative": generative_summary, "machine": _machine()}
+            "mask": mask, "batches": batches, "generative": generative_summary, "machine": _machine()}
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,43 @@ def _batched_rate(parser, items) -> float:
     return len(items) / (time.perf_counter() - start)
 
 
+BATCH_SIZES = (1, 8, 64)
+
+
+def _batch_throughput(parser, items, rounds: int = 3) -> dict:
+    """Instructions per second of `parser.parse_many` (encoder, lockstep decoding and scoring) at each of
+    `BATCH_SIZES`, the median of `rounds` runs that take turns; whether every batch size gives batch 1's parses."""
+    rates: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
+    parses = {}
+    for _ in range(rounds):
+        for size in BATCH_SIZES:
+            parser.batch_size = size
+            start = time.perf_counter()
+            parses[size] = parser.parse_many(items)
+            rates[size].append(len(items) / (time.perf_counter() - start))
+    base = statistics.median(rates[1])
+    return {"backend": parser.decoder.name, "rows": [
+        {"batch": size, "instructions_per_s": statistics.median(rates[size]),
+         "vs_batch_1": statistics.median(rates[size]) / base,
+         "identical_to_batch_1": sum(_decisions(a) == _decisions(b) for a, b in zip(parses[1], parses[size],
+                                                                                    strict=True)) / len(items)}
+        for size in BATCH_SIZES]}
+
+
+def _decisions(parse) -> tuple:
+    """What a parse says, without its scores (computed with padding in a batch, they may differ in the last
+    rounded digit)."""
+    return tuple((t.type, t.trigger.start, t.trigger.end,
+                  tuple((a.role, a.span.start, a.span.end, a.grounding, a.attributes) for a in t.arguments))
+                 for t in parse.tasks)
+
+
+def _batch_lines(report: dict) -> list[str]:
+    b = report["batches"]
+    return [f"batch {r['batch']:>3}: {r['instructions_per_s']:.1f} instructions/s = {r['vs_batch_1']:.2f}x batch 1, "
+            f"identical to batch 1: {r['identical_to_batch_1']:.3f}" for r in b["rows"]]
+
+
 def _relate(rows: list[dict], outputs: dict[str, list], reference: str, e2e_base: dict | None = None) -> None:
     """identical_to_greedy and speedup_vs_greedy against the row named `reference` (same outputs; decoding time),
     e2e_speedup_vs_greedy against `e2e_base` (default: that row)."""
@@ -293,7 +331,8 @@ def format_bench(report: dict) -> str:
     lines += ["", f"grammar compile: {g['compile_ms_cold_p50']:.1f} ms cold, {g['load_ms_cached_p50']:.2f} ms "
               f"from cache; mask: {m['mask_us_per_decoder_call']:.1f} us per decoder call = "
               f"{m['mask_share_of_step']:.1%} of a decoder step ({m['decoder_step_us']:.0f} us)",
-              _generative_note(report), f"{report['n']} instructions of {report['data']}; machine: {report['machine']}"]
+              _generative_note(report), f"parse_many with {report['batches']['backend']} by batch size:",
+              *_batch_lines(report), f"{report['n']} instructions of {report['data']}; machine: {report['machine']}"]
     return "\n".join(lines)
 
 
@@ -316,4 +355,6 @@ def bench_markdown(report: dict, command: str) -> str:
         f"{g['load_ms_cached_p50']:.2f} ms from the on-disk cache (medians of 5).", "",
         f"Mask cost (constrained backend): {m['mask_us_per_decoder_call']:.1f} us per decoder call, "
         f"{m['mask_share_of_step']:.1%} of a decoder step ({m['decoder_step_us']:.0f} us).", "",
+        f"Throughput of `parse_many` ({report['batches']['backend']}: encoder, lockstep decoding, scores) by batch "
+        "size, medians of 3 runs taking turns:", "", *[f"- {line}" for line in _batch_lines(report)], "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), ""])

@@ -137,6 +137,8 @@ def test_cli_bench_reports_every_backend_in_one_run():
     assert rows["speculative"]["valid_rate"] == 1.0 and rows["hybrid"]["valid_rate"] == 1.0
     generative = rows["generative-speculative"]  # compared with its own greedy: generative-constrained
     assert generative["reference"] == "generative-constrained" and generative["identical_to_greedy"] == 1.0
+    batches = {r["batch"]: r for r in report["batches"]["rows"]}
+    assert set(batches) == {1, 8, 64} and all(r["identical_to_batch_1"] == 1.0 for r in batches.values())
 
 
 def test_planner_code_needs_one_import():
