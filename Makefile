@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup clean integration
+.PHONY: run test lint setup clean integration fuzz load kill
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "make: no python3.11 or python3 found; set PYTHON=..." >&2; exit 2; }
@@ -25,6 +25,22 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest
+
+# The property tests with 50x their inputs (>= 100,000 in all), then the constrained backends on 10,000 random
+# instructions (benchmarks/fuzz.py).
+fuzz: $(STAMP)
+	TAGE_FUZZ_SCALE=$${TAGE_FUZZ_SCALE:-50} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest \
+		-p no:cacheprovider --hypothesis-show-statistics -k properties tests
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python benchmarks/fuzz.py --n 10000
+
+# The service under Locust: 3,000 requests from 32 users on 2 workers, then the same with a worker killed at 20 s.
+load: $(STAMP)
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/load.py --requests 3000 --users 32 --workers 2
+	OMP_NUM_THREADS=1 $(BIN)/python benchmarks/load.py --requests 3000 --users 32 --workers 2 --kill-worker 20
+
+# SIGKILL at random moments, 20 trials each: tage annotate pre, data convert and train leave no corrupt file.
+kill: $(STAMP)
+	TAGE_KILL_TRIALS=20 OMP_NUM_THREADS=1 $(BIN)/python -m pytest -p no:cacheprovider -s -k "sigkill or killed_leaves" tests
 
 # Label Studio in a virtualenv of its own (its pins clash with the project's: numpy, and ~1 GB of dependencies),
 # then the round trip against a real server on loopback.

@@ -70,12 +70,10 @@ def start(port: int, n_workers: int, backend: str, log: Path) -> subprocess.Pope
     raise TimeoutError(f"tage serve was not ready within {READY_WITHIN_S} s: {log.read_text()}")
 
 
-def warm_up(url: str, n: int = 64) -> None:
-    """Requests through every endpoint, so the memory measured after them is the served state."""
-    with httpx.Client(base_url=url, timeout=120) as client:
-        for i in range(n):
-            client.post("/v1/ground", json={"instruction": f"bring me the mug number {i}", "scene_id": "kitchen"})
-            client.post("/v1/parse", json={"instruction": "open the fridge and take the apple"})
+def warm_up(url: str, users: int) -> None:
+    """A short run of the same load, so that the memory measured after it is the served state (batches as large as
+    the users make them)."""
+    run_locust(url, users, 10 * users)
 
 
 class Killer(threading.Thread):
@@ -157,7 +155,7 @@ def load_test(requests: int, users: int, n_workers: int, backend: str, kill_afte
     process = start(port, n_workers, backend, log)
     server = psutil.Process(process.pid)
     try:
-        warm_up(url)
+        warm_up(url, users)
         report = {"workers": n_workers, "backend": backend, "users": users, "rss_mb_before": round(rss_mb(server), 1)}
         killer = Killer(server, kill_after_s) if kill_after_s is not None else None
         if killer is not None:

@@ -3,8 +3,6 @@
 import json
 import multiprocessing
 import os
-import random
-import signal
 import stat
 import time
 from pathlib import Path
@@ -17,6 +15,7 @@ from agent.defaults import rule_parser
 from decoding.files import read_parses
 from decoding.parse import Parse
 from decoding.parser import Words
+from tests.kills import kill_at_random_moments, trials
 
 TEST = Path(__file__).resolve().parents[3] / "data" / "tage" / "test.jsonl"
 
@@ -81,19 +80,18 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(items, tmp_path):
     started = time.perf_counter()
     _run(items, reference)
     full = time.perf_counter() - started
-    out, rng, fork = tmp_path / "killed.jsonl", random.Random(13), multiprocessing.get_context("fork")
-    done, states = 0, []
-    for _ in range(20):
+    out, fork = tmp_path / "killed.jsonl", multiprocessing.get_context("fork")
+
+    def start():
         child = fork.Process(target=_child, args=(items, out))
         child.start()
-        time.sleep(rng.uniform(0, full / 10))  # short enough that the 20 kills land before the run ends
-        os.kill(child.pid, signal.SIGKILL)
-        child.join()
-        now = _check_prefix(out, items)
-        assert now >= done, "a kill lost lines written by an earlier run"
-        done = now
-        states.append(now)
-    print(f"lines done after each of the 20 kills: {states}")
+        return child
+
+    # each kill short enough that the 20 land before the run ends; every state at least the one before it
+    states = kill_at_random_moments(start, lambda: _check_prefix(out, items), trials(20), full / 10)
+    assert states == sorted(states), f"a kill lost lines written by an earlier run: {states}"
+    done = states[-1]
+    print(f"lines done after each of the {len(states)} kills: {states}")
     result = _run(items, out)
     assert not list(tmp_path.glob(".*.tmp")), "the rerun leaves no temporary file of a killed run"
     assert result.skipped == done and result.skipped + result.written == len(items)

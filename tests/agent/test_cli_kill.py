@@ -1,0 +1,74 @@
+"""Nothing lost: `tage data convert` and `tage train` killed (SIGKILL) at random moments leave every file whole (the
+old one or the new one), a checkpoint is loaded whole or refused, and the rerun completes. `make kill`: 20 trials."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from decoding.checkpoint import CONFIG, load_checkpoint
+from decoding.errors import ModelError
+from tests.kills import kill_at_random_moments, trials
+
+ROOT = Path(__file__).resolve().parents[2]
+TAGE = str(Path(sys.executable).with_name("tage"))
+SPLITS = ("train", "dev", "test")
+
+
+def _tage(*args) -> subprocess.Popen:
+    return subprocess.Popen([TAGE, *map(str, args)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _timed(*args) -> float:
+    started = time.perf_counter()
+    assert _tage(*args).wait(timeout=600) == 0
+    return time.perf_counter() - started
+
+
+def test_tage_data_convert_killed_leaves_each_split_whole_or_absent(tmp_path):
+    out = tmp_path / "out"
+    full = _timed("data", "convert", "--out", tmp_path / "reference")
+    reference = {split: (ROOT / "data" / "tage" / f"{split}.jsonl").read_bytes() for split in SPLITS}
+
+    def written() -> list[str]:
+        whole = []
+        for split in SPLITS:
+            path = out / f"{split}.jsonl"
+            if path.exists():
+                assert path.read_bytes() == reference[split], f"{path} is not whole after a kill"
+                whole.append(split)
+        return whole
+
+    # the files are written in the last moments of a run: most kills land there
+    states = kill_at_random_moments(lambda: _tage("data", "convert", "--out", out), written, trials(3), full * 1.1,
+                                    full * 0.6)
+    print(f"splits whole after each kill: {states}")
+    assert _tage("data", "convert", "--out", out).wait(timeout=600) == 0 and written() == list(SPLITS)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("tiny") / "tiny.jsonl"
+    path.write_text("".join((ROOT / "data" / "tage" / "train.jsonl").read_text().splitlines(keepends=True)[:12]))
+    return path
+
+
+def test_tage_train_killed_leaves_a_checkpoint_loaded_whole_or_refused(tiny, tmp_path):
+    out = tmp_path / "ckpt"
+    command = ("train", "--train", tiny, "--dev", tiny, "--epochs", "3", "--finetune-epochs", "0", "--out", out)
+    full = _timed(*command[:-1], tmp_path / "reference")
+
+    def left() -> str:
+        if not (out / CONFIG).exists():
+            return "none"
+        try:
+            _, meta = load_checkpoint(out)
+        except ModelError:  # weights and config of different epochs: refused, never loaded
+            return "refused"
+        return "complete" if meta["complete"] else "best epoch so far"
+
+    states = kill_at_random_moments(lambda: _tage(*command), left, trials(3), full, full * 0.4)
+    print(f"checkpoint after each kill: {states}")
+    assert _tage(*command).wait(timeout=600) == 0 and left() == "complete"
