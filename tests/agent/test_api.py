@@ -56,6 +56,18 @@ def test_ground_parse_takes_a_given_parse(agent):
     assert not result.complete and result.clarifications  # the kitchen has several mugs: ask, do not guess
 
 
+def test_the_agent_names_objects_by_meaning_where_its_lexicon_has_no_word(agent):
+    from grounding import SceneGraph
+
+    scene = SceneGraph.from_dict({"rooms": [{"id": "office"}], "objects": [
+        {"id": "pc_1", "class": "computer", "room": "office"}, {"id": "bed_1", "class": "bed", "room": "office"}]})
+    parse = read_row("find the laptop", "0 0 Searching ; 2 2 Theme", "searching : find , theme : laptop :computer")[0]
+    assert agent.vocabulary is not None and agent.vocabulary.mode == "both"
+    assert agent.ground_parse(parse, scene).tasks[0].bindings[0].node == "pc_1"
+    with pytest.raises(TageError, match="unknown naming 'words'"):
+        Agent.load(naming="words")
+
+
 def test_agent_refuses_a_non_string_instruction(agent):
     with pytest.raises(TypeError, match="must be a string"):
         agent.parse(None)
