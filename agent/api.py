@@ -56,14 +56,15 @@ class Agent:
     @classmethod
     def load(cls, model: str | Path | None = None, backend: str = DEFAULT_BACKEND,
              skills: str | Path | Sequence[str | Path] | None = None, cautious: bool = False,
-             naming: str = "both") -> Agent:
+             naming: str = "both", runtime: str = "auto") -> Agent:
         """The shipped model (or checkpoint folder `model`) decoded with `backend`, grounding with the default
         skill library plus the YAML files or folders of `skills` (which override skills of the same name).
         `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`).
         `naming` is how words name scene nodes (`grounding.vocabulary`): "both" (the lexicon, then sentence
-        embeddings for words it does not know), "lexicon" or "embeddings"."""
+        embeddings for words it does not know), "lexicon" or "embeddings". `runtime` runs the encoder in "torch"
+        or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when it is installed."""
         vocabulary, library = open_vocabulary(naming), load_library(skills)
-        return cls(make_parser(backend, model, library), library, cautious, vocabulary)
+        return cls(make_parser(backend, model, library, runtime), library, cautious, vocabulary)
 
     def parse(self, instruction: str) -> Parse:
         """The task frames of one instruction; an empty or task-less instruction gives an empty parse."""

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY
+from decoding.errors import ModelError
 from decoding.parse import Parse
 
 from .defaults import cache_dir, default_model_dir, load_library, rule_parser
@@ -36,12 +37,18 @@ def backend_names() -> list[str]:
     return [*DECODER_NAMES, RULES]
 
 
+RUNTIMES = ("auto", "onnx", "torch")  # what runs the encoder's transformer; auto: ONNX Runtime when installed
+
+
 def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
-                library: SkillLibrary | None = None) -> Parser:
+                library: SkillLibrary | None = None, runtime: str = "auto") -> Parser:
     """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model.
 
-    Constrained backends keep to the output grammar of `library` (default: the shipped skill library).
+    Constrained backends keep to the output grammar of `library` (default: the shipped skill library). `runtime`
+    (one of `RUNTIMES`) runs the encoder's transformer in torch or ONNX Runtime (`decoding.onnx_encoder`).
     """
+    if runtime not in RUNTIMES:
+        raise ModelError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
     if backend == RULES:
         return rule_parser()
     if backend not in DECODER_NAMES:
@@ -49,9 +56,12 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     from decoding.checkpoint import load_checkpoint
     from decoding.confidence import Calibration
     from decoding.decoders import get_backend
+    from decoding.onnx_encoder import OnnxEncoder, onnx_available
     from decoding.parser import TaskParser
 
     extractor, meta = load_checkpoint(model or default_model_dir())
+    if runtime == "onnx" or (runtime == "auto" and onnx_available()):
+        extractor.encoder.runtime = OnnxEncoder.of(extractor.encoder, meta["weights_sha256"], cache_dir() / "onnx")
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
     return TaskParser(extractor, get_backend(backend, grammar), rule_parser(),
                       calibration=Calibration.of(meta.get("calibration")))

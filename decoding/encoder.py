@@ -52,6 +52,8 @@ class WordEncoder(nn.Module):
         self.dim = bert.config.hidden_size
         for module in (self.embeddings, self.frozen_layers):
             module.requires_grad_(False)
+        # pieces -> piece vectors at inference, when set (`decoding.onnx_encoder.OnnxEncoder`); training runs torch
+        self.runtime = None
 
     def pieces(self, words: Sequence[Sequence[str]]) -> dict:
         """Tokenise a batch of word lists: piece ids, attention mask and the (B, W, P) piece -> word averaging."""
@@ -81,15 +83,21 @@ class WordEncoder(nn.Module):
             h = _layer_out(layer(h, attention_mask=ext))
         return h
 
-    def upper(self, hidden: torch.Tensor, pieces: dict) -> torch.Tensor:
-        """Word vectors (B, W, C) from the frozen part's output, through the fine-tuned layers."""
+    def upper_hidden(self, hidden: torch.Tensor, pieces: dict) -> torch.Tensor:
+        """Piece vectors (B, P, C) from the frozen part's output, through the fine-tuned layers."""
         ext = self._extended(pieces["mask"])
         for layer in self.layers:
             hidden = _layer_out(layer(hidden, attention_mask=ext))
-        return pieces["pool"] @ hidden  # (B, W, P) @ (B, P, C) -> (B, W, C)
+        return hidden
+
+    def upper(self, hidden: torch.Tensor, pieces: dict) -> torch.Tensor:
+        """Word vectors (B, W, C) from the frozen part's output, through the fine-tuned layers."""
+        return pieces["pool"] @ self.upper_hidden(hidden, pieces)  # (B, W, P) @ (B, P, C) -> (B, W, C)
 
     def forward(self, words: Sequence[Sequence[str]]) -> torch.Tensor:
         pieces = self.pieces(words)
+        if self.runtime is not None and not self.training:
+            return pieces["pool"] @ self.runtime(pieces)
         return self.upper(self.lower(pieces), pieces)
 
 

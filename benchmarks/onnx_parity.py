@@ -1,0 +1,59 @@
+"""The ONNX Runtime encoder against the torch one on a split: identical parses, argument F1 of each, and the
+encoder's time per instruction (one at a time, medians, the two paths taking turns).
+
+    python benchmarks/onnx_parity.py [--data data/tage/test.jsonl] [--backend hybrid] [--limit N]
+"""
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from agent.parsers import make_parser
+from decoding.files import read_parses
+from decoding.metrics import score
+from decoding.parser import Words
+
+
+def _decisions(parse) -> tuple:
+    return tuple((t.type, t.trigger.start, t.trigger.end,
+                  tuple((a.role, a.span.start, a.span.end, a.grounding, a.attributes) for a in t.arguments))
+                 for t in parse.tasks)
+
+
+def run(data: str, backend: str, limit: int | None) -> dict:
+    gold = read_parses(data)[:limit]
+    items = [Words.of_parse(g) for g in gold]
+    parsers = {name: make_parser(backend, runtime=name) for name in ("torch", "onnx")}
+    parses = {name: p.parse_many(items) for name, p in parsers.items()}
+    times: dict[str, list[float]] = {name: [] for name in parsers}
+    with torch.inference_mode():
+        for i, words in enumerate(items):
+            for name in (("torch", "onnx") if i % 2 else ("onnx", "torch")):
+                start = time.perf_counter()
+                parsers[name].model.encoder([list(words.tokens)])
+                times[name].append((time.perf_counter() - start) * 1000)
+    same = [_decisions(a) == _decisions(b) for a, b in zip(parses["torch"], parses["onnx"], strict=True)]
+    return {"data": data, "backend": backend, "n": len(gold), "identical": sum(same) / len(same),
+            "different_ids": [i for i, s in enumerate(same) if not s],
+            "arg_f1_torch": score(gold, parses["torch"]).arguments.f1,
+            "arg_f1_onnx": score(gold, parses["onnx"]).arguments.f1,
+            "encoder_ms_p50_torch": statistics.median(times["torch"]),
+            "encoder_ms_p50_onnx": statistics.median(times["onnx"]),
+            "encoder_speedup": statistics.median(times["torch"]) / statistics.median(times["onnx"]),
+            "torch_threads": torch.get_num_threads()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", default="data/tage/test.jsonl")
+    ap.add_argument("--backend", default="hybrid")
+    ap.add_argument("--limit", type=int, default=None)
+    args = ap.parse_args()
+    print(json.dumps(run(args.data, args.backend, args.limit), indent=2))
+
+
+if __name__ == "__main__":
+    main()
