@@ -54,21 +54,12 @@ class Calibration:
 
 def raw_scores(batch: Batch, decoded: Sequence[Decoded]) -> list[tuple[list[float], list[list[float]]]]:
     """For each instruction of `batch`, the raw probability of each of its decoded tasks and of each task's
-    arguments, from one teacher-forced pass over the batch."""
-    keep = [i for i, d in enumerate(decoded) if d.tasks]
-    out: list[tuple[list[float], list[list[float]]]] = [([], []) for _ in decoded]
-    if not keep:
-        return out
-    s, b = batch.scored(keep, [decoded[i].tasks for i in keep])
-    lp = lambda key, target: s[key].log_softmax(-1).gather(-1, target[..., None]).squeeze(-1)
-    task_lp = lp("type", b["types"]) + lp("t_start", b["t_start"]) + lp("t_end", b["t_end"])    # (B, K+1)
-    arg_lp = lp("role", b["roles"]) + lp("a_start", b["a_start"]) + lp("a_end", b["a_end"])     # (N, J+1)
-    task_p, arg_p = task_lp.exp().tolist(), arg_lp.exp().tolist()
-    n = 0
-    for row, i in enumerate(keep):
-        tasks = decoded[i].tasks
-        out[i] = (task_p[row][: len(tasks)], [arg_p[n + k][: len(t.arguments)] for k, t in enumerate(tasks)])
-        n += len(tasks)
+    arguments: those a decoder already knows (`Decoded.raw`), the others from one teacher-forced pass over them."""
+    keep = [i for i, d in enumerate(decoded) if d.tasks and d.raw is None]
+    out = [d.raw or ([], []) for d in decoded]
+    if keep:
+        for i, scored in zip(keep, batch.teacher_forced(keep, [decoded[i].tasks for i in keep]), strict=True):
+            out[i] = (scored["task_p"], scored["arg_p"])
     return out
 
 

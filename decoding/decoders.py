@@ -19,7 +19,7 @@ from .grammar import Grammar
 from .lockstep import Batch, Step, Walk
 from .model import Encoded, Extractor
 
-__all__ = ["Decoder", "Decoded", "DecodedTask", "DecodedArgument", "Constraints", "GreedyDecoder",
+__all__ = ["Decoder", "Decoded", "DecodedTask", "DecodedArgument", "Constraints", "GreedyDecoder", "decision_key",
            "GrammarConstraints", "ConstrainedDecoder", "get_backend", "BACKENDS", "DEFAULT_BACKEND"]
 
 
@@ -46,6 +46,15 @@ class Decoded:
 
     tasks: list[DecodedTask]
     calls: int = 0
+    # the raw probabilities of the tasks and of each task's arguments (`decoding.confidence.raw_scores`) when the
+    # decoder already computed them (a speculative pass over exactly these decisions); None: not known
+    raw: tuple[list[float], list[list[float]]] | None = None
+
+
+def decision_key(tasks: list[DecodedTask]) -> tuple:
+    """The scored decisions of decoded tasks as a hashable value (attribute marks, which no pass scores, left out):
+    equal keys, equal outputs for n-best deduplication and for reusing a pass's scores."""
+    return tuple((t.type, t.start, t.end, tuple((a.role, a.start, a.end, a.cls) for a in t.arguments)) for t in tasks)
 
 
 class Decoder(ABC):

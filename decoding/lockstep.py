@@ -178,12 +178,19 @@ class Batch:
         """Each decision sequence (tasks with `type`, `start`, `end` and `arguments` with `role`, `start`, `end`,
         `cls`; at least one task) of instruction `rows[k]` scored in one teacher-forced pass. Per sequence:
         `type`, `t_start`, `t_end`, `outer` (K+1, ...): each task then STOP; `role`, `a_start`, `a_end`, `class`,
-        `inner` (tasks, J+1, ...): each argument then END (`inner`: the state before it)."""
-        s, _ = self.scored(rows, sequences)
+        `inner` (tasks, J+1, ...): each argument then END (`inner`: the state before it); and the model's
+        probability of each of the sequence's own tasks (`task_p`: type x first x last word of the trigger) and
+        arguments (`arg_p`, per task: role x first x last word), the raw confidence of `decoding.confidence`."""
+        s, b = self.scored(rows, sequences)
+        lp = lambda key, target: s[key].log_softmax(-1).gather(-1, target[..., None]).squeeze(-1)
+        task_p = (lp("type", b["types"]) + lp("t_start", b["t_start"]) + lp("t_end", b["t_end"])).exp().tolist()
+        arg_p = (lp("role", b["roles"]) + lp("a_start", b["a_start"]) + lp("a_end", b["a_end"])).exp().tolist()
         out, n = [], 0
-        for b, tasks in enumerate(sequences):
-            out.append({**{k: s[k][b] for k in ("type", "t_start", "t_end", "outer")},
-                        **{k: s[k][n : n + len(tasks)] for k in ("role", "a_start", "a_end", "class", "inner")}})
+        for k, tasks in enumerate(sequences):
+            out.append({**{key: s[key][k] for key in ("type", "t_start", "t_end", "outer")},
+                        **{key: s[key][n : n + len(tasks)] for key in ("role", "a_start", "a_end", "class", "inner")},
+                        "task_p": task_p[k][: len(tasks)],
+                        "arg_p": [arg_p[n + j][: len(t.arguments)] for j, t in enumerate(tasks)]})
             n += len(tasks)
         return out
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .decoders import Decoded, GreedyDecoder
+from .decoders import Decoded, GreedyDecoder, decision_key
 from .model import Encoded, Extractor
 
 __all__ = ["Candidate", "nbest"]
@@ -58,7 +58,7 @@ def nbest(decoder: GreedyDecoder, model: Extractor, enc: Encoded, n: int, divers
     prefix = [0.0]
     for lp in logps:
         prefix.append(prefix[-1] + lp)
-    out, seen = [Candidate(best, prefix[-1])], {_key(best)}
+    out, seen = [Candidate(best, prefix[-1])], {decision_key(best.tasks)}
     for _, i, alt, alt_lp in _branches(trace, logps, diversity)[: 3 * n]:
         if len(out) >= n:
             break
@@ -66,9 +66,9 @@ def nbest(decoder: GreedyDecoder, model: Extractor, enc: Encoded, n: int, divers
         walk = decoder.walk(model, enc, branch)
         walk.know([choice for _, choice, _, _ in trace[:i]] + [alt])
         decoded = decoder.resume(walk, start, [])
-        if _key(decoded) in seen:
+        if decision_key(decoded.tasks) in seen:
             continue
-        seen.add(_key(decoded))
+        seen.add(decision_key(decoded.tasks))
         out.append(Candidate(decoded, prefix[i] + alt_lp + sum(_logps(branch[i + 1 :]))))
     return [out[0], *sorted(out[1:], key=lambda c: -c.logp)]
 
@@ -92,8 +92,3 @@ def _branches(trace: list, logps: list[float], diversity: float) -> list[tuple[f
         out.append((cost + diversity * per_task.get(task, 0), i, alt, alt_lp))
         per_task[task] = per_task.get(task, 0) + 1
     return sorted(out)
-
-
-def _key(decoded: Decoded) -> tuple:
-    return tuple((t.type, t.start, t.end, tuple((a.role, a.start, a.end, a.cls) for a in t.arguments))
-                 for t in decoded.tasks)

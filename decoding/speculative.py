@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .backend_names import HYBRID, SPECULATIVE
-from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder
+from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, decision_key
 from .grammar import Grammar
 from .lockstep import Batch, Step, Walk
 from .model import Encoded, Extractor
@@ -98,6 +98,8 @@ class SpeculativeDecoder(Decoder):
             a.attributes = yield Step("marks", (check.inner[k, j], a.start, a.end))
         if out is None:
             out = yield from self.stepper.resume_steps(check.walk, check.h, check.done)
+        elif decision_key(out.tasks) == decision_key(draft):  # the pass scored exactly the output: confidence known
+            out.raw = (scores["task_p"], scores["arg_p"])
         out.calls += 1  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out

@@ -35,3 +35,21 @@ def test_platt_scaling_fits_a_shifted_confidence():
 def test_calibration_round_trips_through_the_checkpoint_config():
     cal = Calibration((0.5, -0.2), (0.3, -0.8))
     assert Calibration.of(cal.to_dict()) == cal and Calibration.of(None) == Calibration()
+
+
+def test_a_speculative_pass_over_the_output_gives_the_confidence_a_fresh_pass_gives():
+    from agent.parsers import make_parser
+    from decoding.confidence import raw_scores
+    from decoding.lockstep import Batch
+
+    parser = make_parser("speculative", runtime="torch")
+    items = [Words.of_parse(g) for g in read_parses("data/tage/test.jsonl")[:60]]
+    batch = Batch(parser.model, parser.encode(items))
+    decoded = parser.decoder.decode_batch(batch)
+    known = [i for i, d in enumerate(decoded) if d.raw is not None]
+    assert len(known) > 20  # drafts that pass whole carry their scores
+    fresh = raw_scores(batch, [type(d)(d.tasks, d.calls) for d in decoded])
+    for i in known:
+        tasks, args = decoded[i].raw
+        assert tasks == pytest.approx(fresh[i][0], abs=1e-5)
+        assert [a for row in args for a in row] == pytest.approx([a for row in fresh[i][1] for a in row], abs=1e-5)
