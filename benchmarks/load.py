@@ -76,41 +76,51 @@ def warm_up(url: str, users: int) -> None:
     run_locust(url, users, 10 * users)
 
 
-class Killer(threading.Thread):
-    """Kills one worker `after_s` into the load, then waits for the supervisor to start its replacement."""
+def connections(process: psutil.Process, port: int) -> int:
+    """Established client connections of `process` on the server's `port`."""
+    try:
+        return sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port for c in process.net_connections("tcp"))
+    except psutil.Error:
+        return 0
 
-    def __init__(self, server: psutil.Process, after_s: float) -> None:
+
+class Killer(threading.Thread):
+    """Kills the worker holding the most connections `after_s` into the load, then waits for the supervisor to
+    start its replacement."""
+
+    def __init__(self, server: psutil.Process, port: int, after_s: float) -> None:
         super().__init__(daemon=True)
-        self.server, self.after_s = server, after_s
-        self.killed: int | None = None
+        self.server, self.port, self.after_s = server, port, after_s
+        self.killed: dict = {}
         self.replacement: psutil.Process | None = None
         self.replaced_after_s: float | None = None
 
     def run(self) -> None:
         time.sleep(self.after_s)
-        before = workers(self.server)
-        self.killed = before[0].pid
-        os.kill(self.killed, signal.SIGKILL)
+        before = {p: connections(p, self.port) for p in workers(self.server)}
+        victim = max(before, key=before.get)
+        os.kill(victim.pid, signal.SIGKILL)
+        self.killed = {"pid": victim.pid, "its_connections": before[victim],
+                       "connections_by_worker": sorted(before.values(), reverse=True)}
         started = time.monotonic()
         while self.replacement is None and time.monotonic() - started < READY_WITHIN_S:
-            new = [p for p in workers(self.server) if p.pid not in {q.pid for q in before}]
+            new = [p for p in workers(self.server) if p not in before]
             self.replacement = new[0] if new else None
             time.sleep(0.2)
         self.replaced_after_s = round(time.monotonic() - started, 1)
 
 
-def replacement_serves(url: str, replacement: psutil.Process, tries: int = 200) -> dict:
-    """Send requests on fresh connections until the replacement worker has answered one (its CPU time grows and it
-    holds a connection of the server's port) or `tries` run out."""
-    port = int(url.rsplit(":", 1)[1])
-    cpu = sum(replacement.cpu_times()[:2])
-    for i in range(tries):
-        with httpx.Client(base_url=url, timeout=120, headers={"Connection": "close"}) as client:
-            status = client.post("/v1/parse", json={"instruction": "open the fridge"}).status_code
-        connected = any(c.laddr and c.laddr.port == port for c in replacement.net_connections("tcp"))
-        if status == 200 and (connected or sum(replacement.cpu_times()[:2]) - cpu > 0.05):
-            return {"serves": True, "requests_until_it_answered": i + 1}
-    return {"serves": False, "requests_until_it_answered": None}
+def replacement_serves(url: str, server: psutil.Process, replacement: psutil.Process, n: int = 16) -> dict:
+    """Whether the replacement worker answers: every other worker is killed as well, so that the `n` requests made
+    next can only be answered by the replacement (a worker restarted for the others loads before it accepts)."""
+    others = [p for p in workers(server) if p.pid != replacement.pid]
+    for other in others:
+        os.kill(other.pid, signal.SIGKILL)
+    started = time.monotonic()
+    with httpx.Client(base_url=url, timeout=READY_WITHIN_S) as client:
+        statuses = [client.post("/v1/parse", json={"instruction": "open the fridge"}).status_code for _ in range(n)]
+    return {"serves": statuses == [200] * n and replacement.is_running(), "answered_alone_after_s":
+            round(time.monotonic() - started, 1), "statuses": sorted(set(statuses))}
 
 
 def run_locust(url: str, users: int, requests: int) -> list[dict]:
@@ -157,7 +167,7 @@ def load_test(requests: int, users: int, n_workers: int, backend: str, kill_afte
     try:
         warm_up(url, users)
         report = {"workers": n_workers, "backend": backend, "users": users, "rss_mb_before": round(rss_mb(server), 1)}
-        killer = Killer(server, kill_after_s) if kill_after_s is not None else None
+        killer = Killer(server, port, kill_after_s) if kill_after_s is not None else None
         if killer is not None:
             killer.start()
         report.update(summarise(run_locust(url, users, requests)))
@@ -165,8 +175,8 @@ def load_test(requests: int, users: int, n_workers: int, backend: str, kill_afte
         report["rss_growth"] = round(report["rss_mb_after"] / report["rss_mb_before"] - 1, 4)
         if killer is not None:
             killer.join(timeout=READY_WITHIN_S)
-            report["killed_worker"] = {"pid": killer.killed, "replaced_after_s": killer.replaced_after_s,
-                                       **(replacement_serves(url, killer.replacement) if killer.replacement else
+            report["killed_worker"] = {**killer.killed, "replaced_after_s": killer.replaced_after_s,
+                                       **(replacement_serves(url, server, killer.replacement) if killer.replacement else
                                           {"serves": False})}
         return report
     finally:
@@ -184,7 +194,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--backend", default="hybrid", help="decoding backend of the server (rules: no model, fast)")
     ap.add_argument("--kill-worker", type=float, default=None, metavar="SECONDS",
-                    help="SIGKILL one worker this many seconds into the load")
+                    help="SIGKILL the busiest worker this many seconds into the load")
     ap.add_argument("--log", type=Path, default=Path("load-server.log"), help="the server's output")
     args = ap.parse_args()
     report = load_test(args.requests, args.users, args.workers, args.backend, args.kill_worker, args.log)

@@ -85,9 +85,10 @@ class Client(FastHttpUser):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         with self.client.post(path, data=raw, headers={"Content-Type": "application/json"}, name=name,
                               catch_response=True) as response:
+            text = (response.text or "")[:200]  # none when the connection failed (status 0)
             if response.status_code != status:
-                response.failure(f"status {response.status_code}, expected {status}: {response.text[:200]}")
+                response.failure(f"status {response.status_code}, expected {status}: {text}")
             elif status != 200 and "error" not in response.json():
-                response.failure(f"a {status} without an error body: {response.text[:200]}")
+                response.failure(f"a {status} without an error body: {text}")
             else:
                 response.success()

@@ -1,5 +1,5 @@
-"""The load test (benchmarks/load.py, Locust) in short: a few hundred requests from 32 users, valid and invalid,
-with a worker killed under load; every bad body gets its 4xx and the replacement worker serves."""
+"""The load test (benchmarks/load.py, Locust) in short: 800 requests from 32 users, valid and invalid, with the
+busiest worker killed under load: nothing fails but its requests in flight, and its replacement serves alone."""
 
 import json
 import subprocess
@@ -7,17 +7,16 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-USERS = 32
 
 
 def test_a_worker_killed_under_load_is_replaced_and_nothing_else_fails(tmp_path):
     run = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "load.py"), "--requests", "800", "--users",
-                          str(USERS), "--workers", "2", "--backend", "rules", "--kill-worker", "1", "--log",
+                          "32", "--workers", "2", "--backend", "rules", "--kill-worker", "1", "--log",
                           str(tmp_path / "server.log")], capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     report = json.loads(run.stdout)
     print(json.dumps(report))
+    killed = report["killed_worker"]
     assert report["requests"] >= 800 and report["p50_ms"] > 0
-    assert not [name for name in report["failures_by_name"] if name.startswith("invalid")], report
-    assert report["failures"] <= USERS, "more failures than the killed worker can have had in flight"
-    assert report["killed_worker"]["serves"], report
+    assert report["failures"] <= killed["its_connections"], "more failures than the killed worker had in flight"
+    assert killed["serves"], report
