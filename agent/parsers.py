@@ -56,12 +56,13 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     from decoding.checkpoint import load_checkpoint
     from decoding.confidence import Calibration
     from decoding.decoders import get_backend
-    from decoding.onnx_encoder import OnnxEncoder, onnx_available
+    from decoding.onnx_encoder import load_onnx_checkpoint, onnx_available
     from decoding.parser import TaskParser
 
-    extractor, meta = load_checkpoint(model or default_model_dir())
     if runtime == "onnx" or (runtime == "auto" and onnx_available()):
-        extractor.encoder.runtime = OnnxEncoder.of(extractor.encoder, meta["weights_sha256"], cache_dir() / "onnx")
+        extractor, meta = load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx")
+    else:
+        extractor, meta = load_checkpoint(model or default_model_dir())
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
     return TaskParser(extractor, get_backend(backend, grammar), rule_parser(),
                       calibration=Calibration.of(meta.get("calibration")))

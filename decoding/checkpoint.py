@@ -17,9 +17,10 @@ from .errors import ModelError
 from .files import write_atomic
 from .model import Extractor, ExtractorConfig
 
-__all__ = ["save_checkpoint", "load_checkpoint", "WEIGHTS", "CONFIG"]
+__all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_meta", "WEIGHTS", "CONFIG"]
 
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
+_ENCODER_LAYERS = "encoder.layers."  # the fine-tuned transformer layers, stored with the decoder
 FORMAT = 1
 
 
@@ -35,6 +36,9 @@ def _sha256(path: Path) -> str:
 
 def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = None) -> Path:
     """Write `model.safetensors` and `config.json` into `folder`; returns the folder."""
+    if model.encoder.embeddings is None:
+        raise ModelError(f"{folder}: this extractor was loaded without its torch transformer (for ONNX Runtime); "
+                         "load it with load_checkpoint to train or save it")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {n: t.detach().to(torch.float16).contiguous() for n, t in _trained(model).items()}
@@ -48,10 +52,12 @@ def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = N
     return folder
 
 
-def load_checkpoint(folder: str | Path) -> tuple[Extractor, dict]:
-    """The extractor of `folder` in eval mode, and its metadata; `ModelError` names the file at fault."""
+def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extractor, dict]:
+    """The extractor of `folder` in eval mode, and its metadata; `ModelError` names the file at fault.
+    `transformer=False` builds no torch transformer for the encoder (its fine-tuned layers are then left unread:
+    an ONNX runtime exported from these weights, keyed by their sha256, runs it)."""
     folder = Path(folder)
-    meta = _read_meta(folder / CONFIG)
+    meta = checkpoint_meta(folder)
     weights = folder / meta.get("weights", WEIGHTS)
     if not weights.is_file():
         raise ModelError(f"{weights}: checkpoint weights missing")
@@ -64,12 +70,19 @@ def load_checkpoint(folder: str | Path) -> tuple[Extractor, dict]:
         raise ModelError(f"{folder / CONFIG}: config does not describe an extractor ({err})") from err
     except Exception as err:  # safetensors raises its own error types for a damaged file
         raise ModelError(f"{weights}: cannot read safetensors ({err})") from err
-    model = Extractor(config)
+    model = Extractor(config, transformer)
+    if not transformer:
+        tensors = {n: t for n, t in tensors.items() if not n.startswith(_ENCODER_LAYERS)}
     expected = _trained(model)
     if set(tensors) != set(expected) or any(tensors[n].shape != expected[n].shape for n in tensors):
         raise ModelError(f"{weights}: tensors do not match the architecture in {folder / CONFIG}")
     model.load_state_dict({n: t.float() for n, t in tensors.items()}, strict=False)
     return model.eval(), meta
+
+
+def checkpoint_meta(folder: str | Path) -> dict:
+    """The metadata (config.json) of a checkpoint folder, without loading its weights."""
+    return _read_meta(Path(folder) / CONFIG)
 
 
 def _read_meta(path: Path) -> dict:

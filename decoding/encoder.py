@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import torch
 from torch import nn
 
 from .errors import ModelError
+from .files import read_text
 
-__all__ = ["WordEncoder", "encoder_path", "load_tokenizer"]
+__all__ = ["WordEncoder", "encoder_path", "load_tokenizer", "quietly"]
 
 MAX_PIECES = 512  # the encoder's position window, in word pieces
 
@@ -37,14 +40,18 @@ class WordEncoder(nn.Module):
     The frozen lower part (embeddings and the first layers) can run once and be cached: `lower` and `upper`.
     """
 
-    def __init__(self, trainable: int):
+    def __init__(self, trainable: int, transformer: bool = True):
         super().__init__()
-        from transformers import AutoModel
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()  # the weight-loading bar is noise on a robot's console
         self.path = encoder_path()
-        bert = AutoModel.from_pretrained(self.path, local_files_only=True)
+        # pieces -> piece vectors at inference, when set (`decoding.onnx_encoder.OnnxEncoder`); training runs torch
+        self.runtime = None
+        if not transformer:  # the tokenizer and sizes only: the runtime does the rest (no torch transformer built)
+            self.embeddings, self.frozen_layers, self.layers = None, nn.ModuleList(), nn.ModuleList()
+            self.dim = int(json.loads(read_text(Path(self.path) / "config.json"))["hidden_size"])
+            return
+        from transformers import AutoModel
+
+        bert = quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True))
         self.embeddings = bert.embeddings
         layers = list(bert.encoder.layer)
         self.frozen_layers = nn.ModuleList(layers[: len(layers) - trainable])
@@ -52,8 +59,6 @@ class WordEncoder(nn.Module):
         self.dim = bert.config.hidden_size
         for module in (self.embeddings, self.frozen_layers):
             module.requires_grad_(False)
-        # pieces -> piece vectors at inference, when set (`decoding.onnx_encoder.OnnxEncoder`); training runs torch
-        self.runtime = None
 
     def pieces(self, words: Sequence[Sequence[str]]) -> dict:
         """Tokenise a batch of word lists: piece ids, attention mask and the (B, W, P) piece -> word averaging."""
@@ -98,7 +103,22 @@ class WordEncoder(nn.Module):
         pieces = self.pieces(words)
         if self.runtime is not None and not self.training:
             return pieces["pool"] @ self.runtime(pieces)
+        if self.embeddings is None:
+            raise ModelError("this encoder was loaded for its ONNX runtime only: it cannot run (or train) in torch")
         return self.upper(self.lower(pieces), pieces)
+
+
+def quietly(load):
+    """`load()` without transformers' weight-loading bar (a robot's console), the bar's setting restored after."""
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return load()
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
 
 
 def _layer_out(out):

@@ -70,12 +70,13 @@ def _gather(words: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 class Extractor(nn.Module):
     """Encoder + nested decoder. Label ids: task types then STOP; roles then END; classes; attributes then none."""
 
-    def __init__(self, config: ExtractorConfig):
+    def __init__(self, config: ExtractorConfig, transformer: bool = True):
         super().__init__()
         self.config = c = config
         H, D = c.hidden, c.label_dim
         self.stop_id, self.end_id, self.no_attr = len(c.task_types), len(c.roles), len(c.attributes)
-        self.encoder = WordEncoder(c.encoder_trainable_layers)
+        # transformer=False: the encoder's transformer is not built (an ONNX runtime will run it)
+        self.encoder = WordEncoder(c.encoder_trainable_layers, transformer)
         self.word_rnn = nn.GRU(self.encoder.dim, H // 2, batch_first=True, bidirectional=True)
         self.drop = nn.Dropout(c.dropout)
         self.type_emb = nn.Embedding(len(c.task_types) + 1, D)

@@ -20,7 +20,7 @@ from torch import nn
 from .errors import DataError, ModelError
 from .files import read_text, write_atomic
 
-__all__ = ["OnnxEncoder", "onnx_available"]
+__all__ = ["OnnxEncoder", "onnx_available", "load_onnx_checkpoint"]
 
 FORMAT = "tage-onnx-encoder-1"  # part of the cache key: a change of the exported graph makes new files
 
@@ -63,17 +63,36 @@ class OnnxEncoder:
     def of(cls, encoder, key: str, cache_dir: str | Path | None) -> OnnxEncoder:
         """The ONNX Runtime encoder of `encoder` (a `WordEncoder` in eval mode) whose weights are identified by
         `key` (the checkpoint's weights sha256), from `cache_dir` or exported there."""
+        cached = cls.cached(key, cache_dir)
+        if cached is not None:
+            return cached
+        model = _export(encoder)
+        if cache_dir:
+            _store(_path(key, cache_dir), model)
+        return cls(model, torch.get_num_threads())
+
+    @classmethod
+    def cached(cls, key: str, cache_dir: str | Path | None) -> OnnxEncoder | None:
+        """The encoder exported for `key` into `cache_dir` before, if it is there and intact."""
         if not onnx_available():
             raise ModelError("the ONNX runtime needs the onnx extra: pip install 'tage[onnx]'")
-        threads = torch.get_num_threads()
-        path = Path(cache_dir) / f"encoder-{hashlib.sha256(f'{FORMAT}:{key}'.encode()).hexdigest()[:24]}.onnx" \
-            if cache_dir else None
-        model = _read_cached(path) if path is not None else None
-        if model is None:
-            model = _export(encoder)
-            if path is not None:
-                _store(path, model)
-        return cls(model, threads)
+        model = _read_cached(_path(key, cache_dir)) if cache_dir else None
+        return cls(model, torch.get_num_threads()) if model is not None else None
+
+
+def load_onnx_checkpoint(folder: str | Path, cache_dir: str | Path | None) -> tuple:
+    """`load_checkpoint` with the encoder's transformer in ONNX Runtime: from the cache when exported before (no
+    torch transformer built at all), else exported from the loaded weights (and cached)."""
+    from .checkpoint import checkpoint_meta, load_checkpoint
+
+    cached = OnnxEncoder.cached(str(checkpoint_meta(folder).get("weights_sha256")), cache_dir)
+    model, meta = load_checkpoint(folder, transformer=cached is None)
+    model.encoder.runtime = cached or OnnxEncoder.of(model.encoder, meta["weights_sha256"], cache_dir)
+    return model, meta
+
+
+def _path(key: str, cache_dir: str | Path) -> Path:
+    return Path(cache_dir) / f"encoder-{hashlib.sha256(f'{FORMAT}:{key}'.encode()).hexdigest()[:24]}.onnx"
 
 
 def _export(encoder) -> bytes:

@@ -60,10 +60,10 @@ class MiniLMEmbedder(Embedder):
         if self._loaded is None:
             from transformers import AutoModel
 
-            from decoding.encoder import encoder_path, load_tokenizer
+            from decoding.encoder import encoder_path, load_tokenizer, quietly
 
             self.path = self.path or encoder_path()
-            model = _quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
+            model = quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
             self._loaded = (load_tokenizer(self.path), model)
         return self._loaded
 
@@ -77,16 +77,3 @@ class MiniLMEmbedder(Embedder):
         mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)                   # (N, P, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)                  # (N, D)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()
-
-
-def _quietly(load):
-    """`load()` without transformers' weight-loading bar (a robot's console), the bar's setting restored after."""
-    from transformers.utils import logging as hf_logging
-
-    shown = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        return load()
-    finally:
-        if shown:
-            hf_logging.enable_progress_bar()

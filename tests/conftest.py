@@ -7,4 +7,5 @@ import pytest
 def shipped_parser():
     from agent.parsers import make_parser
 
-    return make_parser("greedy")
+    # the torch path, whose weights can be saved and trained on; Agent.load() in tests/agent runs ONNX Runtime
+    return make_parser("greedy", runtime="torch")

@@ -48,3 +48,18 @@ def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(parsers, tmp
 def test_an_unknown_runtime_is_refused():
     with pytest.raises(ModelError, match="unknown runtime 'gpu'"):
         make_parser("hybrid", runtime="gpu")
+
+
+def test_a_cached_export_loads_without_building_the_torch_transformer(parsers, tmp_path):
+    from agent.defaults import default_model_dir
+    from decoding.onnx_encoder import load_onnx_checkpoint
+
+    first, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)      # exports, from the torch transformer
+    second, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)     # from the cache alone
+    assert first.encoder.embeddings is not None and second.encoder.embeddings is None
+    sentences = [["put", "the", "red", "mug", "on", "the", "table"], ["open", "the", "fridge"]]
+    a, b = first.encode(sentences), second.encode(sentences)
+    assert all((x.words - y.words).abs().max() < 1e-5 for x, y in zip(a, b, strict=True))
+    second.encoder.runtime = None
+    with pytest.raises(ModelError, match="ONNX runtime only"):
+        second.encode(sentences)
