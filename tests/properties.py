@@ -71,13 +71,15 @@ def skill_names() -> st.SearchStrategy[str]:
     return st.deferred(names)
 
 
-def instructions() -> st.SearchStrategy[str]:
+def instructions(longest: int = LONG) -> st.SearchStrategy[str]:
     """User text: the edge cases above, arbitrary Unicode (control characters too), word salad of task words, a
-    skill name alone, and mixtures of them, up to `LONG` characters."""
+    skill name alone, and mixtures of them, up to `longest` characters (`LONG` under `make fuzz`)."""
+    longest = LONG if int(os.environ.get("TAGE_FUZZ_SCALE", "1")) > 1 else longest
     salad = st.lists(st.sampled_from(TASK_WORDS), min_size=1, max_size=60).map(" ".join)
     text = st.text(st.characters(codec="utf-8"), max_size=300)
-    one = st.one_of(st.sampled_from(EDGE_INSTRUCTIONS), text, salad, skill_names())
-    mixed = st.lists(one, min_size=2, max_size=4).map(lambda parts: " ".join(parts)[:LONG])
+    edges = st.sampled_from([text[:longest] for text in EDGE_INSTRUCTIONS])
+    one = st.one_of(edges, text, salad, skill_names())
+    mixed = st.lists(one, min_size=2, max_size=4).map(lambda parts: " ".join(parts)[:longest])
     return st.one_of(one, mixed)
 
 

@@ -57,7 +57,7 @@ def tiny(tmp_path_factory) -> Path:
 
 def test_tage_train_killed_leaves_a_checkpoint_loaded_whole_or_refused(tiny, tmp_path):
     out = tmp_path / "ckpt"
-    command = ("train", "--train", tiny, "--dev", tiny, "--epochs", "3", "--finetune-epochs", "0", "--out", out)
+    command = ("train", "--train", tiny, "--dev", tiny, "--epochs", "2", "--finetune-epochs", "0", "--out", out)
     full = _timed(*command[:-1], tmp_path / "reference")
 
     def left() -> str:
@@ -69,6 +69,6 @@ def test_tage_train_killed_leaves_a_checkpoint_loaded_whole_or_refused(tiny, tmp
             return "refused"
         return "complete" if meta["complete"] else "best epoch so far"
 
-    states = kill_at_random_moments(lambda: _tage(*command), left, trials(3), full, full * 0.4)
+    states = kill_at_random_moments(lambda: _tage(*command), left, trials(2), full, full * 0.4)
     print(f"checkpoint after each kill: {states}")
     assert _tage(*command).wait(timeout=600) == 0 and left() == "complete"
