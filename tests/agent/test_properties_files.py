@@ -105,11 +105,15 @@ def _scene(data: object, source: str = "fuzzed.yaml") -> SceneGraph | None:
 @given(data=mutated(SCENE, at_most=4))
 @examples(300)
 def test_any_scene_loads_or_is_refused_naming_it_and_grounds(rules_agent, data):
+    _loads_and_grounds_or_is_refused(rules_agent, data)
+
+
+def _loads_and_grounds_or_is_refused(agent: Agent, data: object) -> None:
     scene = _scene(data)
     if scene is not None:
         with within(LOAD_S, data):
-            result = rules_agent.ground(INSTRUCTION, scene)
-        check_result(result, INSTRUCTION, scene, rules_agent.library, default_vocabulary())
+            result = agent.ground(INSTRUCTION, scene)
+        check_result(result, INSTRUCTION, scene, agent.library, default_vocabulary())
 
 
 def _with(**changes) -> dict:
@@ -134,11 +138,7 @@ _BAD_SCENES = {
 
 @pytest.mark.parametrize("data", _BAD_SCENES.values(), ids=_BAD_SCENES)
 def test_bad_scenes_are_refused_naming_the_scene_or_ground(rules_agent, data):
-    scene = _scene(data)
-    if scene is not None:
-        with within(LOAD_S, data):
-            result = rules_agent.ground(INSTRUCTION, scene)
-        check_result(result, INSTRUCTION, scene, rules_agent.library, default_vocabulary())
+    _loads_and_grounds_or_is_refused(rules_agent, data)
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf])
