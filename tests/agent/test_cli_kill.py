@@ -1,6 +1,7 @@
 """Nothing lost: `tage data convert` and `tage train` killed (SIGKILL) at random moments leave every file whole (the
 old one or the new one), a checkpoint is loaded whole or refused, and the rerun completes. `make kill`: 20 trials."""
 
+import shutil
 import subprocess
 import sys
 import time
@@ -41,9 +42,12 @@ def test_tage_data_convert_killed_leaves_each_split_whole_or_absent(tmp_path):
                 whole.append(split)
         return whole
 
+    def start() -> subprocess.Popen:  # from nothing each time: what a kill leaves is that run's alone
+        shutil.rmtree(out, ignore_errors=True)
+        return _tage("data", "convert", "--out", out)
+
     # the files are written in the last moments of a run: most kills land there
-    states = kill_at_random_moments(lambda: _tage("data", "convert", "--out", out), written, trials(3), full * 1.1,
-                                    full * 0.6)
+    states = kill_at_random_moments(start, written, trials(3), full * 1.1, full * 0.6)
     print(f"splits whole after each kill: {states}")
     assert _tage("data", "convert", "--out", out).wait(timeout=600) == 0 and written() == list(SPLITS)
 
