@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KITCHEN = ROOT / "data" / "scenes" / "kitchen.yaml"
 TAGE = str(Path(sys.executable).with_name("tage"))
 RULES_S, MODEL_S = 10, 60  # the longest an instruction may take, rules / model (20,000 characters on a busy machine)
-MODEL_CHARS = 2_000  # the model's instructions in the suite (20,000 take it seconds each: `make fuzz` has them)
+MODEL_CHARS = 1_000  # the model's instructions in the suite, the service's limit (20,000: `make fuzz`)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_rules_ground_many_equals_one_by_one(rules_agent, kitchen, texts):
 
 
 @given(text=instructions(MODEL_CHARS))
-@examples(100)
+@examples(50)
 def test_the_model_parses_any_instruction_inside_its_grammar(shipped_agent, text):
     with within(MODEL_S, text):
         parse = _parse_or_refuse(shipped_agent, text)
@@ -82,7 +82,7 @@ def test_the_model_parses_any_instruction_inside_its_grammar(shipped_agent, text
 
 
 @given(text=instructions(MODEL_CHARS))
-@examples(60)
+@examples(30)
 def test_the_model_grounds_any_instruction(shipped_agent, kitchen, text):
     with within(MODEL_S, text):
         result = shipped_agent.ground(text, kitchen)
