@@ -75,9 +75,17 @@ def from_studio_tasks(tasks: list, vocabulary: Vocabulary, problems: Problems) -
     return out
 
 
-def _latest(entries: list) -> dict | None:
-    kept = [e for e in entries if isinstance(e, dict) and not e.get("was_cancelled")]
+def _latest(entries: object) -> dict | None:
+    kept = [e for e in _list(entries) if isinstance(e, dict) and not e.get("was_cancelled")]
     return max(kept, key=lambda e: str(e.get("updated_at") or e.get("created_at") or ""), default=None)
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 class _ItemReader:
@@ -116,7 +124,7 @@ class _ItemReader:
 
     def _results(self) -> tuple[str, list]:
         for source in ("annotations", "predictions"):
-            chosen = _latest(self.task.get(source) or [])
+            chosen = _latest(self.task.get(source))
             if chosen is not None:
                 result = chosen.get("result")
                 return source, result if isinstance(result, list) else []
@@ -138,16 +146,16 @@ class _ItemReader:
         return regions, grounding, relations
 
     def _grounding(self, item: dict, grounding: dict[str, str]) -> None:
-        choices = (item.get("value") or {}).get("choices") or []
+        choices = _list(_dict(item.get("value")).get("choices"))
         if len(choices) != 1 or choices[0] not in self.vocabulary.classes:
             self.problem(f"region {item.get('id')}: grounding {choices} is not one known class; 'unk' used")
             return
         grounding[str(item.get("id"))] = choices[0]
 
     def _region(self, item: dict, regions: dict[str, _Region]) -> None:
-        rid, control, value = str(item.get("id")), item.get("from_name"), item.get("value") or {}
-        labels = value.get("labels") or []
-        if control not in self.labels:
+        rid, control, value = str(item.get("id")), item.get("from_name"), _dict(item.get("value"))
+        labels = _list(value.get("labels"))
+        if not isinstance(control, str) or control not in self.labels:
             return self.problem(f"region {rid}: unknown control {control!r} (expected {TRIGGER}, {ROLE}, "
                                 f"{ATTRIBUTE} or {GROUNDING})")
         if len(labels) != 1:
@@ -159,11 +167,18 @@ class _ItemReader:
             return self.problem(f"region {rid}: labelled twice ({regions[rid].label} and {labels[0]})")
         words = self._word_range(rid, value.get("start"), value.get("end"))
         if words is not None:
-            regions[rid] = _Region(rid, control, labels[0], *words, value["start"], item.get("score"))
+            regions[rid] = _Region(rid, control, labels[0], *words, value["start"], self._score(rid, item))
+
+    def _score(self, rid: str, item: dict) -> float | None:
+        score = item.get("score")
+        if score is None or (isinstance(score, int | float) and not isinstance(score, bool) and 0 <= score <= 1):
+            return score
+        self.problem(f"region {rid}: score {score!r} is not a number from 0 to 1; dropped")
+        return None
 
     def _word_range(self, rid: str, start: object, end: object) -> tuple[int, int] | None:
         size = len(self.words.instruction)
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= size):
+        if not (type(start) is int and type(end) is int and 0 <= start < end <= size):  # not bool
             self.problem(f"region {rid}: span {start}-{end} is outside the text of {size} characters")
             return None
         inside = [i for i, (a, b) in enumerate(self.words.offsets) if a < end and b > start]

@@ -183,3 +183,24 @@ def test_any_label_studio_export_imports_or_is_refused_naming_it(tmp_path_factor
 def test_bad_label_studio_exports_are_refused_or_reported(tmp_path, content):
     found = _import(_write(tmp_path, "export.json", content))
     assert found is None or (not found.parses and found.problems)
+
+
+def _task(**fields) -> dict:
+    return {"data": {"text": "pick up the box"}, **fields}
+
+
+_REGION = {"id": "t", "from_name": "trigger", "to_name": "text", "type": "labels",
+           "value": {"start": 0, "end": 4, "labels": ["Picking"]}}
+
+
+@pytest.mark.parametrize("task", [
+    _task(annotations=True), _task(predictions=3), _task(annotations=[{"result": [{**_REGION, "from_name": ["x"]}]}]),
+    _task(annotations=[{"result": [{**_REGION, "value": [1, 2]}]}]),
+    _task(annotations=[{"result": [{**_REGION, "score": "high"}]}]),
+    _task(annotations=[{"result": [{**_REGION, "value": {**_REGION["value"], "start": True}}]}]),
+], ids=["annotations not a list", "predictions a number", "control a list", "value a list", "score a word",
+        "start a boolean"])
+def test_label_studio_fields_of_the_wrong_type_are_reported_not_raised(tmp_path, task):
+    found = _import(_write(tmp_path, "export.json", json.dumps([task])))
+    assert found is not None and [p.instruction for p in found.parses] == ["pick up the box"]
+    check_parse(found.parses[0], "pick up the box", default_vocabulary())
