@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ..encoder import quietly
 from ..errors import ModelError
 from ..files import read_text, write_atomic
 from .format import Bounds, Labels
@@ -116,8 +117,8 @@ def load_generative(folder: str | Path) -> GenerativeModel:
         config = GenerativeConfig(**{**cfg, "bounds": Bounds(**cfg["bounds"])})
         labels = Labels(**{k: tuple(v) for k, v in meta["labels"].items()})
         tokenizer = wrap_tokenizer(Tokenizer.from_file(str(folder / "tokenizer.json")))
-        model = BartForConditionalGeneration.from_pretrained(folder, dtype=torch.float32, use_safetensors=True,
-                                                             local_files_only=True)
+        model = quietly(lambda: BartForConditionalGeneration.from_pretrained(
+            folder, dtype=torch.float32, use_safetensors=True, local_files_only=True))
     except Exception as err:
         raise ModelError(f"{folder}: not a generative checkpoint ({err})") from err
     built = build_model(config)  # the generation settings of `build_model`, whatever the saved defaults
