@@ -3,7 +3,7 @@
 The inventory (`OutputSpec`) is plain data: task types, the roles each allows, the roles each requires, bounds.
 It is compiled with outlines-core into an `Index` over the decoder's own action vocabulary (one token per
 decision: STOP, END, each task type, role and class, and WORD for a pointer to a word), kept as a plain table of
-transitions (`Automaton`) and cached on disk as JSON by the inventory's hash (no pickle: a cache file is data,
+transitions (`Automaton`) and cached on disk as a NumPy array by the inventory's hash (no pickle: a cache file is data,
 checked against the regex's and its own sha256 before use). Two constraints depend on what was already decoded and
 on the instruction, not on the inventory, and are applied as a mask beside the index: a pointer must name a word of
 this instruction and a span cannot end before it starts; and an argument is refused when its task already has the
@@ -16,10 +16,14 @@ and to load, for nothing the index could check.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from .errors import DecodingError
 from .files import write_atomic
@@ -130,7 +134,7 @@ class Grammar:
         """Actions the index allows in `state` (STOP only where the output may end)."""
         if state not in self._allowed:
             a = self.automaton
-            self._allowed[state] = frozenset(a.moves.get(state, ())) | (
+            self._allowed[state] = frozenset(a.moves(state)) | (
                 {self.space.STOP} if state in a.finals else frozenset())
         return self._allowed[state]
 
@@ -142,7 +146,7 @@ class Grammar:
         return self._ranges[key]
 
     def advance(self, state: int, action: int) -> int:
-        nxt = self.automaton.moves.get(state, {}).get(action)
+        nxt = self.automaton.moves(state).get(action)
         if nxt is None:
             raise DecodingError(f"action {action} is not allowed in grammar state {state}")
         return nxt
@@ -160,39 +164,54 @@ def _vocabulary(space: ActionSpace):
     return Vocabulary(space.STOP, {space.char(a): [a] for a in range(1, space.size)})
 
 
-@dataclass(frozen=True)
 class Automaton:
-    """The compiled grammar as data: the start state, the accepting states and state -> action -> next state."""
+    """The compiled grammar as data: the start state, the accepting states, and every transition (state, action,
+    next state) in three arrays sorted by state. A state's moves become a dict the first time they are asked for:
+    loading is reading three arrays, whatever the size of the grammar."""
 
-    start: int
-    finals: frozenset[int]
-    moves: dict[int, dict[int, int]]
+    def __init__(self, start: int, finals: Iterable[int], transitions: np.ndarray) -> None:
+        self.start, self.finals = int(start), frozenset(int(f) for f in finals)
+        order = np.lexsort((transitions[:, 1], transitions[:, 0]))
+        self.transitions = np.ascontiguousarray(transitions[order], dtype=np.int64)  # (T, 3)
+        self._moves: dict[int, dict[int, int]] = {}
 
     @classmethod
     def of_index(cls, index) -> Automaton:
         """The automaton of an outlines-core `Index`."""
-        return cls(index.get_initial_state(), frozenset(index.get_final_states()),
-                   {int(s): {int(a): int(n) for a, n in moves.items()} for s, moves in index.get_transitions().items()})
+        rows = [(s, a, n) for s, moves in index.get_transitions().items() for a, n in moves.items()]
+        return cls(index.get_initial_state(), index.get_final_states(), np.array(rows, dtype=np.int64).reshape(-1, 3))
 
-    def to_json(self) -> str:
-        return json.dumps({"start": self.start, "finals": sorted(self.finals),
-                           "moves": {str(s): [[a, n] for a, n in sorted(m.items())] for s, m in self.moves.items()}},
-                          separators=(",", ":"))
+    def moves(self, state: int) -> dict[int, int]:
+        """action -> next state, for the actions allowed in `state` (STOP aside)."""
+        if state not in self._moves:
+            states = self.transitions[:, 0]
+            lo, hi = np.searchsorted(states, state, "left"), np.searchsorted(states, state, "right")
+            self._moves[state] = dict(self.transitions[lo:hi, 1:].tolist())
+        return self._moves[state]
+
+    def to_bytes(self) -> bytes:
+        """The automaton as one .npy array (no pickle): start, the number of finals, the finals, the transitions."""
+        head = np.array([self.start, len(self.finals), *sorted(self.finals)], dtype=np.int64)
+        out = io.BytesIO()
+        np.save(out, np.concatenate([head, self.transitions.ravel()]), allow_pickle=False)
+        return out.getvalue()
 
     @classmethod
-    def from_json(cls, text: str) -> Automaton:
-        data = json.loads(text)
-        return cls(int(data["start"]), frozenset(int(f) for f in data["finals"]),
-                   {int(s): {int(a): int(n) for a, n in m} for s, m in data["moves"].items()})
+    def from_bytes(cls, data: bytes) -> Automaton:
+        flat = np.load(io.BytesIO(data), allow_pickle=False)
+        if flat.dtype != np.int64 or flat.ndim != 1 or len(flat) < 2 or (len(flat) - 2 - int(flat[1])) % 3:
+            raise ValueError("not a grammar automaton")
+        n_finals = int(flat[1])
+        return cls(int(flat[0]), flat[2 : 2 + n_finals].tolist(), flat[2 + n_finals :].reshape(-1, 3))
 
 
-_MAGIC = "TAGE-GRAMMAR-2"
+_MAGIC = b"TAGE-GRAMMAR-3\n"
 
 
 def _load_or_compile(regex: str, space: ActionSpace, cache_dir, key: str) -> Automaton:
-    """The automaton of `regex`, from `cache_dir/grammar-KEY.json` when that file holds exactly this regex's."""
-    path = Path(cache_dir) / f"grammar-{key}.json" if cache_dir else None
-    regex_hash = hashlib.sha256(regex.encode()).hexdigest()
+    """The automaton of `regex`, from `cache_dir/grammar-KEY.npy` when that file holds exactly this regex's."""
+    path = Path(cache_dir) / f"grammar-{key}.npy" if cache_dir else None
+    regex_hash = hashlib.sha256(regex.encode()).digest()
     if path is not None and path.is_file():
         automaton = _read_cached(path, regex_hash)
         if automaton is not None:
@@ -205,28 +224,30 @@ def _load_or_compile(regex: str, space: ActionSpace, cache_dir, key: str) -> Aut
     return automaton
 
 
-def _read_cached(path: Path, regex_hash: str) -> Automaton | None:
-    """The cached automaton, or None (with a warning) when the file is stale, damaged or unreadable."""
+def _read_cached(path: Path, regex_hash: bytes) -> Automaton | None:
+    """The cached automaton, or None (with a warning) when the file is stale, damaged or unreadable: a header, the
+    regex's sha256, the payload's sha256, the payload (`Automaton.to_bytes`)."""
     try:
-        magic, stored_regex, digest, payload = path.read_text(encoding="utf-8").split("\n", 3)
-    except (OSError, UnicodeDecodeError, ValueError):
-        magic = stored_regex = digest = payload = ""
-    if magic != _MAGIC or stored_regex != regex_hash:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    head = len(_MAGIC)
+    payload = data[head + 64 :]
+    if data[:head] != _MAGIC or data[head : head + 32] != regex_hash:
         warnings.warn(f"{path}: cached grammar is stale; rebuilding it", stacklevel=4)
-    elif hashlib.sha256(payload.encode()).hexdigest() != digest:
+    elif hashlib.sha256(payload).digest() != data[head + 32 : head + 64]:
         warnings.warn(f"{path}: cached grammar is corrupt; rebuilding it", stacklevel=4)
     else:
         try:
-            return Automaton.from_json(payload)
-        except (ValueError, KeyError, TypeError, AttributeError):
+            return Automaton.from_bytes(payload)
+        except ValueError:
             warnings.warn(f"{path}: cached grammar is corrupt; rebuilding it", stacklevel=4)
     return None
 
 
-def _store(path: Path, regex_hash: str, automaton: Automaton) -> None:
-    payload = automaton.to_json()
-    digest = hashlib.sha256(payload.encode()).hexdigest()
+def _store(path: Path, regex_hash: bytes, automaton: Automaton) -> None:
+    payload = automaton.to_bytes()
     try:
-        write_atomic(path, f"{_MAGIC}\n{regex_hash}\n{digest}\n{payload}")
+        write_atomic(path, _MAGIC + regex_hash + hashlib.sha256(payload).digest() + payload)
     except OSError as err:  # a read-only cache is not an error: the grammar is compiled each time instead
         warnings.warn(f"{path}: cannot cache the compiled grammar ({err.strerror})", stacklevel=4)
