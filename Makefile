@@ -26,8 +26,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest
 
-# The property tests with 50x their inputs (>= 100,000 in all), then the constrained backends on 10,000 random
-# instructions (benchmarks/fuzz.py).
+# The property tests with 50x their inputs (>= 100,000 in all; about two hours on a shared 2-core machine), then
+# the constrained backends on 10,000 random instructions (benchmarks/fuzz.py).
 fuzz: $(STAMP)
 	TAGE_FUZZ_SCALE=$${TAGE_FUZZ_SCALE:-50} OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python -m pytest \
 		-p no:cacheprovider --hypothesis-show-statistics -k properties tests

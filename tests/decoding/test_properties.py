@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from agent.defaults import default_model_dir, default_vocabulary, load_library
 from agent.parsers import backend_names, build_grammar, make_parser
 from decoding.checkpoint import CONFIG, WEIGHTS, load_checkpoint
+from decoding.errors import ModelError
 from tests.properties import check_parse, check_refusal, examples, mutated, within
 
 MODEL_S = 60
@@ -82,10 +83,23 @@ def _load(folder: Path) -> None:
 @given(meta=mutated(json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8")), at_most=3))
 @examples(40)
 def test_any_checkpoint_config_loads_or_is_refused_naming_it(tmp_path_factory, checkpoint, meta):
+    assume(not isinstance(meta, dict) or isinstance(meta.get("weights", ""), str))  # a known bug: the test below
     folder = tmp_path_factory.mktemp("config")
     (folder / WEIGHTS).symlink_to(checkpoint / WEIGHTS)
     (folder / CONFIG).write_text(json.dumps(meta))
     _load(folder)
+
+
+@pytest.mark.xfail(strict=True, reason="decoding bug (decoding/checkpoint.py, found by make fuzz): a config.json "
+                                       "whose 'weights' is not a file name (null, a number, a list) raises TypeError "
+                                       "from `folder / meta.get('weights')` instead of a ModelError naming the file")
+@pytest.mark.parametrize("weights", [None, 3, [WEIGHTS]])
+def test_a_checkpoint_config_whose_weights_is_no_file_name_is_refused_naming_it(tmp_path, checkpoint, weights):
+    meta = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
+    (tmp_path / WEIGHTS).symlink_to(checkpoint / WEIGHTS)
+    (tmp_path / CONFIG).write_text(json.dumps({**meta, "weights": weights}))
+    with pytest.raises(ModelError, match=str(tmp_path)):
+        load_checkpoint(tmp_path)
 
 
 @given(cut=st.integers(0, 19_740_099), flip=st.booleans())
