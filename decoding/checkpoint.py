@@ -58,7 +58,10 @@ def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extra
     an ONNX runtime exported from these weights, keyed by their sha256, runs it)."""
     folder = Path(folder)
     meta = checkpoint_meta(folder)
-    weights = folder / meta.get("weights", WEIGHTS)
+    name = meta.get("weights", WEIGHTS)
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise ModelError(f"{folder / CONFIG}: 'weights' must name a file in the checkpoint folder, not {name!r}")
+    weights = folder / name
     if not weights.is_file():
         raise ModelError(f"{weights}: checkpoint weights missing")
     if _sha256(weights) != meta.get("weights_sha256"):
