@@ -80,13 +80,30 @@ def _load(folder: Path) -> None:
         check_refusal(err, str(folder))
 
 
-@given(meta=mutated(json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8")), at_most=3))
+SHIPPED_META = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
+
+
+# The model's "config" keeps its values here: wrong-typed ones are a known bug (the xfail test below).
+@given(meta=mutated({k: v for k, v in SHIPPED_META.items() if k != "config"}, at_most=3))
 @examples(40)
 def test_any_checkpoint_config_loads_or_is_refused_naming_it(tmp_path_factory, checkpoint, meta):
     folder = tmp_path_factory.mktemp("config")
     (folder / WEIGHTS).symlink_to(checkpoint / WEIGHTS)
-    (folder / CONFIG).write_text(json.dumps(meta))
+    (folder / CONFIG).write_text(json.dumps({**meta, "config": SHIPPED_META["config"]} if isinstance(meta, dict)
+                                            else meta))
     _load(folder)
+
+
+@pytest.mark.xfail(strict=True, reason="decoding bug (decoding/checkpoint.py, ExtractorConfig; found by make fuzz): "
+                                       "model config values of the wrong type are not checked, and building the "
+                                       "model raises TypeError instead of a ModelError naming config.json")
+@pytest.mark.parametrize("field, value", [("classes", None), ("encoder_trainable_layers", None),
+                                          ("max_words", "many")])
+def test_a_model_config_value_of_the_wrong_type_is_refused_naming_the_file(tmp_path, checkpoint, field, value):
+    (tmp_path / WEIGHTS).symlink_to(checkpoint / WEIGHTS)
+    (tmp_path / CONFIG).write_text(json.dumps({**SHIPPED_META, "config": {**SHIPPED_META["config"], field: value}}))
+    with pytest.raises(ModelError, match=str(tmp_path)):
+        load_checkpoint(tmp_path)
 
 
 @pytest.mark.parametrize("weights", [None, 3, [WEIGHTS], "", "../model.safetensors"])
