@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import torch
+from pydantic import TypeAdapter, ValidationError
 from safetensors.torch import load_file, save_file
 
 from .errors import ModelError
-from .files import write_atomic
+from .files import describe_validation, write_atomic
 from .model import Extractor, ExtractorConfig
 
 __all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_meta", "WEIGHTS", "CONFIG"]
@@ -66,11 +68,18 @@ def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extra
         raise ModelError(f"{weights}: checkpoint weights missing")
     if _sha256(weights) != meta.get("weights_sha256"):
         raise ModelError(f"{weights}: sha256 does not match {folder / CONFIG} (corrupt or replaced weights)")
+    unknown = set(meta.get("config") or {}) - {f.name for f in fields(ExtractorConfig)} \
+        if isinstance(meta.get("config"), dict) else set()
+    if unknown:
+        raise ModelError(f"{folder / CONFIG}: config does not describe an extractor (unknown {sorted(unknown)})")
     try:
-        config = ExtractorConfig(**meta["config"])
+        config = TypeAdapter(ExtractorConfig).validate_python(meta["config"])
         tensors = load_file(str(weights))
-    except (TypeError, KeyError) as err:
-        raise ModelError(f"{folder / CONFIG}: config does not describe an extractor ({err})") from err
+    except KeyError as err:
+        raise ModelError(f"{folder / CONFIG}: config does not describe an extractor (no {err})") from err
+    except ValidationError as err:
+        raise ModelError(f"{folder / CONFIG}: config does not describe an extractor "
+                         f"({describe_validation(err)})") from err
     except Exception as err:  # safetensors raises its own error types for a damaged file
         raise ModelError(f"{weights}: cannot read safetensors ({err})") from err
     model = Extractor(config, transformer)

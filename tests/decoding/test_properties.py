@@ -83,7 +83,7 @@ def _load(folder: Path) -> None:
 SHIPPED_META = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
 
 
-# The model's "config" keeps its values here: wrong-typed ones are a known bug (the xfail test below).
+# The model's "config" keeps its values here: wrong-typed ones have their own test below.
 @given(meta=mutated({k: v for k, v in SHIPPED_META.items() if k != "config"}, at_most=3))
 @examples(40)
 def test_any_checkpoint_config_loads_or_is_refused_naming_it(tmp_path_factory, checkpoint, meta):
@@ -94,9 +94,6 @@ def test_any_checkpoint_config_loads_or_is_refused_naming_it(tmp_path_factory, c
     _load(folder)
 
 
-@pytest.mark.xfail(strict=True, reason="decoding bug (decoding/checkpoint.py, ExtractorConfig; found by make fuzz): "
-                                       "model config values of the wrong type are not checked, and building the "
-                                       "model raises TypeError instead of a ModelError naming config.json")
 @pytest.mark.parametrize("field, value", [("classes", None), ("encoder_trainable_layers", None),
                                           ("max_words", "many")])
 def test_a_model_config_value_of_the_wrong_type_is_refused_naming_the_file(tmp_path, checkpoint, field, value):
