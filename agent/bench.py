@@ -19,6 +19,8 @@ from decoding.generative.names import (
     GENERATIVE_SPECULATIVE,
 )
 
+from .decisions import parse_decisions
+
 __all__ = ["run_bench", "format_bench", "bench_markdown", "time_generative", "TimedRun"]
 
 
@@ -196,7 +198,8 @@ BATCH_SIZES = (1, 8, 64)
 
 def _batch_throughput(parser, items, rounds: int = 3) -> dict:
     """Instructions per second of `parser.parse_many` (encoder, lockstep decoding and scoring) at each of
-    `BATCH_SIZES`, the median of `rounds` runs that take turns; whether every batch size gives batch 1's parses."""
+    `BATCH_SIZES`, the median of `rounds` runs that take turns; whether every batch size gives batch 1's parses
+    (scores aside: a batch computes them with padding)."""
     rates: dict[int, list[float]] = {size: [] for size in BATCH_SIZES}
     parses = {}
     for _ in range(rounds):
@@ -209,17 +212,9 @@ def _batch_throughput(parser, items, rounds: int = 3) -> dict:
     return {"backend": parser.decoder.name, "rows": [
         {"batch": size, "instructions_per_s": statistics.median(rates[size]),
          "vs_batch_1": statistics.median(rates[size]) / base,
-         "identical_to_batch_1": sum(_decisions(a) == _decisions(b) for a, b in zip(parses[1], parses[size],
-                                                                                    strict=True)) / len(items)}
+         "identical_to_batch_1": sum(parse_decisions(a) == parse_decisions(b)
+                                     for a, b in zip(parses[1], parses[size], strict=True)) / len(items)}
         for size in BATCH_SIZES]}
-
-
-def _decisions(parse) -> tuple:
-    """What a parse says, without its scores (computed with padding in a batch, they may differ in the last
-    rounded digit)."""
-    return tuple((t.type, t.trigger.start, t.trigger.end,
-                  tuple((a.role, a.span.start, a.span.end, a.grounding, a.attributes) for a in t.arguments))
-                 for t in parse.tasks)
 
 
 def _batch_lines(report: dict) -> list[str]:

@@ -6,9 +6,20 @@ rounded digit, and timings always differ: comparisons of runs compare `decisions
 
 from __future__ import annotations
 
+from decoding.parse import Parse
 from grounding import GroundingResult
 
-__all__ = ["decisions"]
+__all__ = ["decisions", "parse_decisions"]
+
+
+def parse_decisions(parse: Parse) -> dict:
+    """The parse as a dict, without the `score` of its tasks and arguments."""
+    dump = parse.model_dump()
+    for task in dump["tasks"]:
+        task.pop("score", None)
+        for argument in task["arguments"]:
+            argument.pop("score", None)
+    return dump
 
 
 def decisions(result: GroundingResult) -> dict:
@@ -22,9 +33,4 @@ def decisions(result: GroundingResult) -> dict:
     >>> sorted(decisions(result))[:3]
     ['clarifications', 'errors', 'instruction']
     """
-    dump = result.model_dump(exclude={"timing_ms"})
-    for task in dump["parse"]["tasks"]:
-        task.pop("score", None)
-        for argument in task["arguments"]:
-            argument.pop("score", None)
-    return dump
+    return {**result.model_dump(exclude={"timing_ms", "parse"}), "parse": parse_decisions(result.parse)}

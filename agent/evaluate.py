@@ -13,7 +13,7 @@ from decoding.metrics import score
 from decoding.parse import Parse
 from decoding.vocabulary import Vocabulary
 
-from .defaults import open_vocabulary
+from .defaults import default_generative_dir, load_library, open_vocabulary
 from .parsers import backend_names
 
 __all__ = ["evaluate_predictions", "evaluate_parses", "evaluate_backend", "evaluate_grounding", "eval_backends",
@@ -35,8 +35,6 @@ def eval_parser(backend: str, model: str | Path | None, library=None):
 
         return make_parser(backend, model, library)
     from decoding.generative import get_decoder, load_generative
-
-    from .defaults import default_generative_dir
 
     return get_decoder(backend, load_generative(model or default_generative_dir()))
 
@@ -107,7 +105,6 @@ def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, v
 
 def _library_valid_rate(predicted: list[Parse], parser) -> float:
     """The share of outputs the skill library's output grammar allows (task types, roles, required roles)."""
-    from .defaults import load_library
     from .spec import output_spec
 
     config = getattr(getattr(parser, "model", None), "config", None)
@@ -132,8 +129,6 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     from functools import partial
 
     from grounding.evaluate import evaluate_cases, simulate_cases
-
-    from .defaults import load_library
 
     library = load_library()
     vocabulary = open_vocabulary(naming)

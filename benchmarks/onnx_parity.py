@@ -11,16 +11,11 @@ import time
 
 import torch
 
+from agent.decisions import parse_decisions
 from agent.parsers import make_parser
 from decoding.files import read_parses
 from decoding.metrics import score
 from decoding.parser import Words
-
-
-def _decisions(parse) -> tuple:
-    return tuple((t.type, t.trigger.start, t.trigger.end,
-                  tuple((a.role, a.span.start, a.span.end, a.grounding, a.attributes) for a in t.arguments))
-                 for t in parse.tasks)
 
 
 def run(data: str, backend: str, limit: int | None) -> dict:
@@ -35,7 +30,7 @@ def run(data: str, backend: str, limit: int | None) -> dict:
                 start = time.perf_counter()
                 parsers[name].model.encoder([list(words.tokens)])
                 times[name].append((time.perf_counter() - start) * 1000)
-    same = [_decisions(a) == _decisions(b) for a, b in zip(parses["torch"], parses["onnx"], strict=True)]
+    same = [parse_decisions(a) == parse_decisions(b) for a, b in zip(parses["torch"], parses["onnx"], strict=True)]
     return {"data": data, "backend": backend, "n": len(gold), "identical": sum(same) / len(same),
             "different_ids": [i for i, s in enumerate(same) if not s],
             "arg_f1_torch": score(gold, parses["torch"]).arguments.f1,

@@ -1,4 +1,4 @@
-"""The word encoder's transformer run by ONNX Runtime: the same numbers as the torch path, about half the time on CPU.
+"""The word encoder's transformer run by ONNX Runtime: the same parses as the torch path, in less time on CPU.
 
 The pieces -> hidden states part of `WordEncoder` (embeddings and every layer, fine-tuned ones included) is
 exported once per checkpoint to an ONNX file in the cache, keyed by the checkpoint's weights sha256, and checked
