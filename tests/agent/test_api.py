@@ -7,6 +7,7 @@ import pytest
 
 from agent import Agent
 from agent.decisions import decisions
+from decoding.checkpoint import checkpoint_meta, checkpoint_weights
 from decoding.errors import TageError
 from decoding.parse import Parse
 from decoding.tage_format import read_row
@@ -140,7 +141,7 @@ def test_cli_train_writes_a_loadable_checkpoint(tmp_path):
     run = _tage("train", "--train", str(tmp_path / "small.jsonl"), "--dev", str(tmp_path / "small.jsonl"),
                 "--epochs", "1", "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert "epoch   1" in run.stdout and (out / "model.safetensors").is_file()
+    assert "epoch   1" in run.stdout and checkpoint_weights(out, checkpoint_meta(out)).is_file()
     parse = _tage("parse", "go to the kitchen", "--model", str(out), "--json")
     assert parse.returncode == 0, parse.stderr
 

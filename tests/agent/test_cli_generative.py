@@ -43,12 +43,21 @@ def _bad_metadata(tmp_path: Path) -> Path:
 
 def _truncated_weights(tmp_path: Path) -> Path:
     folder = shutil.copytree(SHIPPED, tmp_path / "ckpt")
-    weights = folder / "model.safetensors"
+    weights = folder / json.loads((folder / "generative.json").read_text())["weights"] / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:4096])
     return folder
 
 
-@pytest.mark.parametrize("make_checkpoint", [_missing, _bad_metadata, _truncated_weights])
+def _other_weights(tmp_path: Path) -> Path:  # whole, but not the weights that generative.json names
+    folder = shutil.copytree(SHIPPED, tmp_path / "ckpt")
+    weights = folder / json.loads((folder / "generative.json").read_text())["weights"] / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-2] ^= 1
+    weights.write_bytes(bytes(data))
+    return folder
+
+
+@pytest.mark.parametrize("make_checkpoint", [_missing, _bad_metadata, _truncated_weights, _other_weights])
 def test_eval_with_a_bad_generative_checkpoint_exits_2(tmp_path, make_checkpoint):
     folder = make_checkpoint(tmp_path)
     run = _tage("eval", "--data", _gold(tmp_path, 1), "--backend", "generative-constrained",

@@ -2,9 +2,10 @@ import json
 import shutil
 
 import pytest
+import torch
 
 from agent.defaults import default_model_dir
-from decoding.checkpoint import CONFIG, WEIGHTS, load_checkpoint, save_checkpoint
+from decoding.checkpoint import CONFIG, checkpoint_weights, load_checkpoint, save_checkpoint
 from decoding.errors import ModelError
 
 
@@ -18,7 +19,7 @@ def checkpoint_copy(tmp_path):
 def test_shipped_checkpoint_is_small_and_checksummed():
     folder = default_model_dir()
     meta = json.loads((folder / CONFIG).read_text())
-    assert (folder / WEIGHTS).stat().st_size <= 30 * 1024 * 1024
+    assert checkpoint_weights(folder, meta).stat().st_size <= 30 * 1024 * 1024
     assert len(meta["weights_sha256"]) == 64
     assert meta["dev"]["epoch"] >= 1  # selected on dev, recorded in the config
 
@@ -34,12 +35,32 @@ def test_save_then_load_gives_the_same_parses(shipped_parser, tmp_path):
     assert again.parse(text) == shipped_parser.parse(text)
 
 
+def test_a_save_stopped_before_its_config_leaves_the_previous_checkpoint_whole(shipped_parser, tmp_path,
+                                                                              monkeypatch):
+    import copy
+
+    import decoding.checkpoint as checkpoint
+
+    model = copy.deepcopy(shipped_parser.model)
+    folder = save_checkpoint(model, tmp_path / "ckpt", {"epoch": 1})
+    with torch.no_grad():
+        next(model.parameters()).add_(0.5)  # another epoch's weights
+    monkeypatch.setattr(checkpoint, "write_atomic", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # the process dies between the weights and the config
+        save_checkpoint(model, folder, {"epoch": 2})
+    assert load_checkpoint(folder)[1]["epoch"] == 1
+    monkeypatch.undo()
+    save_checkpoint(model, folder, {"epoch": 2})
+    meta = load_checkpoint(folder)[1]
+    assert meta["epoch"] == 2 and sorted(p.name for p in folder.iterdir()) == sorted([CONFIG, meta["weights"]])
+
+
 def test_corrupt_weights_are_refused_naming_the_file(checkpoint_copy):
-    weights = checkpoint_copy / WEIGHTS
+    weights = checkpoint_weights(checkpoint_copy, json.loads((checkpoint_copy / CONFIG).read_text()))
     data = bytearray(weights.read_bytes())
     data[-1] ^= 0xFF
     weights.write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=r"model\.safetensors: sha256 does not match"):
+    with pytest.raises(ModelError, match=rf"{weights.name}: sha256 does not match"):
         load_checkpoint(checkpoint_copy)
 
 

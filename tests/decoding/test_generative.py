@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 import torch
 
-import decoding  # noqa: F401  (offline hub, no torch.compile)
 from decoding.files import read_parses
 from decoding.generative import (
     Bounds,
@@ -15,6 +14,7 @@ from decoding.generative import (
     SpeculativeDecoder,
     from_json,
     load_generative,
+    save_generative,
     template_of,
     to_json,
     train_generative,
@@ -120,6 +120,30 @@ def test_training_is_deterministic_for_a_seed(dev_split, tmp_path):
             for i in range(2)]
     first, second = (gm.model.state_dict() for gm, _ in runs)
     assert all(bool((first[k] == second[k]).all()) for k in first)
-    assert (tmp_path / "0" / "model.safetensors").is_file() and (tmp_path / "0" / "generative.json").is_file()
+    meta = json.loads((tmp_path / "0" / "generative.json").read_text())
+    assert (tmp_path / "0" / meta["weights"] / "model.safetensors").is_file()
     loaded = load_generative(tmp_path / "0")
     assert loaded.config.d_model == 32 and loaded.bounds.max_new_tokens == 60
+
+
+def test_a_save_stopped_before_its_metadata_leaves_the_previous_checkpoint_whole(dev_split, tmp_path,
+                                                                                 monkeypatch):
+    import decoding.generative.model as generative
+
+    tiny = GenerativeConfig(d_model=32, layers=1, heads=2, ffn=64, bounds=Bounds(max_new_tokens=60))
+    gm, _ = train_generative(dev_split[:8], dev_split[8:12], Labels.read(LABELS), tmp_path / "run", seed=3,
+                             epochs=1, log=lambda _: None, batch_size=8, config=tiny)
+    folder = save_generative(gm, tmp_path / "ckpt", {"epoch": 1})
+    with torch.no_grad():
+        next(gm.model.parameters()).add_(0.5)  # another epoch's weights
+    monkeypatch.setattr(generative, "write_atomic", lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):  # the process dies between the weights and the metadata
+        save_generative(gm, folder, {"epoch": 2})
+    assert json.loads((folder / "generative.json").read_text())["epoch"] == 1
+    load_generative(folder)
+    monkeypatch.undo()
+    save_generative(gm, folder, {"epoch": 2})
+    meta = json.loads((folder / "generative.json").read_text())
+    assert meta["epoch"] == 2 and sorted(p.name for p in folder.iterdir()) == sorted(["generative.json",
+                                                                                     meta["weights"]])
+    load_generative(folder)

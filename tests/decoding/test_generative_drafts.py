@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 import torch
 
-import decoding  # noqa: F401  (offline hub, no torch.compile)
 from decoding.generative import load_generative
 from decoding.generative.drafts import Drafter, RecyclingTable
 from decoding.generative.tokenizer import BOS

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agent.defaults import default_model_dir, default_vocabulary, load_library
 from agent.parsers import backend_names, build_grammar, make_parser
-from decoding.checkpoint import CONFIG, WEIGHTS, load_checkpoint
+from decoding.checkpoint import CONFIG, checkpoint_weights, load_checkpoint
 from decoding.errors import ModelError
 from tests.properties import check_parse, check_refusal, examples, mutated, within
 
@@ -65,6 +65,10 @@ def test_repeated_phrases_up_to_many_windows_stay_inside_the_grammar(parsers, li
             check_parse(parsers[backend].parse(text), text, default_vocabulary(), spec, config.max_words)
 
 
+SHIPPED_META = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
+WEIGHTS = checkpoint_weights(default_model_dir(), SHIPPED_META).name
+
+
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("checkpoint")
@@ -78,9 +82,6 @@ def _load(folder: Path) -> None:
             load_checkpoint(folder)
     except Exception as err:  # noqa: BLE001 - the property: a ModelError naming the folder, or a model
         check_refusal(err, str(folder))
-
-
-SHIPPED_META = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
 
 
 # The model's "config" keeps its values here: wrong-typed ones have their own test below.
@@ -103,7 +104,7 @@ def test_a_model_config_value_of_the_wrong_type_is_refused_naming_the_file(tmp_p
         load_checkpoint(tmp_path)
 
 
-@pytest.mark.parametrize("weights", [None, 3, [WEIGHTS], "", "../model.safetensors"])
+@pytest.mark.parametrize("weights", [None, 3, [WEIGHTS], "", "../" + WEIGHTS])
 def test_a_checkpoint_config_whose_weights_is_no_file_name_is_refused_naming_it(tmp_path, checkpoint, weights):
     meta = json.loads((default_model_dir() / CONFIG).read_text(encoding="utf-8"))
     (tmp_path / WEIGHTS).symlink_to(checkpoint / WEIGHTS)
