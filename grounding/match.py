@@ -126,9 +126,16 @@ class Matcher:
             unchecked = unchecked or unchecked_relation
         if not fitting:
             return Match((), code="description_mismatch", reason=reason, nearest=tuple(n.id for n in nodes[:3]))
+        fitting = self._wholes(fitting)
         warning = (f"{desc.noun!r}: the room ({unchecked}) could not be checked: the scene gives no room for "
                    + ", ".join(n.id for n in fitting[:3])) if unchecked else ""
         return Match(tuple(n.id for n in fitting), score, warning=warning)
+
+    def _wholes(self, nodes: list[Node]) -> list[Node]:
+        # A part does not compete with its whole: "the bathtub" is not the bathtub's basin. Words that name the
+        # part alone ("the top shelf", "the basin") leave no whole among the nodes, and the part stays.
+        ids = {n.id for n in nodes}
+        return [n for n in nodes if not self.scene.related(n.id, "part_of") & ids]
 
     def _room_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str, str]:
         # A room named before the noun ("the kitchen sink", "the living room lamp") keeps the nodes in it; when

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grounding import default_lexicon
+from grounding import SceneGraph, default_lexicon
 from grounding.describe import describe
 from grounding.match import KIND_FILTER, Matcher
 
@@ -45,3 +45,21 @@ def test_failures_say_why_and_what_came_nearest(match):
     assert near_miss.code == "object_not_found" and set(near_miss.nearest) <= {"book_red", "book_blue", "book_bed",
                                                                                  "boots_1"}
     assert near_miss.nearest
+
+
+PARTS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "basin", "class": "bathtub", "name": "bathtub basin"},
+                     {"id": "shelf", "class": "shelf"},
+                     {"id": "top", "class": "shelf", "attributes": {"level": "top"}}],
+         "relations": [{"subject": "basin", "predicate": "part_of", "object": "tub"},
+                       {"subject": "top", "predicate": "part_of", "object": "shelf"}]}
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("the bathtub", ("tub",)),                 # the part does not compete with its whole
+    ("the bathtub basin", ("basin",)),         # words that name the part alone
+    ("the top shelf", ("top",)),               # an attribute only the part has
+    ("the shelf", ("shelf",)),
+])
+def test_a_part_gives_way_to_its_whole(text, nodes):
+    matcher = Matcher(SceneGraph.from_dict(PARTS), default_lexicon())
+    assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[None]).nodes == nodes
