@@ -35,6 +35,7 @@ class _Outcome:
     noun: str = "one"
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
     many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
+    wanted: int | str | None = None  # how many nodes the words ask for as a set: a number, "all", None (one)
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Grounder:
                 continue
             outcome = self._argument(index, task, arg, param, st)
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
-            outcomes[k] = self._afforded(outcome, param, self._beside(arg, st.parse))
+            outcomes[k] = self._counted(self._afforded(outcome, param, self._beside(arg, st.parse)))
         return outcomes
 
     def _groundable(self, arg: Argument, param: Parameter | None, task: TaskFrame, k: int) -> bool:
@@ -157,7 +158,7 @@ class Grounder:
         if len(match.nodes) > 1 and not desc.relations:
             match = self._with_tail(task, arg, kinds, st.parse) or match
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
-                        warning=match.warning, many=match.many)
+                        warning=match.warning, wanted=self.matcher.wanted(desc))
 
     def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
         """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""
@@ -218,6 +219,20 @@ class Grounder:
                 default = ("in",) if other.role == "Area" else _ANY_RELATION
                 out.append((j, relation_before(list(parse.tokens), other.span.start, self.lexicon) or default))
         return out
+
+    def _counted(self, outcome: _Outcome) -> _Outcome:
+        """Counted after the other arguments narrowed it ("both plates from the table": the two on the table): a
+        plural or "all" binds every node left; "two apples" binds two, asks which when more are left, and fails
+        when fewer are."""
+        want = outcome.wanted
+        if want is None or not outcome.nodes or outcome.many:
+            return outcome
+        if want == "all" or len(outcome.nodes) == want:
+            return replace(outcome, many=True)
+        if len(outcome.nodes) > want:
+            return outcome  # which of them: a clarification
+        return replace(outcome, nodes=(), code="description_mismatch", nearest=outcome.nodes[:3],
+                       message=f"{want} {outcome.noun} asked for, {len(outcome.nodes)} fit")
 
     def _beside(self, arg: Argument, parse: Parse) -> bool:
         """True for "put it next to the lamp": the lamp is a landmark, so it need not be a receptacle."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .describe import Description
 from .lexicon import Lexicon
@@ -28,7 +28,6 @@ class Match:
     reason: str = ""
     nearest: tuple[str, ...] = ()
     warning: str = ""                # a qualifier that could not be checked (a room, for nodes of no known room)
-    many: bool = False               # `nodes` is the set a plural or quantifier asks for, not a choice among them
 
 
 class Matcher:
@@ -62,22 +61,15 @@ class Matcher:
         if not named:
             return Match((), code="object_not_found", reason=f"nothing called {desc.noun!r}",
                          nearest=self._similar(desc, kinds))
-        return self._counted(desc, self._refine(desc, named, score))
+        return self._refine(desc, named, score)
 
-    def _counted(self, desc: Description, match: Match) -> Match:
-        """A plural or "all" binds every node that fits; "two apples" binds two, asks which when more fit, and
-        fails when fewer do."""
+    def wanted(self, desc: Description) -> int | str | None:
+        """How many nodes `desc` asks for as a set: a number ("two apples"), "all" ("all the plates", a plural
+        that names no node as it stands), or None (one node)."""
         word = desc.heads[-1] if desc.heads else ""
         plural = self.lexicon.plural(word) and word not in self.scene.by_term
         want = desc.quantity or ("all" if plural else None)
-        if want in (None, 1) or not match.nodes:
-            return match
-        if want == "all" or len(match.nodes) == want:
-            return replace(match, many=True)
-        if len(match.nodes) > want:
-            return match  # which of them: a clarification
-        return Match((), code="description_mismatch", nearest=match.nodes[:3],
-                     reason=f"{want} {desc.noun} asked for, {len(match.nodes)} fit")
+        return None if want == 1 else want
 
     def _named(self, desc: Description, kinds: tuple[str, ...], cls: str | None) -> tuple[list[Node], float]:
         scene = self.scene

@@ -235,6 +235,25 @@ def test_a_count_asks_or_fails_when_it_does_not_fit(robot_map, default_library, 
         assert result.errors[0].code == code and "4 apples asked for, 2 fit" in result.errors[0].message
 
 
+TABLE_AND_PLATES = {"objects": [{"id": "table_1", "class": "table"}, {"id": "plate_1", "class": "plate"},
+                               {"id": "plate_2", "class": "plate"}, {"id": "plate_3", "class": "plate"}],
+                   "relations": [{"subject": "plate_1", "predicate": "on", "object": "table_1"},
+                                 {"subject": "plate_2", "predicate": "on", "object": "table_1"}]}
+
+
+@pytest.mark.parametrize("words, theme, code", [
+    ("both plates", ["plate_1", "plate_2"], None),        # three plates, two of them on the table
+    ("the plates", ["plate_1", "plate_2"], None),
+    ("three plates", None, "description_mismatch"),
+])
+def test_a_count_is_taken_after_the_other_arguments_narrow(default_library, words, theme, code):
+    parse = parse_of(f"take {words} from the table", "0 0 Picking ; 1 2 Theme ; 5 5 Source",
+                     f"picking : take , theme : {words} :plate , source : table :table")
+    result = ground_parse(parse, SceneGraph.from_dict(TABLE_AND_PLATES), default_library)
+    assert _bound(result) == [("Theme", theme), ("Source", "table_1")] and not result.clarifications
+    assert [e.code for e in result.errors if e.role == "Theme"] == ([code] if code else [])
+
+
 def test_a_room_qualifier_for_roomless_objects_is_a_warning(robot_map, default_library):
     parse = parse_of("take the bathroom mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : bathroom mug :cup")
     result = ground_parse(parse, robot_map, default_library)
