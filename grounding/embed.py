@@ -64,16 +64,18 @@ class MiniLMEmbedder(Embedder):
 
             self.path = self.path or encoder_path()
             model = quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
-            self._loaded = (load_tokenizer(self.path), model)
+            self._loaded = (load_tokenizer(self.path, max_pieces=32), model)
         return self._loaded
 
     def _forward(self, phrases: list[str]) -> np.ndarray:
         import torch
 
         tokenizer, model = self._model()
-        enc = tokenizer(phrases, return_tensors="pt", padding=True, truncation=True, max_length=32)
+        encodings = tokenizer.encode_batch(phrases)
+        ids, mask = (torch.tensor([getattr(e, k) for e in encodings]) for k in ("ids", "attention_mask"))
         with torch.inference_mode():
-            hidden = model(**enc).last_hidden_state                              # (N, P, D)
-        mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)                   # (N, P, 1)
+            hidden = model(input_ids=ids, attention_mask=mask,
+                           token_type_ids=torch.tensor([e.type_ids for e in encodings])).last_hidden_state  # (N, P, D)
+        mask = mask.unsqueeze(-1).to(hidden.dtype)                                    # (N, P, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)                  # (N, D)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()
