@@ -254,14 +254,16 @@ class Grounder:
                        message=f"{describe_node(self.scene, node)} cannot fill {param.name!r}: it is not {lacking}")
 
     def _back_resolve(self, task: TaskFrame, outcomes: dict[int, _Outcome], st: _ParseState) -> None:
-        """An ambiguous landmark ("the sink") becomes the one its resolved target relates to."""
+        """An ambiguous landmark ("the sink") becomes the one its resolved target relates to; for a set ("the cups
+        from the counter"), the one every member relates to."""
         for k, outcome in outcomes.items():
-            if len(outcome.nodes) != 1:
+            if not outcome.nodes or (len(outcome.nodes) > 1 and not outcome.many):
                 continue
             for j, predicates in self._narrowers(task, k, st.parse):
                 landmark = outcomes.get(j)
                 if landmark and len(landmark.nodes) > 1 and predicates[0] != "not":
-                    kept = tuple(m for m in landmark.nodes if self.matcher.relates(outcome.nodes[0], predicates, (m,)))
+                    kept = tuple(m for m in landmark.nodes
+                                 if all(self.matcher.relates(n, predicates, (m,)) for n in outcome.nodes))
                     if len(kept) == 1:
                         outcomes[j] = replace(landmark, nodes=kept)
 

@@ -254,6 +254,15 @@ def test_a_count_is_taken_after_the_other_arguments_narrow(default_library, word
     assert [e.code for e in result.errors if e.role == "Theme"] == ([code] if code else [])
 
 
+def test_an_ambiguous_landmark_becomes_the_one_a_whole_set_relates_to(default_library):
+    two_tables = copy.deepcopy(TABLE_AND_PLATES)
+    two_tables["objects"].append({"id": "table_2", "class": "table"})
+    parse = parse_of("take the plates from the table", "0 0 Picking ; 2 2 Theme ; 5 5 Source",
+                     "picking : take , theme : plates :plate , source : table :table")
+    result = ground_parse(parse, SceneGraph.from_dict(two_tables), default_library)
+    assert _bound(result) == [("Theme", ["plate_1", "plate_2"]), ("Source", "table_1")] and not result.clarifications
+
+
 def test_a_room_qualifier_for_roomless_objects_is_a_warning(robot_map, default_library):
     parse = parse_of("take the bathroom mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : bathroom mug :cup")
     result = ground_parse(parse, robot_map, default_library)
