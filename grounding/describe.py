@@ -35,6 +35,7 @@ class Description:
     pronoun: str | None = None                               # "object" or "place" for it / there
     robot: bool = False                                      # "you", "robot"
     quantity: int | str | None = None                        # a set is asked for: a number, or "all"
+    contents: tuple[str, ...] = ()                           # what a container holds ("a glass of water": water)
 
     @property
     def noun(self) -> str:
@@ -58,8 +59,8 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     >>> d.heads, d.attributes, d.relations[0].predicates
     (('mug',), (('color', 'red'),), ('next_to', 'near'))
     >>> d = describe("two glasses of water".split(), default_lexicon())
-    >>> d.heads, d.relations, d.quantity
-    (('glasses',), (), 2)
+    >>> d.heads, d.relations, d.quantity, d.contents
+    (('glasses',), (), 2, ('water',))
     """
     words = _partitive_dropped([w for w in (normalise(t) for t in tokens) if w], lexicon)
     reference = _reference(words, lexicon)
@@ -69,7 +70,7 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
         found = lexicon.relation_at(words, i)
         rest = _content(words[i + found[0]:], lexicon) if found else []
         if rest and "part_of" in found[1] and all(w in lexicon.substances for w in rest):
-            return _head(words[:i], lexicon, marks)  # "a glass of water": the glass holds it
+            return replace(_head(words[:i], lexicon, marks), contents=tuple(rest))  # "a glass of water": it holds it
         if rest:
             landmark = describe(words[i + found[0]:], lexicon, marks)
             negated = words[i - 1] in _NEGATIONS

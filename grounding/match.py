@@ -52,7 +52,14 @@ class Matcher:
             self.vocabulary.prepare(phrases)
 
     def _lexical_hit(self, desc: Description) -> bool:
-        return any(self._by_term(h) or self._by_synonym(h) for h in desc.heads)
+        return any(self._by_term(h) or self._by_synonym(h) for h in self._heads(desc))
+
+    @staticmethod
+    def _heads(desc: Description) -> tuple[str, ...]:
+        """The head phrases that name nodes, longest first; a container named for its contents comes first
+        ("the bottle of wine": "wine bottle", then "bottle")."""
+        held = " ".join(desc.contents)
+        return tuple(f"{held} {head}" for head in desc.heads[-1:] if held) + desc.heads
 
     def match(self, desc: Description, kinds: Iterable[str], cls: str | None = None) -> Match:
         """The nodes of `kinds` that `desc` (and the extractor's class `cls`) fits best."""
@@ -92,7 +99,7 @@ class Matcher:
 
     def _by_lexicon(self, desc: Description, kinds: tuple[str, ...], cls: str | None) -> tuple[list[Node], float]:
         for tier, score in ((self._by_term, 1.0), (self._by_synonym, 0.9)):
-            for head in desc.heads:
+            for head in self._heads(desc):
                 found = [n for n in tier(head) if n.kind in kinds]
                 if found:
                     return found, score
@@ -118,10 +125,16 @@ class Matcher:
             unchecked = unchecked or unchecked_relation
         if not fitting:
             return Match((), code="description_mismatch", reason=reason, nearest=tuple(n.id for n in nodes[:3]))
-        fitting = self._wholes(fitting)
+        fitting = self._wholes(self._contents_fit(desc, fitting))
         warning = (f"{desc.noun!r}: the room ({unchecked}) could not be checked: the scene gives no room for "
                    + ", ".join(n.id for n in fitting[:3])) if unchecked else ""
         return Match(tuple(n.id for n in fitting), score, warning=warning)
+
+    def _contents_fit(self, desc: Description, nodes: list[Node]) -> list[Node]:
+        # "a glass of water": a glass named for another substance (a "wine glass") only when no other glass fits
+        others = set(self.lexicon.substances) - set(desc.contents)
+        plain = [n for n in nodes if not any(w in others for term in n.terms for w in term.split())]
+        return plain if desc.contents and plain else nodes
 
     def _wholes(self, nodes: list[Node]) -> list[Node]:
         # A part does not compete with its whole: "the bathtub" is not the bathtub's basin. Words that name the

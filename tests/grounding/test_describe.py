@@ -30,6 +30,7 @@ def test_chained_relations_nest_to_the_right():
     ("my phone", "attributes", (("owner", "user"),)), ("the desk on the left", "attributes", (("side", "left"),)),
     ("the glass table", "attributes", (("material", "glass"),)), ("the glass", "heads", ("glass",)),
     ("the red one", "attributes", (("color", "red"),)),
+    ("a bottle of wine", "contents", ("wine",)), ("a bottle of wine", "relations", ()),
 ])
 def test_fields(text, field, value):
     assert getattr(d(text), field) == value

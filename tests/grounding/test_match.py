@@ -63,3 +63,19 @@ PARTS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "basin", "class":
 def test_a_part_gives_way_to_its_whole(text, nodes):
     matcher = Matcher(SceneGraph.from_dict(PARTS), default_lexicon())
     assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[None]).nodes == nodes
+
+
+CONTAINERS = {"objects": [{"id": "glass_1", "class": "glass"}, {"id": "bottle_1", "class": "bottle"},
+                          {"id": "wine_glass", "class": "glass", "name": "wine glass"},
+                          {"id": "wine_bottle", "class": "wine_bottle", "name": "wine bottle"}]}
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("a glass of water", ("glass_1",)),              # a glass named for another substance gives way
+    ("a glass of wine", ("wine_glass",)),            # the one named for the substance comes first
+    ("the bottle of wine", ("wine_bottle",)),
+    ("the glass", ("glass_1", "wine_glass")),        # no contents said: both are glasses
+])
+def test_a_container_of_a_substance(text, nodes):
+    matcher = Matcher(SceneGraph.from_dict(CONTAINERS), default_lexicon())
+    assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
