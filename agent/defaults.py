@@ -40,20 +40,28 @@ def default_generative_dir() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _skills(extra: tuple[str, ...]) -> tuple:
+def _skills(extra: tuple[tuple, ...]) -> tuple:
     from grounding import SkillLibrary
 
-    return tuple(SkillLibrary.load([skills_dir(), *extra]).skills.values())  # frozen Skills: safe to share
+    paths = [stamp[0] for stamp in extra]
+    return tuple(SkillLibrary.load([skills_dir(), *paths]).skills.values())  # frozen Skills: safe to share
+
+
+def _stamp(path: Path) -> tuple:
+    """A skill path with the size and modification time of every file under it: an edited file is read again."""
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    return (str(path), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()))
 
 
 def load_library(skills: str | Path | Sequence[str | Path] | None = None):
     """The default skill library, with the skills of `skills` (files or folders) added or overriding by name.
 
-    The files are read once; each call gets a library of its own, so a caller that changes it changes no other's."""
+    The files are read once until they change; each call gets a library of its own, so a caller that changes it
+    changes no other's."""
     from grounding import SkillLibrary
 
     extra = [] if skills is None else [skills] if isinstance(skills, str | Path) else list(skills)
-    return SkillLibrary(_skills(tuple(str(Path(p).resolve()) for p in extra)))
+    return SkillLibrary(_skills(tuple(_stamp(Path(p).resolve()) for p in extra)))
 
 
 @lru_cache(maxsize=1)

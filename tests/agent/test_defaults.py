@@ -17,3 +17,14 @@ def test_each_rule_parser_has_a_lexicon_of_its_own():
     mine.lexicon.phrases.clear()
     assert not mine.parse("pick up the box").tasks
     assert [t.type for t in rule_parser().parse("pick up the box").tasks] == before == ["Picking"]
+
+
+def test_an_edited_skill_file_is_read_again(tmp_path):
+    path = tmp_path / "mine.yaml"
+    skill = ("skills:\n  - name: wave\n    description: {text}\n    task_types: [Motion]\n    cues: [wave]\n"
+             "    parameters:\n      - {{name: destination, roles: [Goal], kind: location, required: false}}\n")
+    path.write_text(skill.format(text="Wave a hand."))
+    assert load_library(path).skills["wave"].description == "Wave a hand."
+    path.write_text(skill.format(text="Wave both hands."))
+    assert load_library(path).skills["wave"].description == "Wave both hands."
+    assert load_library(tmp_path).skills["wave"].description == "Wave both hands."  # a folder of skill files
