@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .describe import Description
-from .lexicon import Lexicon
+from .lexicon import RELATION_PREDICATES, Lexicon
 from .scene import Node, SceneGraph
 from .vocabulary import OpenVocabulary
 
@@ -123,6 +123,8 @@ class Matcher:
         if fitting:
             fitting, reason, unchecked_relation = self._relation_fit(desc, fitting)
             unchecked = unchecked or unchecked_relation
+        if fitting:
+            fitting = self._modifier_fit(desc, fitting)
         if not fitting:
             return Match((), code="description_mismatch", reason=reason, nearest=tuple(n.id for n in nodes[:3]))
         fitting = self._wholes(self._contents_fit(desc, fitting))
@@ -179,6 +181,16 @@ class Matcher:
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
         return [n for a, n in ranked if a == best], ""
+
+    def _modifier_fit(self, desc: Description, nodes: list[Node]) -> list[Node]:
+        # A word before the noun that is in no name of the nodes but names an object of the scene is a landmark:
+        # "the bathtub faucet" is the faucet at the bathtub, "the sofa pillow" the one on the sofa. When no node
+        # stands in any relation to it, the word only describes, and narrows nothing.
+        named = {w for n in nodes for term in n.terms for w in term.split()}
+        words = [w for w in (desc.heads[0].split()[:-1] if desc.heads else []) if w not in named]
+        landmarks = {m.id for w in words for m in self._by_term(w) + self._by_synonym(w) if m.kind == "object"}
+        kept = [n for n in nodes if any(self.scene.holds(n.id, RELATION_PREDICATES, m) for m in landmarks - {n.id})]
+        return kept or nodes
 
     def _relation_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str, str]:
         unchecked = ""

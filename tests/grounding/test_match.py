@@ -47,6 +47,12 @@ def test_failures_say_why_and_what_came_nearest(match):
     assert near_miss.nearest
 
 
+def match_in(scene_data, text):
+    """The nodes `text` names in a scene built from `scene_data` (any kind)."""
+    return Matcher(SceneGraph.from_dict(scene_data), default_lexicon()).match(
+        describe(text.split(), default_lexicon()), KIND_FILTER[None]).nodes
+
+
 PARTS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "basin", "class": "bathtub", "name": "bathtub basin"},
                      {"id": "shelf", "class": "shelf"},
                      {"id": "top", "class": "shelf", "attributes": {"level": "top"}}],
@@ -61,8 +67,7 @@ PARTS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "basin", "class":
     ("the shelf", ("shelf",)),
 ])
 def test_a_part_gives_way_to_its_whole(text, nodes):
-    matcher = Matcher(SceneGraph.from_dict(PARTS), default_lexicon())
-    assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[None]).nodes == nodes
+    assert match_in(PARTS, text) == nodes
 
 
 CONTAINERS = {"objects": [{"id": "glass_1", "class": "glass"}, {"id": "bottle_1", "class": "bottle"},
@@ -77,5 +82,21 @@ CONTAINERS = {"objects": [{"id": "glass_1", "class": "glass"}, {"id": "bottle_1"
     ("the glass", ("glass_1", "wine_glass")),        # no contents said: both are glasses
 ])
 def test_a_container_of_a_substance(text, nodes):
-    matcher = Matcher(SceneGraph.from_dict(CONTAINERS), default_lexicon())
-    assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
+    assert match_in(CONTAINERS, text) == nodes
+
+
+FAUCETS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "sink", "class": "sink"},
+                       {"id": "shower", "class": "shower"}, {"id": "f_tub", "class": "faucet"},
+                       {"id": "f_sink", "class": "faucet"}],
+           "relations": [{"subject": "f_tub", "predicate": "in", "object": "tub"},
+                         {"subject": "f_sink", "predicate": "part_of", "object": "sink"}]}
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("the bathtub faucet", ("f_tub",)),                 # a modifier naming a landmark is a relation to it
+    ("the sink faucet", ("f_sink",)),
+    ("the basin faucet", ("f_sink",)),                  # by a synonym of the landmark's class
+    ("the shower faucet", ("f_tub", "f_sink")),         # no faucet relates to the shower: the word narrows nothing
+])
+def test_a_noun_modifier_naming_a_landmark(text, nodes):
+    assert match_in(FAUCETS, text) == nodes
