@@ -209,13 +209,16 @@ class Grounder:
         return outcome
 
     def _narrowers(self, task: TaskFrame, k: int, parse: Parse) -> list[tuple[int, tuple[str, ...]]]:
-        """(argument index, predicates) of the arguments that narrow argument k."""
+        """(argument index, predicates) of the arguments that narrow argument k. The words of a Goal say where
+        things go, not where they are: an argument on them ("put the apples in [the fridge]" tagged Goal and
+        Containing_object) narrows nothing."""
         arg, out = task.arguments[k], []
+        goals = {(a.span.start, a.span.end) for a in task.arguments if a.role == "Goal"}
         for j, other in enumerate(task.arguments):
-            same_span = (other.span.start, other.span.end) == (arg.span.start, arg.span.end)
+            span = (other.span.start, other.span.end)
             targets = self.lexicon.narrows.get(other.role)
             narrows = (targets is not None and (not targets or arg.role in targets)) or self._duplicate_of(task, j) == k
-            if j != k and narrows and not same_span:
+            if j != k and narrows and span != (arg.span.start, arg.span.end) and span not in goals:
                 default = ("in",) if other.role == "Area" else _ANY_RELATION
                 out.append((j, relation_before(list(parse.tokens), other.span.start, self.lexicon) or default))
         return out

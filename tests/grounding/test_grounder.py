@@ -263,6 +263,15 @@ def test_an_ambiguous_landmark_becomes_the_one_a_whole_set_relates_to(default_li
     assert _bound(result) == [("Theme", ["plate_1", "plate_2"]), ("Source", "table_1")] and not result.clarifications
 
 
+def test_an_argument_on_the_goals_words_does_not_narrow(default_library):
+    sink = copy.deepcopy(TABLE_AND_PLATES)
+    sink["objects"].append({"id": "sink_1", "class": "sink", "affordances": ["receptacle"]})
+    parse = parse_of("put the plates in the sink", "0 0 Placing ; 2 2 Theme ; 5 5 Goal ; 5 5 Containing_object",
+                     "placing : put , theme : plates :plate , goal : sink :sink , containing_object : sink :sink")
+    result = ground_parse(parse, SceneGraph.from_dict(sink), default_library)
+    assert _bound(result)[0] == ("Theme", ["plate_1", "plate_2", "plate_3"]) and not result.errors
+
+
 def test_a_room_qualifier_for_roomless_objects_is_a_warning(robot_map, default_library):
     parse = parse_of("take the bathroom mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : bathroom mug :cup")
     result = ground_parse(parse, robot_map, default_library)
