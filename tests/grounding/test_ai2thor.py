@@ -35,6 +35,20 @@ def test_kitchen_mapping():
     assert not any(o == "floor_1" for _, _, o in scene.asserted)  # the floor supports nothing a person names
 
 
+@pytest.mark.parametrize("kind, cls, name", [
+    ("KeyChain", "key", "key chain"),       # "my keys"
+    ("LightSwitch", "switch", "light switch"),
+    ("Painting", "painting", "picture"),
+    ("DiningTable", "table", "dining table"),
+    ("Desktop", "computer", "desktop"),
+    ("Boots", "boot", "boots"),
+    ("Watch", "watch", "watch"),            # a type the table does not list: its own snake_case name
+])
+def test_types_get_the_classes_and_names_people_use(kind, cls, name):
+    node = import_ai2thor([{"objectId": f"{kind}|1|2|3", "objectType": kind, "position": {"x": 0, "y": 0, "z": 0}}])
+    assert (node["objects"][0]["class"], node["objects"][0]["name"]) == (cls, name)
+
+
 @pytest.mark.parametrize("objects, problem", [
     ({"objectId": "x"}, "expected a JSON list"),
     ([{"objectType": "Mug", "position": {"x": 0, "y": 0, "z": 0}}], "object 0: missing objectId"),
