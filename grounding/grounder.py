@@ -19,6 +19,8 @@ __all__ = ["Grounder", "Grounded"]
 
 _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
+_NOT_FITTING = ("object_not_found", "description_mismatch")
+_SWITCHING = "toggleable"          # the affordance of a parameter that switches things (switch_on, switch_off)
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,24 @@ class Grounder:
                 continue
             outcome = self._argument(index, task, arg, param, st)
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
+            outcome = self._switched(task, k, param, outcome, outcomes, st.parse)
             outcomes[k] = self._counted(self._afforded(outcome, param, self._beside(arg, st.parse)))
         return outcomes
+
+    def _switched(self, task: TaskFrame, k: int, param: Parameter | None, outcome: _Outcome,
+                  done: dict[int, _Outcome], parse: Parse) -> _Outcome:
+        """A device nothing on the map fits is worked by its switch: "turn off the light" with a light switch and
+        no lamp (lexicon `switched_by`). Only for a parameter that switches things, and only when a switch fits."""
+        if outcome.nodes or outcome.code not in _NOT_FITTING or param is None or _SWITCHING not in param.requires:
+            return outcome
+        arg = task.arguments[k]
+        desc = describe(list(parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon)
+        match = self.matcher.switches(desc, KIND_FILTER[param.kind], arg.grounding)
+        if not match.nodes:
+            return outcome
+        switched = replace(outcome, nodes=match.nodes, score=match.score, code=None, message="", nearest=())
+        switched = self._narrowed(task, k, switched, done, parse)
+        return switched if switched.nodes else outcome
 
     def _groundable(self, arg: Argument, param: Parameter | None, task: TaskFrame, k: int) -> bool:
         return param is not None or arg.role in self.lexicon.narrows or self._duplicate_of(task, k) is not None \

@@ -39,6 +39,7 @@ class Lexicon(BaseModel):
     relations: dict[str, tuple[str, ...]] = {}               # phrase -> predicates ("~on": the inverse of on)
     stopwords: tuple[str, ...] = ()
     narrows: dict[str, tuple[str, ...]] = {}                 # role -> roles it narrows (() = every other role)
+    switched_by: dict[str, tuple[str, ...]] = {}             # device class -> classes of the switches working it
     affordance_implies: dict[str, tuple[str, ...]] = {}
     room_words: tuple[str, ...] = ()
     quantities: dict[str, int | Literal["all"]] = {}        # quantifier -> how many nodes it binds as a set

@@ -70,6 +70,18 @@ class Matcher:
                          nearest=self._similar(desc, kinds))
         return self._refine(desc, named, score)
 
+    def switches(self, desc: Description, kinds: Iterable[str], cls: str | None = None) -> Match:
+        """The switches working the device `desc` (or the extractor's class `cls`) names, by the lexicon's
+        `switched_by` ("the light": the light switches), refined by the rest of `desc` ("the bathroom light")."""
+        kinds = tuple(kinds)
+        named = {self.lexicon.synonyms.get(head, head) for head in self._heads(desc)} | {cls}
+        switches = [w for c in named for w in self.lexicon.switched_by.get(c, ())]
+        ids = [i for w in switches for i in self.scene.by_class.get(w, ())]
+        nodes = [self.scene[i] for i in dict.fromkeys(ids) if self.scene[i].kind in kinds]
+        if not nodes:
+            return Match((), code="object_not_found", reason=f"no switch works {desc.noun!r}")
+        return self._refine(desc, nodes, 0.8)
+
     def wanted(self, desc: Description) -> int | str | None:
         """How many nodes `desc` asks for as a set: a number ("two apples"), "all" ("all the plates", a plural
         that names no node as it stands), or None (one node)."""

@@ -278,3 +278,20 @@ def test_a_room_qualifier_for_roomless_objects_is_a_warning(robot_map, default_l
     assert _bound(result) == [("Theme", "mug_3")]
     [warning] = result.warnings
     assert warning.code == "room_unchecked" and "bathroom" in warning.message and "mug_3" in warning.message
+
+
+LIGHT_SWITCH = {"rooms": [{"id": "hall"}], "objects": [
+    {"id": "switch_1", "class": "switch", "name": "light switch", "room": "hall", "affordances": ["toggleable"]}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, bound", [
+    ("turn off the light", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+     "changing_operational_state : turn , operational_state : off :unk , device : light :lamp", "switch_1"),
+    ("bring me the light", "0 0 Bringing ; 1 1 Recipient ; 3 3 Theme",
+     "bringing : bring , recipient : me :person , theme : light :lamp", None),   # a switch only for switching
+])
+def test_a_light_the_map_lacks_is_worked_by_its_switch(default_library, text, spans, texts, bound):
+    result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(LIGHT_SWITCH), default_library)
+    light = [b for t in result.tasks for b in t.bindings if b.role in ("Device", "Theme")][0]
+    assert light.node == bound
+    assert [e.code for e in result.errors] == ([] if bound else ["object_not_found"])

@@ -100,3 +100,21 @@ FAUCETS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "sink", "class"
 ])
 def test_a_noun_modifier_naming_a_landmark(text, nodes):
     assert match_in(FAUCETS, text) == nodes
+
+
+SWITCHES = {"rooms": [{"id": "hall"}, {"id": "bathroom"}],
+            "objects": [{"id": "switch_h", "class": "switch", "name": "light switch", "room": "hall"},
+                        {"id": "switch_b", "class": "light_switch", "room": "bathroom"},
+                        {"id": "mug", "class": "cup", "room": "hall"}]}
+
+
+@pytest.mark.parametrize("text, cls, nodes", [
+    ("the light", None, ("switch_h", "switch_b")),      # light -> lamp, worked by switches of either class
+    ("the bathroom light", None, ("switch_b",)),        # the rest of the words still narrow
+    ("the lamp", "lamp", ("switch_h", "switch_b")),
+    ("the mug", "cup", ()),                             # nothing works a mug
+])
+def test_a_device_names_the_switches_that_work_it(text, cls, nodes):
+    matcher = Matcher(SceneGraph.from_dict(SWITCHES), default_lexicon())
+    found = matcher.switches(describe(text.split(), default_lexicon()), KIND_FILTER["object"], cls)
+    assert found.nodes == nodes and (found.code == "object_not_found") == (not nodes)
