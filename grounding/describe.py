@@ -67,7 +67,7 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     if reference is not None:
         return reference
     for i in range(1, len(words)):
-        found = lexicon.relation_at(words, i)
+        found = None if lexicon.inside_phrase(words, i) else lexicon.relation_at(words, i)
         rest = _content(words[i + found[0]:], lexicon) if found else []
         if rest and "part_of" in found[1] and all(w in lexicon.substances for w in rest):
             return replace(_head(words[:i], lexicon, marks), contents=tuple(rest))  # "a glass of water": it holds it
@@ -123,7 +123,7 @@ def _head(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None = Non
             states.extend(lexicon.states[word].items())
         elif not (person and lexicon.person(word)):
             rest.append(word)
-    heads = tuple(" ".join(rest[i:]) for i in range(len(rest)))
+    heads = tuple(" ".join(rest[i:]) for i in range(len(rest)) if not lexicon.inside_phrase(rest, i))
     return Description(tuple(content), heads, tuple(attributes), tuple(states), (), person,
                        quantity=lexicon.quantity(words))
 

@@ -66,6 +66,9 @@ class Lexicon(BaseModel):
         object.__setattr__(self, "_person_of", person)
         object.__setattr__(self, "_stop", frozenset(self.stopwords))
         object.__setattr__(self, "_max_relation", max((len(p.split()) for p in self.relations), default=1))
+        joined = frozenset(p for p in self.synonyms if any(w in self.relations for w in p.split()[1:-1]))
+        object.__setattr__(self, "_joined", joined)  # synonym phrases with a relation word inside
+        object.__setattr__(self, "_max_joined", max((len(p.split()) for p in joined), default=0))
 
     def attribute(self, word: str) -> tuple[str, str] | None:
         """(attribute, canonical value) that `word` states, e.g. "grey" -> ("color", "gray")."""
@@ -86,6 +89,12 @@ class Lexicon(BaseModel):
             if predicates:
                 return n, predicates
         return None
+
+    def inside_phrase(self, words: list[str], i: int) -> bool:
+        """Whether `words[i]` continues a phrase the synonyms name across a relation word: "of" and "drawers" in
+        "chest of drawers" (no relation there, and no head of its own)."""
+        return any(" ".join(words[start:start + n]) in self._joined
+                   for n in range(3, self._max_joined + 1) for start in range(max(0, i - n + 1), i))
 
     def quantity(self, words: list[str]) -> int | str | None:
         """How many nodes `words` ask for as a set: a number, "all", or None (no quantifier)."""

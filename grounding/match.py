@@ -176,23 +176,32 @@ class Matcher:
         stated = list(desc.attributes) + list(desc.states)
         if not stated:
             return nodes, ""
-        ranked = []
-        for node in nodes:
-            agree, clash = 0, False
-            for key, value in stated:
-                have = node.attributes.get(key, node.states.get(key))
-                if have is None and key == "owner":
-                    continue
-                if have is not None and have != value:
-                    clash = True
-                agree += have == value
-            if not clash:
-                ranked.append((agree, node))
+        ranked = [(agree, node) for node in nodes if (agree := self._agreement(desc, node, stated)) is not None]
         if not ranked:
             said = " ".join(k if isinstance(v, bool) else str(v) for k, v in stated)
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
         return [n for a, n in ranked if a == best], ""
+
+    def _agreement(self, desc: Description, node: Node, stated: list[tuple[str, object]]) -> int | None:
+        """How many stated attributes `node` agrees with; None when it contradicts one. A word in the node's name
+        agrees ("the cardboard box" named so), and a recorded value counts in the lexicon's words ("cardboard" is
+        paper)."""
+        named = {w for term in node.terms for w in term.split()}
+        agree = 0
+        for key, value in stated:
+            said = {w for w in desc.words if w == value or self.lexicon.attribute(w) == (key, value)}
+            have = node.attributes.get(key, node.states.get(key))
+            if said & named:
+                agree += 1
+                continue
+            if have is None:
+                continue
+            canonical = self.lexicon.attribute(str(have))
+            if (canonical[1] if canonical and canonical[0] == key else have) != value:
+                return None
+            agree += 1
+        return agree
 
     def _modifier_fit(self, desc: Description, nodes: list[Node]) -> list[Node]:
         # A word before the noun that is in no name of the nodes but names an object of the scene is a landmark:

@@ -18,6 +18,8 @@ def test_shipped_table_covers_the_issue_classes():
     for cls in ("bed", "oven", "stove", "dishwasher", "washing_machine"):
         assert "receptacle" in table.of(cls), cls
     assert table.of("spaceship") is None
+    for cls in ("lanyard", "badge", "stapler", "wallet", "umbrella"):   # small things a hand carries
+        assert "pickable" in table.of(cls), cls
 
 
 def test_objects_without_affordances_get_their_class_defaults():

@@ -31,6 +31,9 @@ def test_chained_relations_nest_to_the_right():
     ("the glass table", "attributes", (("material", "glass"),)), ("the glass", "heads", ("glass",)),
     ("the red one", "attributes", (("color", "red"),)),
     ("a bottle of wine", "contents", ("wine",)), ("a bottle of wine", "relations", ()),
+    ("the bowl of fruit", "contents", ("fruit",)), ("the bowl of fruit", "heads", ("bowl",)),
+    ("the chest of drawers", "heads", ("chest of drawers",)),   # a synonym phrase: no relation, no inner head
+    ("the chest of drawers", "relations", ()), ("the coffee table", "heads", ("coffee table", "table")),
 ])
 def test_fields(text, field, value):
     assert getattr(d(text), field) == value

@@ -14,6 +14,14 @@ def test_lookups():
     assert lexicon.implied_affordances(("pickable",)) >= {"pickable", "movable"}
 
 
+@pytest.mark.parametrize("text, i, inside", [
+    ("the chest of drawers", 1, False), ("the chest of drawers", 2, True), ("the chest of drawers", 3, True),
+    ("the mug of tea", 2, False), ("the coffee table", 2, False),   # no relation word inside
+])
+def test_a_word_inside_a_synonym_phrase(text, i, inside):
+    assert default_lexicon().inside_phrase(text.split(), i) == inside
+
+
 @pytest.mark.parametrize("text, where", [
     ("relations:\n  atop: [over]\n", r"lexicon\.yaml:2: lexicon field relations: .*unknown predicate 'over'"),
     ("synonyms:\n  desk: table\ncolours: [red]\n", r"lexicon\.yaml:3: lexicon field colours: Extra inputs"),

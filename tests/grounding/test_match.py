@@ -118,3 +118,18 @@ def test_a_device_names_the_switches_that_work_it(text, cls, nodes):
     matcher = Matcher(SceneGraph.from_dict(SWITCHES), default_lexicon())
     found = matcher.switches(describe(text.split(), default_lexicon()), KIND_FILTER["object"], cls)
     assert found.nodes == nodes and (found.code == "object_not_found") == (not nodes)
+
+
+BOXES = {"objects": [{"id": "box_1", "class": "box", "name": "cardboard box", "attributes": {"material": "cardboard"}},
+                     {"id": "box_2", "class": "box", "attributes": {"material": "plastic"}},
+                     {"id": "box_3", "class": "box", "name": "wooden box"}]}
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("the cardboard box", ("box_1",)),      # the word is in its name (and cardboard is paper to the lexicon)
+    ("the paper box", ("box_1",)),          # the recorded value counts in the lexicon's words
+    ("the wooden box", ("box_3",)),         # named so, no material recorded: ranks above the others
+    ("the plastic box", ("box_2",)),
+])
+def test_an_attribute_word_in_the_name_or_in_other_words_agrees(text, nodes):
+    assert match_in(BOXES, text) == nodes
