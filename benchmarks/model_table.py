@@ -1,4 +1,4 @@
-"""Extractor checkpoints side by side on tagE dev, tagE test and the out-of-domain set, with the rule baseline.
+"""Extractor checkpoints side by side on tagE dev, tagE test and the two out-of-domain sets, with the rule baseline.
 
     python benchmarks/model_table.py [--models DIR ...] [--backends speculative hybrid] [--margins M ...] [--json]
 
@@ -18,7 +18,8 @@ from decoding.metrics import correctness, expected_calibration_error, score
 from decoding.parser import Words
 from decoding.speculative import SpeculativeDecoder
 
-SETS = {"dev": ("tage", "dev.jsonl"), "test": ("tage", "test.jsonl"), "ood": ("ood", "ood.jsonl")}
+SETS = {"dev": ("tage", "dev.jsonl"), "test": ("tage", "test.jsonl"), "ood": ("ood", "ood.jsonl"),
+        "ood2": ("ood2", "ood2.jsonl")}  # ood2: evaluation only, never used to choose anything
 FIGURES = ("arg_f1", "arg_f1_grounded", "task_f1", "exact_match")
 
 

@@ -59,10 +59,21 @@ def tiny(tmp_path_factory) -> Path:
     return path
 
 
+def _first_save(*args, folder: Path) -> tuple[float, float]:
+    """Seconds from the start of `tage ARGS` to its first checkpoint in `folder`, and to its end."""
+    started, process, first = time.perf_counter(), _tage(*args), None
+    while process.poll() is None:
+        if first is None and (folder / CONFIG).exists():
+            first = time.perf_counter() - started
+        time.sleep(0.01)
+    assert process.returncode == 0 and first is not None
+    return first, time.perf_counter() - started
+
+
 def test_tage_train_killed_leaves_a_checkpoint_that_loads_whole(tiny, tmp_path):
     out = tmp_path / "ckpt"
-    command = ("train", "--train", tiny, "--dev", tiny, "--epochs", "2", "--finetune-epochs", "0", "--out", out)
-    full = _timed(*command[:-1], tmp_path / "reference")
+    command = ("train", "--train", tiny, "--dev", tiny, "--epochs", "3", "--finetune-epochs", "0", "--out", out)
+    first, full = _first_save(*command[:-1], tmp_path / "reference", folder=tmp_path / "reference")
 
     def left() -> str:
         if not (out / CONFIG).exists():
@@ -70,6 +81,7 @@ def test_tage_train_killed_leaves_a_checkpoint_that_loads_whole(tiny, tmp_path):
         _, meta = load_checkpoint(out)  # the previous best epoch or the new one, whole: never refused
         return "complete" if meta["complete"] else "best epoch so far"
 
-    states = kill_at_random_moments(lambda: _tage(*command), left, trials(2), full, full * 0.4)
+    # from just before the first save to the end: the kills land around the saves of later epochs
+    states = kill_at_random_moments(lambda: _tage(*command), left, trials(2), full, first * 0.9)
     print(f"checkpoint after each kill: {states}")
     assert _tage(*command).wait(timeout=600) == 0 and left() == "complete"
