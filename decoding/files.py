@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -16,7 +17,7 @@ from .errors import DataError, TageError
 from .parse import Parse
 
 __all__ = ["replacing", "write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses",
-           "describe_validation"]
+           "describe_validation", "sha256_file", "synced"]
 
 
 @contextmanager
@@ -52,6 +53,27 @@ def write_atomic(path: str | Path, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content  # before the file exists: may raise
     with replacing(path) as f:
         f.write(data)
+
+
+def sha256_file(path: str | Path) -> str:
+    """The sha256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def synced(path: str | Path) -> None:
+    """Flush a written file, or every file of a folder, to disk (before a rename makes it current)."""
+    path = Path(path)
+    for file in sorted(path.rglob("*")) if path.is_dir() else [path]:
+        if file.is_file():
+            fd = os.open(file, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
 
 def _create_beside(path: Path) -> tuple[int, Path]:

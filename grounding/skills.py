@@ -13,7 +13,7 @@ from .errors import SkillLibraryError
 from .predicates import Literal, parse_literal
 from .sources import line_of, load_data
 
-__all__ = ["Parameter", "Step", "Skill", "SkillLibrary", "ARG_REFERENCE"]
+__all__ = ["Parameter", "Step", "Skill", "SkillLibrary", "ARG_REFERENCE", "skill_files"]
 
 _NAME = r"^[a-z][a-z0-9_]*$"
 # A step argument: "$param", "$param.location" (the furniture it stands on or in), "$param.room", or a node id.
@@ -195,17 +195,21 @@ class SkillLibrary:
         return len(self.skills)
 
 
-def _load_source(path: Path) -> dict[str, Skill]:
+def skill_files(path: Path) -> list[Path]:
+    """The skill files a path stands for: itself, or the .yaml / .yml files of a folder (not its subfolders)."""
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
         if not files:
             raise SkillLibraryError(f"{path}: no .yaml skill files in this directory")
-    elif path.is_file():
-        files = [path]
-    else:
-        raise SkillLibraryError(f"{path}: no such skill file or directory")
+        return files
+    if path.is_file():
+        return [path]
+    raise SkillLibraryError(f"{path}: no such skill file or directory")
+
+
+def _load_source(path: Path) -> dict[str, Skill]:
     skills: dict[str, Skill] = {}
-    for file in files:
+    for file in skill_files(path):
         for name, skill in _read_file_data(load_data(file, SkillLibraryError), str(file)).items():
             if name in skills:
                 raise SkillLibraryError(f"{skill.source}: skill {name!r}: duplicate name "

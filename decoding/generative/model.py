@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
-import os
+import re
+import secrets
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
 from ..encoder import quietly
-from ..errors import ModelError
-from ..files import read_text, write_atomic
+from ..errors import DataError, ModelError
+from ..files import read_text, sha256_file, synced, write_atomic
 from .format import Bounds, Labels
 from .index import JsonIndex
 from .lean import KVCache, LeanBart
@@ -24,6 +25,7 @@ __all__ = ["GenerativeConfig", "build_model", "GenerativeModel", "save_generativ
 GEN_CONFIG = "generative.json"  # the file of a checkpoint folder that says what the rest of it is
 _WEIGHTS = "model.safetensors"  # what `save_pretrained` writes into the weights subfolder
 FORMAT = 2  # 2: the weights in a subfolder named by their sha256
+_SAVED = re.compile(r"weights-[0-9a-f]{16}")  # the subfolder names save_generative gives
 
 
 @dataclass
@@ -38,6 +40,37 @@ class GenerativeConfig:
     dropout: float = 0.1          # on residuals and attention
     max_positions: int = 256      # learned positions, source and target
     bounds: Bounds = field(default_factory=Bounds)
+
+
+def _not_generative(folder: Path, problem: str) -> ModelError:
+    return ModelError(f"{folder}: not a generative checkpoint ({problem})")
+
+
+def _read_meta(folder: Path) -> dict:
+    """generative.json of `folder`, with the fields that locate and check the weights."""
+    try:
+        meta = json.loads(read_text(folder / GEN_CONFIG))
+    except DataError as err:
+        raise _not_generative(folder, str(err)) from err
+    except ValueError as err:
+        raise _not_generative(folder, f"{GEN_CONFIG} is not JSON: {err}") from err
+    if not isinstance(meta, dict):
+        raise _not_generative(folder, f"{GEN_CONFIG} holds no object")
+    if meta.get("format") == 1:
+        raise _not_generative(folder, f"saved by an older tage (format 1, weights in the folder itself); this tage "
+                                      f"reads format {FORMAT}: retrain with `tage train --model generative`, or move "
+                                      f"config.json, generation_config.json, model.safetensors and tokenizer.json "
+                                      f"into weights-<first 16 hex digits of the weights' sha256>/ and add "
+                                      f"'weights' and 'weights_sha256' to {GEN_CONFIG}")
+    if meta.get("format") != FORMAT:
+        raise _not_generative(folder, f"{GEN_CONFIG}: format {meta.get('format')!r}, this tage reads {FORMAT}")
+    for key in ("weights", "weights_sha256", "config", "labels"):
+        if key not in meta:
+            raise _not_generative(folder, f"{GEN_CONFIG} has no {key!r}")
+    if not isinstance(meta["weights"], str) or not _SAVED.fullmatch(meta["weights"]):
+        raise _not_generative(folder, f"{GEN_CONFIG}: 'weights' must name a weights-<16 hex digits> subfolder, "
+                                      f"not {meta['weights']!r}")
+    return meta
 
 
 def build_model(config: GenerativeConfig):
@@ -99,60 +132,67 @@ class GenerativeModel:
 
 def save_generative(gm: GenerativeModel, folder: str | Path, extra: dict | None = None) -> Path:
     """fp16 safetensors weights (tied embeddings once), the HF config and `tokenizer.json` in a subfolder named by
-    the weights' sha256, then `generative.json` naming it (replaced atomically), then older subfolders removed: a
-    save killed at any moment leaves the previous checkpoint or the new one, whole."""
-    import shutil
-
+    the weights' sha256 (written beside it and synced first), then `generative.json` naming it (replaced
+    atomically), then the subfolder the previous `generative.json` named removed: a save killed at any moment
+    leaves the previous checkpoint or the new one, whole."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    half = copy.deepcopy(gm.model).half()
-    half.save_pretrained(staging, safe_serialization=True)
-    gm.tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
-    digest = _sha256(staging / _WEIGHTS)
-    weights = folder / f"weights-{digest[:16]}"
-    if weights.is_dir():
-        shutil.rmtree(staging)
-    else:
-        staging.rename(weights)
+    previous = _previous_weights(folder)
+    staging = folder / f".staging-{secrets.token_hex(8)}"
+    staging.mkdir()  # the mode mkdir gives (0777 less the umask): the folder becomes the checkpoint's
+    try:
+        copy.deepcopy(gm.model).half().save_pretrained(staging, safe_serialization=True)
+        gm.tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
+        synced(staging)
+        digest = sha256_file(staging / _WEIGHTS)
+        weights = folder / f"weights-{digest[:16]}"
+        if weights.is_dir():  # the same weights saved before (and named by the config) stay as they are
+            shutil.rmtree(staging)
+        else:
+            staging.rename(weights)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     meta = {"format": FORMAT, "weights": weights.name, "weights_sha256": digest, "config": asdict(gm.config),
             "labels": asdict(gm.labels), **(extra or {})}
     write_atomic(folder / GEN_CONFIG, json.dumps(meta, indent=2) + "\n")
-    for stale in {*folder.glob("weights-*"), *folder.glob(".staging-*")} - {weights}:
-        shutil.rmtree(stale, ignore_errors=True)
+    if previous is not None and previous != weights:
+        shutil.rmtree(previous, ignore_errors=True)
     return folder
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _previous_weights(folder: Path) -> Path | None:
+    """The weights subfolder that `folder`'s generative.json names, if it is one `save_generative` made."""
+    try:
+        name = json.loads(read_text(folder / GEN_CONFIG)).get("weights")
+    except (DataError, ValueError, AttributeError):
+        return None
+    return folder / name if isinstance(name, str) and _SAVED.fullmatch(name) else None
 
 
 def load_generative(folder: str | Path) -> GenerativeModel:
     """The model saved by `save_generative` in float32 eval mode, its weights' sha256 checked; `ModelError` names
-    what is missing or damaged."""
+    the folder and what is missing or damaged."""
     from tokenizers import Tokenizer
     from transformers import BartForConditionalGeneration
 
     folder = Path(folder)
+    meta = _read_meta(folder)
+    weights = folder / meta["weights"]
+    if not (weights / _WEIGHTS).is_file():
+        raise _not_generative(folder, f"{weights / _WEIGHTS} is missing")
+    if sha256_file(weights / _WEIGHTS) != meta["weights_sha256"]:
+        raise _not_generative(folder, f"{weights / _WEIGHTS}: sha256 does not match {GEN_CONFIG} (corrupt or "
+                                      "replaced weights)")
     try:
-        meta = json.loads(read_text(folder / GEN_CONFIG))
-        if meta.get("format") != FORMAT:
-            raise ModelError(f"{folder / GEN_CONFIG}: format {meta.get('format')!r}, this tage reads {FORMAT}")
-        name = meta["weights"]
-        if not isinstance(name, str) or not name.startswith("weights-") or Path(name).name != name:
-            raise ModelError(f"{folder / GEN_CONFIG}: 'weights' must name a weights-* subfolder, not {name!r}")
-        weights = folder / name
-        if _sha256(weights / _WEIGHTS) != meta["weights_sha256"]:
-            raise ModelError(f"{weights / _WEIGHTS}: sha256 does not match {folder / GEN_CONFIG}")
         cfg = dict(meta["config"])
         config = GenerativeConfig(**{**cfg, "bounds": Bounds(**cfg["bounds"])})
         labels = Labels(**{k: tuple(v) for k, v in meta["labels"].items()})
         tokenizer = wrap_tokenizer(Tokenizer.from_file(str(weights / "tokenizer.json")))
         model = quietly(lambda: BartForConditionalGeneration.from_pretrained(
             weights, dtype=torch.float32, use_safetensors=True, local_files_only=True))
-    except Exception as err:
-        raise ModelError(f"{folder}: not a generative checkpoint ({err})") from err
+    except Exception as err:  # wrong-typed metadata, transformers' and tokenizers' own errors for damaged files
+        raise _not_generative(folder, str(err)) from err
     built = build_model(config)  # the generation settings of `build_model`, whatever the saved defaults
     model.generation_config = built.generation_config
     if len(tokenizer) != model.config.vocab_size:

@@ -55,6 +55,18 @@ def test_a_save_stopped_before_its_config_leaves_the_previous_checkpoint_whole(s
     assert meta["epoch"] == 2 and sorted(p.name for p in folder.iterdir()) == sorted([CONFIG, meta["weights"]])
 
 
+def test_a_save_removes_only_the_weights_its_checkpoint_named_before(shipped_parser, tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    strays = {"model-best.safetensors": b"a user's file", "notes.txt": b"notes"}
+    for name, data in strays.items():
+        (folder / name).write_bytes(data)
+    first = json.loads((save_checkpoint(shipped_parser.model, folder) / CONFIG).read_text())["weights"]
+    save_checkpoint(shipped_parser.model, folder, {"again": True})
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*strays, CONFIG, first])
+    assert all((folder / name).read_bytes() == data for name, data in strays.items())
+
+
 def test_corrupt_weights_are_refused_naming_the_file(checkpoint_copy):
     weights = checkpoint_weights(checkpoint_copy, json.loads((checkpoint_copy / CONFIG).read_text()))
     data = bytearray(weights.read_bytes())

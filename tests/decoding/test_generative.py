@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from decoding.errors import ModelError
 from decoding.files import read_parses
 from decoding.generative import (
     Bounds,
@@ -147,3 +148,36 @@ def test_a_save_stopped_before_its_metadata_leaves_the_previous_checkpoint_whole
     assert meta["epoch"] == 2 and sorted(p.name for p in folder.iterdir()) == sorted(["generative.json",
                                                                                      meta["weights"]])
     load_generative(folder)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda meta: meta.update(format=1), r"older tage \(format 1.*retrain with `tage train --model generative`"),
+    (lambda meta: meta.pop("weights_sha256"), r"generative.json has no 'weights_sha256'"),
+    (lambda meta: meta.update(weights="../elsewhere"), r"'weights' must name a weights-<16 hex digits> subfolder"),
+    (lambda meta: meta.update(weights_sha256="0" * 64), r"sha256 does not match generative.json"),
+])
+def test_a_bad_generative_checkpoint_is_refused_saying_what_is_wrong(tmp_path, edit, message):
+    import shutil
+
+    folder = shutil.copytree(CHECKPOINT, tmp_path / "ckpt")
+    meta = json.loads((folder / "generative.json").read_text())
+    edit(meta)
+    (folder / "generative.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match=f"{folder}: not a generative checkpoint \\(.*{message}"):
+        load_generative(folder)
+
+
+def test_a_save_removes_only_the_weights_its_metadata_named_before(dev_split, tmp_path):
+    tiny = GenerativeConfig(d_model=32, layers=1, heads=2, ffn=64, bounds=Bounds(max_new_tokens=60))
+    gm, _ = train_generative(dev_split[:8], dev_split[8:12], Labels.read(LABELS), tmp_path / "run", seed=3,
+                             epochs=1, log=lambda _: None, batch_size=8, config=tiny)
+    folder = tmp_path / "ckpt"
+    (folder / "weights-backup").mkdir(parents=True)
+    (folder / "notes.txt").write_text("notes")
+    first = json.loads((save_generative(gm, folder) / "generative.json").read_text())["weights"]
+    with torch.no_grad():
+        next(gm.model.parameters()).add_(0.5)
+    second = json.loads((save_generative(gm, folder) / "generative.json").read_text())["weights"]
+    assert first != second
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["weights-backup", "notes.txt", "generative.json",
+                                                               second])
