@@ -38,6 +38,7 @@ class _Outcome:
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
     many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
     wanted: int | str | None = None  # how many nodes the words ask for as a set: a number, "all", None (one)
+    description: Description | None = None  # what the words say, marks included (a pronoun: its antecedent's)
 
 
 @dataclass
@@ -140,11 +141,10 @@ class Grounder:
                   done: dict[int, _Outcome], parse: Parse) -> _Outcome:
         """A device nothing on the map fits is worked by its switch: "turn off the light" with a light switch and
         no lamp (lexicon `switched_by`). Only for a parameter that switches things, and only when a switch fits."""
-        if outcome.nodes or outcome.code not in _NOT_FITTING or param is None or _SWITCHING not in param.requires:
+        if outcome.nodes or outcome.code not in _NOT_FITTING or param is None or _SWITCHING not in param.requires \
+                or outcome.description is None:
             return outcome
-        arg = task.arguments[k]
-        desc = describe(list(parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon)
-        match = self.matcher.switches(desc, KIND_FILTER[param.kind], arg.grounding)
+        match = self.matcher.switches(outcome.description, KIND_FILTER[param.kind], task.arguments[k].grounding)
         if not match.nodes:
             return outcome
         switched = replace(outcome, nodes=match.nodes, score=match.score, code=None, message="", nearest=())
@@ -176,7 +176,7 @@ class Grounder:
         if len(match.nodes) > 1 and not desc.relations:
             match = self._with_tail(task, arg, kinds, st.parse) or match
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
-                        warning=match.warning, wanted=self.matcher.wanted(desc))
+                        warning=match.warning, wanted=self.matcher.wanted(desc), description=desc)
 
     def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
         """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""
@@ -228,15 +228,16 @@ class Grounder:
 
     def _narrowers(self, task: TaskFrame, k: int, parse: Parse) -> list[tuple[int, tuple[str, ...]]]:
         """(argument index, predicates) of the arguments that narrow argument k. The words of a Goal say where
-        things go, not where they are: an argument on them ("put the apples in [the fridge]" tagged Goal and
-        Containing_object) narrows nothing."""
+        things go, not where they are: an argument on or inside them ("put the apples in [the fridge]" tagged Goal
+        and Containing_object, "to my [bedroom]" tagged Goal and Area) narrows nothing."""
         arg, out = task.arguments[k], []
-        goals = {(a.span.start, a.span.end) for a in task.arguments if a.role == "Goal"}
+        goals = [a.span for a in task.arguments if a.role == "Goal"]
         for j, other in enumerate(task.arguments):
             span = (other.span.start, other.span.end)
             targets = self.lexicon.narrows.get(other.role)
             narrows = (targets is not None and (not targets or arg.role in targets)) or self._duplicate_of(task, j) == k
-            if j != k and narrows and span != (arg.span.start, arg.span.end) and span not in goals:
+            in_goal = any(g.start <= other.span.start and other.span.end <= g.end for g in goals)
+            if j != k and narrows and span != (arg.span.start, arg.span.end) and not in_goal:
                 default = ("in",) if other.role == "Area" else _ANY_RELATION
                 out.append((j, relation_before(list(parse.tokens), other.span.start, self.lexicon) or default))
         return out
@@ -264,15 +265,21 @@ class Grounder:
         if not outcome.nodes or param is None or not param.requires or (beside and param.kind == "location"):
             return outcome
         need = set(param.requires)
-        # a room fills any place parameter: "put the mug in the living room" puts it somewhere in that room
-        able = tuple(n for n in outcome.nodes if need <= self.lexicon.implied_affordances(
-            tuple(self.scene[n].affordances)) or (param.kind == "location" and self.scene[n].kind == "room"))
+        able = tuple(n for n in outcome.nodes if self._able(n, need, param))
+        # a whole that cannot with a part of its class that can (a sink whose basin alone receives things): the part
+        able = able or tuple(dict.fromkeys(p for n in outcome.nodes for p in sorted(self.scene.alike_parts(n))
+                                           if self._able(p, need, param)))
         if able:
             return replace(outcome, nodes=able)
         node = outcome.nodes[0]
         lacking = ", ".join(sorted(need - self.lexicon.implied_affordances(tuple(self.scene[node].affordances))))
         return replace(outcome, nodes=(), code="affordance_violation", nearest=outcome.nodes[:3],
                        message=f"{describe_node(self.scene, node)} cannot fill {param.name!r}: it is not {lacking}")
+
+    def _able(self, node: str, need: set[str], param: Parameter) -> bool:
+        # a room fills any place parameter: "put the mug in the living room" puts it somewhere in that room
+        return need <= self.lexicon.implied_affordances(tuple(self.scene[node].affordances)) \
+            or (param.kind == "location" and self.scene[node].kind == "room")
 
     def _back_resolve(self, task: TaskFrame, outcomes: dict[int, _Outcome], st: _ParseState) -> None:
         """An ambiguous landmark ("the sink") becomes the one its resolved target relates to; for a set ("the cups

@@ -37,6 +37,7 @@ class Matcher:
         self.scene, self.lexicon = scene, lexicon
         self.vocabulary = vocabulary            # None: names by the lexicon alone
         self.lexical = vocabulary is None or vocabulary.lexicon_first
+        self._known = set(lexicon.synonyms.values()) | set(lexicon.switched_by)   # classes the lexicon names
 
     def prepare(self, descriptions: Iterable[Description]) -> None:
         """Embed, in one batch, the head phrases of `descriptions` (landmarks too) that the lexicon cannot name."""
@@ -71,16 +72,28 @@ class Matcher:
         return self._refine(desc, named, score)
 
     def switches(self, desc: Description, kinds: Iterable[str], cls: str | None = None) -> Match:
-        """The switches working the device `desc` (or the extractor's class `cls`) names, by the lexicon's
-        `switched_by` ("the light": the light switches), refined by the rest of `desc` ("the bathroom light")."""
+        """The switches working the device `desc` names, by the lexicon's `switched_by` and the switch's own name
+        ("the lights": the light switches, not a garbage disposal switch), refined by the rest of `desc` ("the
+        bathroom light"). The extractor's class `cls` stands in only for words the lexicon does not know."""
         kinds = tuple(kinds)
-        named = {self.lexicon.synonyms.get(head, head) for head in self._heads(desc)} | {cls}
-        switches = [w for c in named for w in self.lexicon.switched_by.get(c, ())]
-        ids = [i for w in switches for i in self.scene.by_class.get(w, ())]
-        nodes = [self.scene[i] for i in dict.fromkeys(ids) if self.scene[i].kind in kinds]
+        devices = {self._device(head) for head in self._heads(desc)}
+        if cls and not devices & self._known:
+            devices.add(cls)
+        nodes = [self.scene[i] for d in devices for w in self.lexicon.switched_by.get(d, ())
+                 for i in self.scene.by_class.get(w, ()) if self._works(self.scene[i], d)]
+        nodes = [n for n in dict.fromkeys(nodes) if n.kind in kinds]
         if not nodes:
             return Match((), code="object_not_found", reason=f"no switch works {desc.noun!r}")
         return self._refine(desc, nodes, 0.8)
+
+    def _device(self, head: str) -> str:
+        """The class a head names for `switches`, plural or not ("lights": lamp)."""
+        singular = head[:-1] if self.lexicon.plural(head) else head
+        return self.lexicon.synonyms.get(head) or self.lexicon.synonyms.get(singular) or singular
+
+    def _works(self, switch: Node, device: str) -> bool:
+        # a switch works the device its name says: a "light switch" (or class light_switch) a lamp
+        return any(self.lexicon.synonyms.get(w, w) == device for term in switch.terms for w in term.split())
 
     def wanted(self, desc: Description) -> int | str | None:
         """How many nodes `desc` asks for as a set: a number ("two apples"), "all" ("all the plates", a plural
@@ -204,14 +217,29 @@ class Matcher:
         return agree
 
     def _modifier_fit(self, desc: Description, nodes: list[Node]) -> list[Node]:
-        # A word before the noun that is in no name of the nodes but names an object of the scene is a landmark:
+        # Words before the noun that are in no name of the nodes but name an object of the scene are a landmark:
         # "the bathtub faucet" is the faucet at the bathtub, "the sofa pillow" the one on the sofa. When no node
-        # stands in any relation to it, the word only describes, and narrows nothing.
+        # stands in any relation to it, the words only describe, and narrow nothing.
         named = {w for n in nodes for term in n.terms for w in term.split()}
         words = [w for w in (desc.heads[0].split()[:-1] if desc.heads else []) if w not in named]
-        landmarks = {m.id for w in words for m in self._by_term(w) + self._by_synonym(w) if m.kind == "object"}
+        landmarks = self._modifier_landmarks(words)
         kept = [n for n in nodes if any(self.scene.holds(n.id, RELATION_PREDICATES, m) for m in landmarks - {n.id})]
         return kept or nodes
+
+    def _modifier_landmarks(self, words: list[str]) -> set[str]:
+        """The objects the modifier words name, the longest phrase first ("the coffee table book": the coffee
+        table, not any table), by name before class."""
+        found, i = set(), 0
+        while i < len(words):
+            for n in range(len(words) - i, 0, -1):
+                phrase = " ".join(words[i:i + n])
+                objects = {m.id for m in self._by_term(phrase) or self._by_synonym(phrase) if m.kind == "object"}
+                if objects:
+                    found, i = found | objects, i + n
+                    break
+            else:
+                i += 1
+        return found
 
     def _relation_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str, str]:
         unchecked = ""

@@ -281,12 +281,28 @@ class SceneGraph:
             if predicate.startswith("~"):
                 if self.holds(obj, (predicate[1:],), subject):
                     return True
-            elif predicate in ("on", "in") and (obj in self.supports(subject) or
-                                                (self.nodes[obj].kind == "room" and self.room_of(subject) == obj)):
+            elif predicate in ("on", "in") and self._within(subject, obj):
                 return True
             elif obj in self.related(subject, predicate):
                 return True
         return False
+
+    def _within(self, subject: str, obj: str) -> bool:
+        """On or in `obj`: through stacked supports, in the room `obj`, or on / in a part of `obj`'s own class (the
+        lettuce in a sink's basin is in the sink; a knife in the counter's drawer is not on the counter)."""
+        chain = self.supports(subject)
+        return obj in chain or (self.nodes[obj].kind == "room" and self.room_of(subject) == obj) \
+            or ("~part_of" in self._rel[obj] and not self.alike_parts(obj).isdisjoint(chain))
+
+    def alike_parts(self, node_id: str) -> set[str]:
+        """The parts of `node_id` of its own class, and theirs (a sink's basin, a bookcase's shelf)."""
+        cls, found, pending = self.nodes[node_id].cls, set(), [node_id]
+        while pending:
+            parts = self.related(pending.pop(), "~part_of") - found
+            alike = {p for p in parts if self.nodes[p].cls == cls}
+            found |= alike
+            pending += alike
+        return found
 
     def to_dict(self) -> dict:
         """The scene in the project's format (formats.md section 3): `SceneGraph.from_dict(s.to_dict())` rebuilds it."""

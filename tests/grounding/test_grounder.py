@@ -295,3 +295,38 @@ def test_a_light_the_map_lacks_is_worked_by_its_switch(default_library, text, sp
     light = [b for t in result.tasks for b in t.bindings if b.role in ("Device", "Theme")][0]
     assert light.node == bound
     assert [e.code for e in result.errors] == ([] if bound else ["object_not_found"])
+
+
+SWITCHES = {"rooms": [{"id": "hall"}], "objects": [
+    {"id": "switch_1", "class": "switch", "name": "light switch", "room": "hall", "attributes": {"color": "white"}},
+    {"id": "switch_2", "class": "switch", "name": "light switch", "room": "hall", "attributes": {"color": "turquoise"}},
+    {"id": "switch_3", "class": "switch", "name": "garbage disposal switch", "room": "hall"}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, bound", [
+    # the word the parse marks as a colour narrows the switches, as it would the light
+    ("turn on the turquoise light", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 4 Device -3 3 isColour",
+     "changing_operational_state : turn , operational_state : on :unk , device : turquoise light :lamp", "switch_2"),
+    ("turn on the lights", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+     "changing_operational_state : turn , operational_state : on :unk , device : lights :lamp",
+     ["switch_1", "switch_2"]),                                   # a plural: every light switch, not the disposal's
+])
+def test_the_switch_of_a_light_is_narrowed_by_what_the_parse_says(default_library, text, spans, texts, bound):
+    result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(SWITCHES), default_library)
+    assert ("Device", bound) in _bound(result) and not result.errors and not result.clarifications
+
+
+SINK_AND_BASIN = {"objects": [
+    {"id": "mug_1", "class": "cup", "name": "mug", "affordances": ["pickable"]},
+    {"id": "sink_1", "class": "sink", "affordances": []},   # the whole receives nothing, its basin does
+    {"id": "basin_1", "class": "sink", "name": "sink basin", "affordances": ["receptacle"]}],
+    "relations": [{"subject": "basin_1", "predicate": "part_of", "object": "sink_1"}]}
+
+
+def test_a_whole_that_cannot_receive_gives_the_part_of_its_class_that_can(default_library):
+    parse = parse_of("put the mug in the sink", "0 0 Placing ; 2 2 Theme ; 5 5 Goal",
+                     "placing : put , theme : mug :cup , goal : sink :sink")
+    scene = SceneGraph.from_dict(SINK_AND_BASIN)
+    assert _bound(ground_parse(parse, scene, default_library)) == [("Theme", "mug_1"), ("Goal", "basin_1")]
+    scene = SceneGraph.from_dict({"objects": SINK_AND_BASIN["objects"][:2]})   # no basin: the sink cannot take it
+    assert [e.code for e in ground_parse(parse, scene, default_library).errors] == ["affordance_violation"]

@@ -1,5 +1,7 @@
 """Matching descriptions to nodes: names, synonyms, classes, rooms, attributes, relations."""
 
+import copy
+
 import pytest
 
 from grounding import SceneGraph, default_lexicon
@@ -70,6 +72,15 @@ def test_a_part_gives_way_to_its_whole(text, nodes):
     assert match_in(PARTS, text) == nodes
 
 
+def test_what_a_part_of_its_class_holds_its_whole_holds():
+    held = copy.deepcopy(PARTS)
+    held["objects"] += [{"id": "book", "class": "book"}, {"id": "duck", "class": "toy", "name": "duck"}]
+    held["relations"] += [{"subject": "book", "predicate": "on", "object": "top"},
+                          {"subject": "duck", "predicate": "in", "object": "basin"}]
+    assert match_in(held, "the book on the shelf") == ("book",)   # the landmark is the shelf, the book on its top
+    assert match_in(held, "the duck in the bathtub") == ("duck",)
+
+
 CONTAINERS = {"objects": [{"id": "glass_1", "class": "glass"}, {"id": "bottle_1", "class": "bottle"},
                           {"id": "wine_glass", "class": "glass", "name": "wine glass"},
                           {"id": "wine_bottle", "class": "wine_bottle", "name": "wine bottle"}]}
@@ -105,13 +116,18 @@ def test_a_noun_modifier_naming_a_landmark(text, nodes):
 SWITCHES = {"rooms": [{"id": "hall"}, {"id": "bathroom"}],
             "objects": [{"id": "switch_h", "class": "switch", "name": "light switch", "room": "hall"},
                         {"id": "switch_b", "class": "light_switch", "room": "bathroom"},
+                        {"id": "switch_g", "class": "switch", "name": "garbage disposal switch", "room": "hall"},
                         {"id": "mug", "class": "cup", "room": "hall"}]}
 
 
 @pytest.mark.parametrize("text, cls, nodes", [
-    ("the light", None, ("switch_h", "switch_b")),      # light -> lamp, worked by switches of either class
+    ("the light", None, ("switch_h", "switch_b")),      # light -> lamp, worked by light switches of either class
+    ("the lights", "lamp", ("switch_h", "switch_b")),   # a plural names the device too
     ("the bathroom light", None, ("switch_b",)),        # the rest of the words still narrow
-    ("the lamp", "lamp", ("switch_h", "switch_b")),
+    ("the lamp", "lamp", ("switch_h", "switch_b")),     # never the garbage disposal switch
+    ("the bulb", None, ("switch_h", "switch_b")),
+    ("the torch", "lamp", ()),                          # a flashlight: no wall switch works it, whatever the class
+    ("the overhead", "lamp", ("switch_h", "switch_b")),  # the class stands in for a word the lexicon does not know
     ("the mug", "cup", ()),                             # nothing works a mug
 ])
 def test_a_device_names_the_switches_that_work_it(text, cls, nodes):
@@ -133,3 +149,20 @@ BOXES = {"objects": [{"id": "box_1", "class": "box", "name": "cardboard box", "a
 ])
 def test_an_attribute_word_in_the_name_or_in_other_words_agrees(text, nodes):
     assert match_in(BOXES, text) == nodes
+
+
+BOOKS = {"objects": [{"id": "coffee_table", "class": "table", "name": "coffee table"},
+                     {"id": "dining_table", "class": "table", "name": "dining table"},
+                     {"id": "book_c", "class": "book"}, {"id": "book_d", "class": "book"},
+                     {"id": "book_s", "class": "book"}],
+         "relations": [{"subject": "book_c", "predicate": "on", "object": "coffee_table"},
+                       {"subject": "book_d", "predicate": "on", "object": "dining_table"}]}
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("the coffee table book", ("book_c",)),     # the phrase names one table, not any table
+    ("the dining table book", ("book_d",)),
+    ("the table book", ("book_c", "book_d")),   # a word alone: any table
+])
+def test_a_modifier_phrase_is_read_longest_first(text, nodes):
+    assert match_in(BOOKS, text) == nodes

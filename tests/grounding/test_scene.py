@@ -43,6 +43,21 @@ def test_holds_follows_stacked_supports_and_rooms(scene_data):
     assert scene.holds("table_1", ("~on",), "tray_1") and not scene.holds("mug_1", ("under",), "table_1")
 
 
+def test_on_or_in_a_part_of_its_class_is_on_or_in_the_whole():
+    scene = SceneGraph.from_dict({"objects": [
+        {"id": "sink", "class": "sink"}, {"id": "basin", "class": "sink"}, {"id": "counter", "class": "counter"},
+        {"id": "drawer", "class": "drawer"}, {"id": "lettuce", "class": "lettuce"}, {"id": "knife", "class": "knife"}],
+        "relations": [{"subject": "basin", "predicate": "part_of", "object": "sink"},
+                      {"subject": "sink", "predicate": "part_of", "object": "counter"},
+                      {"subject": "drawer", "predicate": "part_of", "object": "counter"},
+                      {"subject": "lettuce", "predicate": "in", "object": "basin"},
+                      {"subject": "knife", "predicate": "in", "object": "drawer"}]})
+    assert scene.alike_parts("sink") == {"basin"} and scene.alike_parts("counter") == set()
+    assert scene.holds("lettuce", ("in",), "sink") and scene.holds("sink", ("~in",), "lettuce")
+    # a part of another class is a thing of its own: the knife in the counter's drawer is not on the counter
+    assert not scene.holds("knife", ("on", "in"), "counter") and not scene.holds("lettuce", ("on", "in"), "counter")
+
+
 def test_round_trip_through_to_dict(scene):
     again = SceneGraph.from_dict(scene.to_dict())
     assert again.to_dict() == scene.to_dict()
