@@ -19,6 +19,7 @@ __all__ = ["Grounder", "Grounded"]
 
 _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
+_GOAL_ROLES = ("Goal", "coGoal")   # where things go: their words do not say where the things are
 _NOT_FITTING = ("object_not_found", "description_mismatch")
 _SWITCHING = "toggleable"          # the affordance of a parameter that switches things (switch_on, switch_off)
 
@@ -227,17 +228,19 @@ class Grounder:
         return outcome
 
     def _narrowers(self, task: TaskFrame, k: int, parse: Parse) -> list[tuple[int, tuple[str, ...]]]:
-        """(argument index, predicates) of the arguments that narrow argument k. The words of a Goal say where
-        things go, not where they are: an argument on or inside them ("put the apples in [the fridge]" tagged Goal
-        and Containing_object, "to my [bedroom]" tagged Goal and Area) narrows nothing."""
+        """(argument index, predicates) of the arguments that narrow argument k. The words of a Goal or coGoal say
+        where things go, not where they are: an argument sharing words with them ("put the apples in [the fridge]"
+        tagged Goal and Containing_object, "to my bedroom" tagged Goal and Area either way round, "to the bed in
+        [the bedroom]" tagged coGoal and Area) narrows only the goal."""
         arg, out = task.arguments[k], []
-        goals = [a.span for a in task.arguments if a.role == "Goal"]
+        goals = set() if arg.role in _GOAL_ROLES else \
+            {i for a in task.arguments if a.role in _GOAL_ROLES for i in range(a.span.start, a.span.end + 1)}
         for j, other in enumerate(task.arguments):
             span = (other.span.start, other.span.end)
             targets = self.lexicon.narrows.get(other.role)
             narrows = (targets is not None and (not targets or arg.role in targets)) or self._duplicate_of(task, j) == k
-            in_goal = any(g.start <= other.span.start and other.span.end <= g.end for g in goals)
-            if j != k and narrows and span != (arg.span.start, arg.span.end) and not in_goal:
+            on_goal = not goals.isdisjoint(range(other.span.start, other.span.end + 1))
+            if j != k and narrows and span != (arg.span.start, arg.span.end) and not on_goal:
                 default = ("in",) if other.role == "Area" else _ANY_RELATION
                 out.append((j, relation_before(list(parse.tokens), other.span.start, self.lexicon) or default))
         return out
