@@ -298,14 +298,14 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--epochs", type=click.IntRange(1), default=None, help="passes over the training data")
 @click.option("--augment", type=click.IntRange(0), default=None,
-              help="extractor: fresh augmented phrasings of each training parse per fine-tuning epoch "
+              help="extractor: fresh augmented phrasings of each training parse per epoch of the mix "
                    "(default: the shipped mix)")
 @click.option("--finetune-epochs", type=click.IntRange(0), default=None,
-              help="extractor: epochs of the fine-tuning on the augmented mix (stage 2)")
+              help="extractor, --two-stages: epochs of the fine-tuning on the augmented mix (stage 2)")
 @click.option("--init", type=click.Path(path_type=Path, exists=True, file_okay=False), default=None,
               help="extractor: start stage 2 from this checkpoint folder instead of training stage 1")
 @click.option("--mix-from-start/--two-stages", default=None,
-              help="extractor: one stage on the augmented mix, or tagE alone then the mix (default: as shipped)")
+              help="extractor: one stage on the augmented mix (the default, as shipped), or tagE alone then the mix")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
           epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
           mix_from_start: bool | None) -> None:

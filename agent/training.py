@@ -40,10 +40,10 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
                     epochs: int | None = None, augment: int | None = None, init: Path | None = None,
                     finetune_epochs: int | None = None, mix_from_start: bool | None = None,
                     log: Callable[[str], None] = print) -> dict:
-    """Train on `train_file` (stage 1), then fine-tune on it mixed with `augment` fresh phrasings of each parse
-    per epoch (stage 2; default: the shipped model's mix), selecting on `dev_file` (never the test split); save
-    to `out`; the best dev scores. `init`, a checkpoint folder, replaces stage 1; `mix_from_start` trains one
-    stage on the mix instead."""
+    """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the shipped
+    model's mix, in one stage from the pretrained encoder; `mix_from_start=False`: `train_file` alone, then a
+    fine-tuning on the mix), selecting on `dev_file` (never the test split); save to `out`; the best dev scores.
+    `init`, a checkpoint folder, is fine-tuned on the mix instead."""
     from decoding.checkpoint import load_checkpoint
 
     train_parses, dev_parses = _splits(train_file, dev_file)

@@ -30,22 +30,23 @@ __all__ = ["TrainConfig", "train", "calibrate"]
 class TrainConfig:
     """Optimisation settings; the defaults are those of the shipped model.
 
-    Two stages: the tagE parses alone from the pretrained encoder (`epochs`), then a fine-tuning on the tagE
-    parses mixed with fresh augmented phrasings of each (`finetune_epochs`, `augment_copies` per parse per epoch).
-    Each stage keeps its epoch with the best dev argument F1."""
+    One stage by default (`mix_from_start`): the tagE parses mixed with fresh augmented phrasings of each
+    (`augment_copies` per parse per epoch) from the pretrained encoder, for `epochs`. Or two stages: the tagE parses
+    alone (`epochs`), then a fine-tuning on the mix (`finetune_epochs`, learning rates scaled by
+    `finetune_lr_scale`). Each stage keeps its epoch with the best dev argument F1."""
 
     seed: int = 0
-    epochs: int = 40             # stage 1: passes over the training split
+    epochs: int = 30             # stage 1: passes over the training split (and its phrasings, in one stage)
     batch_size: int = 16
     lr: float = 1e-3             # decoder and word BiGRU
     encoder_lr: float = 5e-5     # fine-tuned top encoder layers
     weight_decay: float = 0.01
     clip: float = 1.0            # gradient norm clipping
     patience: int = 12           # stop a stage after this many epochs without a better dev argument F1
-    finetune_epochs: int = 3     # stage 2: passes over the training split and its augmented phrasings
-    finetune_lr_scale: float = 0.3  # stage 2 starts at this fraction of the stage 1 learning rates
-    augment_copies: int = 1      # stage 2: fresh augmented phrasings of each training parse, per epoch
-    mix_from_start: bool = False  # one stage on the augmented mix from the pretrained encoder, instead of two
+    finetune_epochs: int = 3     # two stages: passes over the training split and its augmented phrasings
+    finetune_lr_scale: float = 0.3  # two stages: stage 2 starts at this fraction of the stage 1 learning rates
+    augment_copies: int = 1      # fresh augmented phrasings of each training parse, per epoch of the mix
+    mix_from_start: bool = True  # one stage on the augmented mix from the pretrained encoder (False: two stages)
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
@@ -78,9 +79,10 @@ def _dev_scores(model: Extractor, dev: Sequence[Parse]) -> dict:
 def train(train_parses: Sequence[Parse], dev_parses: Sequence[Parse], vocabulary: Vocabulary, out: str | Path,
           settings: TrainConfig | None = None, log: Callable[[str], None] = print,
           augmenter: Augmenter | None = None, meta: dict | None = None, init: Extractor | None = None) -> dict:
-    """Train in two stages (see `TrainConfig`), save the best dev epoch of the last stage to `out` with its
-    calibration; returns its dev scores. `init` (a trained extractor) replaces stage 1; without an `augmenter`
-    there is no stage 2. `meta` (the data mix, the command) is stored in the checkpoint's config."""
+    """Train in one stage on the mix or in two (see `TrainConfig`), save the best dev epoch of the last stage to
+    `out` with its calibration; returns its dev scores. `init` (a trained extractor) replaces stage 1 (it is
+    fine-tuned on the mix); without an `augmenter` there is no mix. `meta` (the data mix, the command) is stored
+    in the checkpoint's config."""
     s = settings or TrainConfig()
     torch.manual_seed(s.seed)
     rng = random.Random(s.seed)
