@@ -11,13 +11,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+import yaml
 from pydantic import ValidationError
 
 from .errors import DataError, TageError
 from .parse import Parse
 
 __all__ = ["replacing", "write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses",
-           "describe_validation", "sha256_file", "synced"]
+           "describe_validation", "sha256_file", "synced", "SafeYamlLoader"]
+
+# libyaml's scanner when PyYAML has it (~10x faster); the constructor stays PyYAML's *safe* one either way.
+SafeYamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import DataError
-from .files import describe_validation, read_text
+from .files import SafeYamlLoader, describe_validation, read_text
 from .parse import UNKNOWN_CLASS, Argument, Attribute, Parse, TaskFrame
 from .parser import Words
 from .vocabulary import Vocabulary
@@ -28,7 +28,7 @@ _MOTIONS = ("Motion", _ROTATION)  # direction words are Manner, extents ("a step
 _MANNER_TYPES = (*_MOTIONS, _INSPECTING, _FOLLOWING)  # direction and manner words are Manner
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(SafeYamlLoader):
     """`yaml.safe_load` that refuses a key written twice in one mapping (the second would silently win)."""
 
     def construct_mapping(self, node, deep=False):

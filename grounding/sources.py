@@ -10,13 +10,9 @@ from pathlib import Path
 import yaml
 
 from decoding.errors import DataError
-from decoding.files import read_text
+from decoding.files import SafeYamlLoader, read_text
 
 __all__ = ["LocatedDict", "LocatedList", "load_data", "line_of"]
-
-# libyaml's scanner is ~10x faster; the constructor stays PyYAML's *safe* one either way.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 class LocatedDict(dict):
     """A mapping read from YAML: `line` is its own line, `key_lines[key]` the line of each key (1-based).
@@ -41,7 +37,7 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
-class _LocatingLoader(_BaseLoader):
+class _LocatingLoader(SafeYamlLoader):
     """`yaml.SafeLoader` that builds `LocatedDict` / `LocatedList` and rejects duplicate keys."""
 
 
@@ -68,7 +64,7 @@ def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode) -> Loc
 _BOOL = "tag:yaml.org,2002:bool"
 _LocatingLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in SafeYamlLoader.yaml_implicit_resolvers.items()}
 _LocatingLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _LocatingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LocatingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
