@@ -52,6 +52,7 @@ def rss_mb(server: psutil.Process) -> float:
 
 def start(port: int, n_workers: int, backend: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen([TAGE, "serve", "--port", str(port), "--workers", str(n_workers), "--backend",
                                     backend], stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -195,7 +196,7 @@ def main() -> None:
     ap.add_argument("--backend", default="hybrid", help="decoding backend of the server (rules: no model, fast)")
     ap.add_argument("--kill-worker", type=float, default=None, metavar="SECONDS",
                     help="SIGKILL the busiest worker this many seconds into the load")
-    ap.add_argument("--log", type=Path, default=Path("load-server.log"), help="the server's output")
+    ap.add_argument("--log", type=Path, default=Path("runs/load-server.log"), help="the server's output")
     args = ap.parse_args()
     report = load_test(args.requests, args.users, args.workers, args.backend, args.kill_worker, args.log)
     print(json.dumps(report, indent=2))
