@@ -38,7 +38,6 @@ class _Outcome:
     noun: str = "one"
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
     many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
-    wanted: int | str | None = None  # how many nodes the words ask for as a set: a number, "all", None (one)
     description: Description | None = None  # what the words say, marks included (a pronoun: its antecedent's)
 
 
@@ -177,7 +176,7 @@ class Grounder:
         if len(match.nodes) > 1 and not desc.relations:
             match = self._with_tail(task, arg, kinds, st.parse) or match
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
-                        warning=match.warning, wanted=self.matcher.wanted(desc), description=desc)
+                        warning=match.warning, description=desc)
 
     def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
         """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""
@@ -249,7 +248,7 @@ class Grounder:
         """Counted after the other arguments narrowed it ("both plates from the table": the two on the table): a
         plural or "all" binds every node left; "two apples" binds two, asks which when more are left, and fails
         when fewer are."""
-        want = outcome.wanted
+        want = None if outcome.description is None else self.matcher.wanted(outcome.description)
         if want is None or not outcome.nodes or outcome.many:
             return outcome
         if want == "all" or len(outcome.nodes) == want:

@@ -14,6 +14,7 @@ from decoding.files import SafeYamlLoader, read_text
 
 __all__ = ["LocatedDict", "LocatedList", "load_data", "line_of"]
 
+
 class LocatedDict(dict):
     """A mapping read from YAML: `line` is its own line, `key_lines[key]` the line of each key (1-based).
 
