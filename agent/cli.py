@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from decoding.backend_names import DEFAULT_BACKEND
+from decoding.backend_names import DEFAULT_BACKEND, RUNTIMES
 from decoding.errors import TageError
 from grounding.maps import MAP_KINDS
 from grounding.vocabulary import MODES as NAMING_MODES
@@ -98,18 +98,22 @@ def _backend_option(names: list[str] | None = None, extra_help: str = ""):
 
 _model_option = click.option("--model", type=click.Path(path_type=Path), default=None,
                              help="extractor checkpoint folder (default: the shipped model)")
+_runtime_option = click.option("--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
+                               help="what runs the encoder: auto (ONNX Runtime when installed), onnx, torch, or "
+                                    "onnx-int8 (faster; not the same parses on every instruction)")
 
 
 @cli.command()
 @click.argument("instruction")
 @_backend_option()
 @_model_option
+@_runtime_option
 @click.option("--json", "as_json", is_flag=True, help="print the Parse as JSON")
-def parse(instruction: str, backend: str, model: Path | None, as_json: bool) -> None:
+def parse(instruction: str, backend: str, model: Path | None, runtime: str, as_json: bool) -> None:
     """Extract the tasks of INSTRUCTION."""
     from .api import Agent
 
-    result = Agent.load(model, backend).parse(instruction)
+    result = Agent.load(model, backend, runtime=runtime).parse(instruction)
     _emit(result.model_dump(exclude_none=True), as_json, _parse_table(result))
 
 
@@ -133,8 +137,9 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 @_skills_option
 @_backend_option()
 @_model_option
+@_runtime_option
 @click.option("--json", "as_json", is_flag=True, help="print the grounded result as JSON")
-def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None,
+def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str,
            as_json: bool) -> None:
     """Ground INSTRUCTION in a scene: the plan, or the questions to ask. Exit code 1 if not fully grounded."""
     from grounding import SceneGraph, format_result
@@ -143,7 +148,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 
     graph = SceneGraph.load(scene)  # load the scene before the model: a bad file fails fast
     _warn(graph)
-    result = Agent.load(model, backend, skills or None).ground(instruction, graph)
+    result = Agent.load(model, backend, skills or None, runtime=runtime).ground(instruction, graph)
     _emit(result.model_dump(mode="json", exclude_none=True), as_json, format_result(result))
     if not result.complete:
         sys.exit(1)
@@ -157,6 +162,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 @_skills_option
 @_backend_option()
 @_model_option
+@_runtime_option
 @click.option("--grasp-failure", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="injected fault: probability that a grasp fails")
 @click.option("--missing", multiple=True, help="injected fault: an object absent when the robot arrives (repeatable)")
@@ -167,7 +173,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 @click.option("--plot", "plot_dir", type=click.Path(path_type=Path), default=None,
               help="folder for one PNG per instruction: the scene graph before and after it")
 def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None, skills: tuple[Path, ...],
-             backend: str, model: Path | None, grasp_failure: float, missing: tuple[str, ...], seed: int,
+             backend: str, model: Path | None, runtime: str, grasp_failure: float, missing: tuple[str, ...], seed: int,
              as_json: bool, out: Path | None, plot_dir: Path | None) -> None:
     """Ground and execute INSTRUCTIONS one after another on one scene (the state carries over) and check that
     each achieves its goal. Exit code 1 if a step failed or a goal does not hold."""
@@ -187,7 +193,7 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
         from .api import Agent
 
         texts = check_instructions(instructions)
-        trace = simulate_session(Agent.load(model, backend, skills or None), graph, texts, faults)
+        trace = simulate_session(Agent.load(model, backend, skills or None, runtime=runtime), graph, texts, faults)
     _emit(trace.to_dict(), as_json, format_trace(trace))
     if out is not None:
         export_scene(trace.final_scene, out)
@@ -216,11 +222,12 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
               help="on a grounding case file: also score the model's N best parses re-ranked by how well they ground")
 @click.option("--naming", type=click.Choice(NAMING_MODES), default="both", show_default=True,
               help="on a grounding case file: words name scene nodes by the lexicon, by sentence embeddings, or both")
+@_runtime_option
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
               help="print what got better and what worse from report A to report B (nothing is evaluated)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 def eval_command(data_file: Path | None, predictions: Path | None, backend: str, model: Path | None, simulate: bool,
-                 report_dir: Path | None, n_best: int, naming: str, compare: tuple[Path, Path] | None,
+                 report_dir: Path | None, n_best: int, naming: str, runtime: str, compare: tuple[Path, Path] | None,
                  as_json: bool) -> None:
     """Score predictions, or the parses of --backend, against a gold JSONL file.
 
@@ -239,17 +246,17 @@ def eval_command(data_file: Path | None, predictions: Path | None, backend: str,
     if simulate and not is_case_file(data_file):
         raise click.UsageError(f"--simulate needs a grounding case file (lines with scene and expected): {data_file}")
     if is_case_file(data_file):
-        report = evaluate_grounding(data_file, backend, model, simulate, n_best, naming)
+        report = evaluate_grounding(data_file, backend, model, simulate, n_best, naming, runtime)
     elif predictions is not None:
         report = evaluate_predictions(data_file, predictions, default_vocabulary())
     else:
-        report = evaluate_backend(data_file, backend, model, default_vocabulary())
+        report = evaluate_backend(data_file, backend, model, default_vocabulary(), runtime)
     _emit(report, as_json, _eval_table(report))
     if report_dir is not None:
         from .eval_report import write_report
         from .evaluate import eval_parser
 
-        parser = None if predictions else eval_parser(backend, model)
+        parser = None if predictions else eval_parser(backend, model, runtime=runtime)
         written = write_report(report, data_file, predictions, parser, report_dir)
         click.echo(f"report: {', '.join(map(str, written))}", err=True)
 
@@ -335,14 +342,15 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
 @_skills_option
 @_backend_option()
 @_model_option
+@_runtime_option
 def serve(host: str, port: int, workers: int, scenes: Path | None, token: str | None, limits: tuple[str, ...],
-          skills: tuple[Path, ...], backend: str, model: Path | None) -> None:
+          skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str) -> None:
     """Serve the HTTP API and the playground page (http://HOST:PORT/) until interrupted."""
     from .service import ServiceConfig
     from .service import serve as run_service
 
     run_service(ServiceConfig(host=host, port=port, workers=workers, scenes=scenes, token=token, skills=skills,
-                              backend=backend, model=model, limits=_limits(limits)))
+                              backend=backend, model=model, runtime=runtime, limits=_limits(limits)))
 
 
 def _limits(items: tuple[str, ...]):

@@ -25,15 +25,16 @@ def eval_backends() -> list[str]:
     return [*backend_names(), *GENERATIVE_BACKENDS]
 
 
-def eval_parser(backend: str, model: str | Path | None, library=None):
+def eval_parser(backend: str, model: str | Path | None, library=None, runtime: str = "auto"):
     """The extractor of `backend`: a generative baseline's decoder over its checkpoint (`model`, default the
-    shipped one), else the trained extractor or the rule baseline (`agent.parsers.make_parser`)."""
+    shipped one), else the trained extractor (its encoder run by `runtime`) or the rule baseline
+    (`agent.parsers.make_parser`)."""
     if backend not in eval_backends():
         raise ValueError(f"unknown backend {backend!r}; known: {', '.join(eval_backends())}")
     if backend not in GENERATIVE_BACKENDS:
         from .parsers import make_parser
 
-        return make_parser(backend, model, library)
+        return make_parser(backend, model, library, runtime)
     from decoding.generative import get_decoder, load_generative
 
     return get_decoder(backend, load_generative(model or default_generative_dir()))
@@ -81,18 +82,19 @@ def _validate(obj: object, vocabulary: Vocabulary) -> tuple[Parse | None, str]:
     return parse, "; ".join(problems)
 
 
-def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, vocabulary: Vocabulary) -> dict:
+def evaluate_backend(data: str | Path, backend: str, model: str | Path | None, vocabulary: Vocabulary,
+                     runtime: str = "auto") -> dict:
     """Parse every instruction of `data` with `backend` and score the parses (with timing and decoder calls).
 
     `model` is the checkpoint of the backend's model: the extractor's, or the generative baseline's for one of
-    `GENERATIVE_BACKENDS` (default: the shipped one).
+    `GENERATIVE_BACKENDS` (default: the shipped one); `runtime` runs the extractor's encoder.
     """
     import time
 
     from decoding.parser import Words
 
     gold = read_parses(data)
-    parser = eval_parser(backend, model)
+    parser = eval_parser(backend, model, runtime=runtime)
     started = time.perf_counter()
     predicted = parser.parse_many([Words.of_parse(g) for g in gold])
     seconds = time.perf_counter() - started
@@ -120,7 +122,7 @@ def is_case_file(path: str | Path) -> bool:
 
 
 def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None, simulate: bool = False,
-                       n_best: int = 1, naming: str = "lexicon") -> dict:
+                       n_best: int = 1, naming: str = "lexicon", runtime: str = "auto") -> dict:
     """Grounding scores of a case file from its gold parses and from the parses of `backend`; with `simulate`,
     plan success instead (`grounding.evaluate.simulate_cases`: the plan executes and achieves every goal).
     With `n_best` > 1 the model's grounding is also scored from its `n_best` best parses re-ranked by how well
@@ -134,7 +136,7 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     vocabulary = open_vocabulary(naming)
     score = partial(simulate_cases if simulate else evaluate_cases, vocabulary=vocabulary)
     report = {"from_gold_parses": _summary(score(cases, library)) | {"naming": naming}}
-    parser = eval_parser(backend, model, library)
+    parser = eval_parser(backend, model, library, runtime)
     report["from_model_parses"] = {**_summary(score(cases, library, parser=parser.parse)), "backend": backend}
     if n_best > 1 and not hasattr(parser, "parse_n"):
         raise DataError(f"--n-best needs the extractor's or the rules' backends, not {backend!r}")

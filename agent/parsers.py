@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY
+from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY, RUNTIMES
 from decoding.errors import ModelError
 from decoding.parse import Parse
 
@@ -37,9 +37,6 @@ def backend_names() -> list[str]:
     return [*DECODER_NAMES, RULES]
 
 
-RUNTIMES = ("auto", "onnx", "torch")  # what runs the encoder's transformer; auto: ONNX Runtime when installed
-
-
 def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
                 library: SkillLibrary | None = None, runtime: str = "auto") -> Parser:
     """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model.
@@ -58,9 +55,12 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     from decoding.decoders import get_backend
     from decoding.onnx_encoder import load_onnx_checkpoint, onnx_available
     from decoding.parser import TaskParser
+    from decoding.tokenize import english_tokenizer
 
-    if runtime == "onnx" or (runtime == "auto" and onnx_available()):
-        extractor, meta = load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx")
+    if runtime in ("onnx", "onnx-int8") or (runtime == "auto" and onnx_available()):
+        # spaCy, which the first parse of raw text needs, loads while ONNX Runtime builds its session
+        extractor, meta = load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx", english_tokenizer,
+                                               int8=runtime == "onnx-int8")
     else:
         extractor, meta = load_checkpoint(model or default_model_dir())
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())

@@ -62,7 +62,7 @@ def start(port: int, n_workers: int, backend: str, log: Path) -> subprocess.Pope
             raise RuntimeError(f"tage serve exited with {process.returncode}: {log.read_text()}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200 and \
-                    len(workers(psutil.Process(process.pid))) == n_workers:
+                    (n_workers == 1 or len(workers(psutil.Process(process.pid))) == n_workers):  # 1: no children
                 return process
         except httpx.TransportError:
             pass

@@ -1,7 +1,7 @@
 """The HTTP service against the library, all in one run: /v1/ground over loopback vs Agent.ground in-process,
 throughput with 32 concurrent clients vs 1, ground_many (batch 64) vs one by one, memory after 5,000 requests.
 
-    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3] [--threads 1]
+    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3] [--workers 1] [--threads 1]
 
 Starts `tage serve` on a free loopback port. Latencies alternate between the two sides instruction by instruction,
 so a shared machine's noise falls on both; figures are medians.
@@ -13,20 +13,20 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
+import psutil
 import torch
+from load import ROOT, free_port, rss_mb, start
 
 from agent import Agent, SceneGraph
 from agent.bench import _machine
 from agent.decisions import decisions
 from agent.resources import data_path
+from decoding.backend_names import DEFAULT_BACKEND
 
 SCENE_ID = "apartment"
 GOALS = {"http_vs_inprocess_p50": ("<=", 1.3), "throughput_32_vs_1": (">=", 3.0),
@@ -38,6 +38,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200, help="instructions of the tagE test split used")
     ap.add_argument("--requests", type=int, default=5000, help="requests between the two memory readings")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the throughput and ground_many comparisons")
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes (tage serve --workers): 1 measures"
+                    " micro-batching alone; 2 is the deployment docs/service.md gives a 2-core machine")
     ap.add_argument("--threads", type=int, default=1, help="torch threads of the server and of the in-process side"
                     " (1: on a shared machine, more threads spin against other processes' threads)")
     args = ap.parse_args()
@@ -46,10 +48,10 @@ def main() -> None:
     lines = data_path("tage", "test.jsonl").read_text().splitlines()
     instructions = [json.loads(line)["instruction"] for line in lines][: max(args.n, 64)]
     agent, scene = Agent.load(), SceneGraph.load(data_path("scenes", f"{SCENE_ID}.yaml"))
-    server = _start()
+    server = _start(args.workers)
     try:
         report = {"machine": {**_machine(), "load_average": os.getloadavg()}, "n": len(instructions),
-                  "threads": args.threads}
+                  "threads": args.threads, "workers": args.workers}
         report |= _latency(agent, scene, server, instructions[: args.n])
         report |= _throughput(server, instructions, args.rounds)
         report |= _ground_many(agent, scene, instructions, args.rounds)
@@ -66,22 +68,13 @@ def _meets(value: float, op: str, goal: float) -> bool:
     return {"<=": value <= goal, ">=": value >= goal, "<": value < goal}[op]
 
 
-def _start() -> subprocess.Popen:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    tage = str(Path(sys.executable).with_name("tage"))
-    process = subprocess.Popen([tage, "serve", "--port", str(port), "--limit", "timeout_s=600"])
+def _start(n_workers: int) -> subprocess.Popen:
+    port = free_port()
+    process = start(port, n_workers, DEFAULT_BACKEND, ROOT / "runs" / "service-server.log")
     process.url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(process.url + "/readyz").status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise TimeoutError("the server was not ready within 900 s")
+    warm = [f"warm-up request {k}: pick up the cup" for k in range(8 * n_workers)]
+    asyncio.run(_clients(process.url, warm, 2 * n_workers))  # every worker has served before the timings
+    return process
 
 
 def _latency(agent: Agent, scene: SceneGraph, server, instructions: list[str]) -> dict:
@@ -147,18 +140,12 @@ def _ground_many(agent: Agent, scene: SceneGraph, instructions: list[str], round
 def _memory(server, instructions: list[str], requests: int) -> dict:
     """The server's resident memory after warm-up and after `requests` more requests (32 concurrent clients)."""
     asyncio.run(_clients(server.url, instructions, 32))
-    before = _rss(server.pid)
+    before = rss_mb(psutil.Process(server.pid))
     cycle = (instructions * (requests // len(instructions) + 1))[:requests]
     asyncio.run(_clients(server.url, cycle, 32))
-    after = _rss(server.pid)
-    return {"rss_mb_after_warmup": before / 1024, "rss_mb_after_requests": after / 1024, "requests": requests,
+    after = rss_mb(psutil.Process(server.pid))
+    return {"rss_mb_after_warmup": before, "rss_mb_after_requests": after, "requests": requests,
             "memory_growth": (after - before) / before}
-
-
-def _rss(pid: int) -> int:
-    """Resident set size of process `pid` in kB."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
 if __name__ == "__main__":

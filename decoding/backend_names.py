@@ -1,6 +1,8 @@
-"""Names of the decoding backends, importable without torch (the command line lists them at start-up)."""
+"""Names of the decoding backends and encoder runtimes, importable without torch (the command line lists them at
+start-up)."""
 
-__all__ = ["GREEDY", "CONSTRAINED", "SPECULATIVE", "HYBRID", "HYBRID_MARGIN", "DECODER_NAMES", "DEFAULT_BACKEND"]
+__all__ = ["GREEDY", "CONSTRAINED", "SPECULATIVE", "HYBRID", "HYBRID_MARGIN", "DECODER_NAMES", "DEFAULT_BACKEND",
+           "RUNTIMES"]
 
 GREEDY = "greedy"              # the reference: the model's best choice at every decision
 CONSTRAINED = "constrained"    # greedy restricted to the output grammar; forced steps cost no call
@@ -10,3 +12,7 @@ HYBRID_MARGIN = 8.0            # logits; chosen on the tagE dev split (docs/mode
                                # hesitates
 DECODER_NAMES = (GREEDY, CONSTRAINED, SPECULATIVE, HYBRID)
 DEFAULT_BACKEND = HYBRID       # valid by construction like constrained, the best on dev (docs/model.md), as fast
+
+# what runs the encoder's transformer; auto: ONNX Runtime when installed; onnx-int8: its int8 copy, faster but not
+# the same parses on every instruction (decoding.onnx_encoder)
+RUNTIMES = ("auto", "onnx", "onnx-int8", "torch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["tokenize", "split_words"]
+__all__ = ["tokenize", "split_words", "english_tokenizer"]
 
 _NON_SPACE = re.compile(r"\S+")
 
@@ -23,7 +23,8 @@ def split_words(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]
 
 
 @lru_cache(maxsize=1)
-def _english_tokenizer():
+def english_tokenizer():
+    """spaCy's rule-based English tokenizer (`spacy.blank("en")`), loaded once."""
     import spacy  # imported here: loading spaCy costs ~0.3 s, only raw text needs it
 
     return spacy.blank("en").tokenizer
@@ -37,6 +38,6 @@ def tokenize(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
     >>> tokenize("go to the kitchen, now")[0]
     ('go', 'to', 'the', 'kitchen', ',', 'now')
     """
-    doc = _english_tokenizer()(text)
+    doc = english_tokenizer()(text)
     words = [t for t in doc if not t.is_space]
     return tuple(t.text for t in words), tuple((t.idx, t.idx + len(t.text)) for t in words)

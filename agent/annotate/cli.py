@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from decoding.backend_names import DEFAULT_BACKEND
+from decoding.backend_names import DEFAULT_BACKEND, RUNTIMES
 
 from .problems import Problems
 
@@ -36,6 +36,8 @@ def annotate() -> None:
 @_out_option
 @click.option("--backend", default=DEFAULT_BACKEND, show_default=True, help="decoding backend, or 'rules'")
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="extractor checkpoint folder")
+@click.option("--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
+              help="what runs the encoder (onnx-int8: faster, not the same parses on every instruction)")
 @click.option("--batch", type=click.IntRange(1), default=64, show_default=True, help="instructions per model call")
 @click.option("--chunk", type=click.IntRange(1), default=256, show_default=True,
               help="lines per atomic write (what a killed run may lose)")
@@ -44,8 +46,8 @@ def annotate() -> None:
 @click.option("--address", default=None, help="with --ray: the cluster's address (default: start a local Ray)")
 @click.option("--workers", type=click.IntRange(1), default=2, show_default=True,
               help="with --ray: actors, each with its own model")
-def pre(input_file: Path, out: Path, backend: str, model: Path | None, batch: int, chunk: int, progress: bool,
-        use_ray: bool, address: str | None, workers: int) -> None:
+def pre(input_file: Path, out: Path, backend: str, model: Path | None, runtime: str, batch: int, chunk: int,
+        progress: bool, use_ray: bool, address: str | None, workers: int) -> None:
     """Parse the instructions of INPUT (.txt, .jsonl or .csv) into a JSONL of parses with scores; a rerun
     continues where the last one stopped."""
     from .pre import done_lines
@@ -58,20 +60,22 @@ def pre(input_file: Path, out: Path, backend: str, model: Path | None, batch: in
         if use_ray:
             from .distributed import pre_annotate_ray
 
-            result = pre_annotate_ray(items, out, backend, model, batch, chunk, workers, address, advance)
+            result = pre_annotate_ray(items, out, backend, model, batch, chunk, workers, address, advance, runtime)
         else:
-            result = _pre_local(items, out, backend, model, batch, chunk, advance)
+            result = _pre_local(items, out, (backend, model, runtime), batch, chunk, advance)
     click.echo(f"{result.total} instructions: {result.skipped} already done, {result.written} parsed in "
                f"{result.seconds:.1f} s ({result.per_second:.1f}/s) -> {out}")
     _finish(problems, len(items) + len(problems))
 
 
-def _pre_local(items, out: Path, backend: str, model: Path | None, batch: int, chunk: int, advance):
+def _pre_local(items, out: Path, agent: tuple, batch: int, chunk: int, advance):
     from agent.api import Agent
 
     from .pre import pre_annotate
 
-    return pre_annotate(items, out, Agent.load(model, backend).parser.parse_many, batch, chunk, advance)
+    backend, model, runtime = agent
+    return pre_annotate(items, out, Agent.load(model, backend, runtime=runtime).parser.parse_many, batch, chunk,
+                        advance)
 
 
 @annotate.command("export")

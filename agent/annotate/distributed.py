@@ -27,10 +27,10 @@ DEFAULT_WORKERS = 2  # actors (model copies) when no cluster address is given: o
 class _ParseActor:
     """A Ray Data actor: loads the agent once, then parses batches of tokenised instructions."""
 
-    def __init__(self, backend: str, model: str | None):
+    def __init__(self, backend: str, model: str | None, runtime: str):
         from agent.api import Agent
 
-        self.agent = Agent.load(model, backend)
+        self.agent = Agent.load(model, backend, runtime=runtime)
 
     def __call__(self, batch: dict) -> dict:
         from decoding.parser import Words
@@ -62,9 +62,11 @@ def _connect(ray, address: str | None, workers: int) -> bool:
 
 def pre_annotate_ray(items: Sequence[Words], out: str | Path, backend: str, model: str | Path | None = None,
                      batch: int = DEFAULT_BATCH, chunk: int = DEFAULT_CHUNK, workers: int = DEFAULT_WORKERS,
-                     address: str | None = None, progress: Callable[[int], None] | None = None) -> PreResult:
+                     address: str | None = None, progress: Callable[[int], None] | None = None,
+                     runtime: str = "auto") -> PreResult:
     """`pre.pre_annotate` on Ray: the lines not yet in `out` are parsed by `workers` actors (on the cluster at
-    `address`, else on a local Ray started here) and appended to `out` in order, `chunk` lines at a time."""
+    `address`, else on a local Ray started here; each encoder run by `runtime`) and appended to `out` in order,
+    `chunk` lines at a time."""
     ray = _ray()
     skipped = done_lines(out, items)
     remove_stale_temporaries(out)
@@ -72,15 +74,17 @@ def pre_annotate_ray(items: Sequence[Words], out: str | Path, backend: str, mode
     if skipped < len(items):
         connected = _connect(ray, address, workers)
         try:
-            _run(ray, items[skipped:], out, backend, model, batch, chunk, workers, progress)
+            _run(ray, items[skipped:], out, (backend, model, runtime), batch, chunk, workers, progress)
         finally:
             if connected:
                 ray.shutdown()
     return PreResult(len(items), skipped, len(items) - skipped, time.perf_counter() - started)
 
 
-def _run(ray, items, out, backend, model, batch, chunk, workers, progress) -> None:
-    """Parse `items` with `workers` actors and append their lines to `out` in order, `chunk` at a time."""
+def _run(ray, items, out, agent: tuple, batch, chunk, workers, progress) -> None:
+    """Parse `items` with `workers` actors, each loading the `agent` (backend, model, runtime), and append their
+    lines to `out` in order, `chunk` at a time."""
+    backend, model, runtime = agent
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True  # lines come back in input order
     ctx.enable_progress_bars = False  # the caller's progress bar counts the lines
@@ -88,7 +92,7 @@ def _run(ray, items, out, backend, model, batch, chunk, workers, progress) -> No
             for w in items]
     parsed = ray.data.from_items(rows).map_batches(
         _ParseActor, batch_size=batch, compute=ray.data.ActorPoolStrategy(size=workers), fn_constructor_kwargs={
-            "backend": backend, "model": None if model is None else str(model)})
+            "backend": backend, "model": None if model is None else str(model), "runtime": runtime})
     for lines in parsed.iter_batches(batch_size=chunk, batch_format="numpy"):
         append_atomic(out, "".join(line + "\n" for line in lines["line"]))
         if progress is not None:

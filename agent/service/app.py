@@ -59,7 +59,8 @@ class _Service:
     def load(self) -> None:
         try:
             if self.agent is None:
-                self.agent = Agent.load(self.config.model, self.config.backend, list(self.config.skills) or None)
+                self.agent = Agent.load(self.config.model, self.config.backend, list(self.config.skills) or None,
+                                        runtime=self.config.runtime)
         except (TageError, OSError, ValueError) as err:
             self.failure = f"the model could not be loaded: {err}"
             _log.error(self.failure)

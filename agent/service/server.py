@@ -32,7 +32,8 @@ def serve(config: ServiceConfig) -> None:
         if config.workers > 1:
             os.environ.setdefault(MULTIPROCESS_ENV, metrics_dir)  # the workers' shared metric files
         uvicorn.run("agent.service.server:app_from_env", factory=True, host=config.host, port=config.port,
-                    workers=config.workers, log_level="warning", access_log=False)
+                    workers=config.workers, http="agent.service.protocol:NoDelayHTTP", log_level="warning",
+                    access_log=False)
 
 
 def app_from_env():

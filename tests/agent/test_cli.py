@@ -186,3 +186,10 @@ def test_a_bug_is_not_passed_off_as_bad_input(monkeypatch):
     monkeypatch.setattr(Agent, "parse", broken)
     with pytest.raises(ValueError, match="empty"):
         main(["parse", "pick up the box", "--backend", "rules"])
+
+
+def test_the_runtime_option_chooses_the_encoder_and_refuses_unknown_ones(tmp_path):
+    result = tage("parse", "pick up the box from the couch", "--runtime", "onnx-int8", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [t["type"] for t in json.loads(result.stdout)["tasks"]] == ["Picking"]
+    _assert_clean_failure(tage("parse", "pick up the box", "--runtime", "gpu", cwd=tmp_path), "'gpu' is not one of")

@@ -8,7 +8,6 @@ import pytest
 from agent.parsers import make_parser
 from decoding.errors import ModelError
 from decoding.files import read_parses
-from decoding.onnx_encoder import OnnxEncoder
 from decoding.parser import Words
 
 pytest.importorskip("onnxruntime")
@@ -17,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def parsers():
-    return {name: make_parser("hybrid", runtime=name) for name in ("torch", "onnx")}
+    return {name: make_parser("hybrid", runtime=name) for name in ("torch", "onnx", "onnx-int8")}
 
 
 def test_onnx_and_torch_parse_the_test_split_alike(parsers):
@@ -29,20 +28,64 @@ def test_onnx_and_torch_parse_the_test_split_alike(parsers):
     assert parsers["onnx"].model.encoder.runtime is not None and parsers["torch"].model.encoder.runtime is None
 
 
-def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(parsers, tmp_path):
-    encoder = parsers["torch"].model.encoder
-    first = OnnxEncoder.of(encoder, "key", tmp_path)
+def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(tmp_path):
+    from agent.defaults import default_model_dir
+    from decoding.onnx_encoder import load_onnx_checkpoint
+
+    first, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
     (cached,) = tmp_path.glob("encoder-*.onnx")
     data = cached.read_bytes()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        OnnxEncoder.of(encoder, "key", tmp_path)  # from the cache, silently
+        load_onnx_checkpoint(default_model_dir(), tmp_path)  # from the cache, silently
     cached.write_bytes(data[: len(data) // 2])
-    with pytest.warns(UserWarning, match="damaged"):
-        again = OnnxEncoder.of(encoder, "key", tmp_path)
-    pieces = encoder.pieces([["open", "the", "fridge"]])
-    assert (first(pieces) - again(pieces)).abs().max() < 1e-5
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
+    assert [str(w.message) for w in caught] == [f"{cached}: cached ONNX encoder is damaged; exporting it again"]
+    pieces = first.encoder.pieces([["open", "the", "fridge"]])
+    assert (first.encoder.runtime(pieces) - again.encoder.runtime(pieces)).abs().max() < 1e-5
     assert cached.read_bytes() == data
+
+
+def test_the_callers_loading_runs_while_the_cached_session_is_built(tmp_path):
+    import threading
+
+    from agent.defaults import default_model_dir
+    from decoding.onnx_encoder import load_onnx_checkpoint
+
+    load_onnx_checkpoint(default_model_dir(), tmp_path)  # exports into the cache
+    seen = []
+    model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path, meanwhile=lambda: seen.append(True))
+    assert len(seen) == 1 and model.encoder.runtime is not None
+    assert not [t for t in threading.enumerate() if t.name.startswith("tage-onnx")]  # joined before returning
+
+
+def test_the_int8_runtime_scores_as_the_float_one_on_most_parses(parsers):
+    """int8 is an opt-in trade (docs/benchmarks.md measures it on the whole test split): its parses score the
+    same, but a few change."""
+    from decoding.metrics import score
+
+    gold = read_parses(ROOT / "data" / "tage" / "test.jsonl")[:120]
+    items = [Words.of_parse(p) for p in gold]
+    floats, int8 = parsers["onnx"].parse_many(items), parsers["onnx-int8"].parse_many(items)
+    strip = lambda p: [(t.type, t.trigger, [(a.role, a.span, a.grounding) for a in t.arguments]) for t in p.tasks]
+    assert sum(strip(a) == strip(b) for a, b in zip(floats, int8, strict=True)) >= 0.85 * len(items)
+    assert abs(score(gold, int8).arguments.f1 - score(gold, floats).arguments.f1) < 0.02
+
+
+def test_the_int8_export_is_cached_apart_at_a_third_of_the_size(tmp_path):
+    from agent.defaults import default_model_dir
+    from decoding.onnx_encoder import load_onnx_checkpoint
+
+    load_onnx_checkpoint(default_model_dir(), tmp_path)
+    model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path, int8=True)
+    (floats,), (int8,) = tmp_path.glob("encoder-[0-9a-f]*.onnx"), tmp_path.glob("encoder-int8-*.onnx")
+    assert int8.stat().st_size < floats.stat().st_size / 3
+    again, _ = load_onnx_checkpoint(default_model_dir(), tmp_path, int8=True)  # from the cache
+    assert again.encoder.embeddings is None
+    sentences = [["put", "the", "red", "mug", "on", "the", "table"]]
+    assert (model.encode(sentences)[0].words - again.encode(sentences)[0].words).abs().max() < 1e-5
 
 
 def test_an_unknown_runtime_is_refused():
