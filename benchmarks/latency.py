@@ -1,6 +1,6 @@
 """Latency of the public API beside its yardsticks, all measured in the same run on the same sentences.
 
-    python benchmarks/latency.py [--backend NAME] [--model DIR] [--limit 200] [--repeats 3]
+    python benchmarks/latency.py [--backend NAME] [--model DIR] [--runtime auto] [--limit 200] [--repeats 3]
 
 - `Agent.parse` p50 / p95 per instruction (raw text in, `Parse` out, scores included), and beside it, taking
   turns on each instruction, a stock Hugging Face all-MiniLM-L6-v2 forward pass (`AutoModel` from the installed
@@ -23,7 +23,7 @@ _COLD = """
 import time
 start = time.perf_counter()
 from agent import Agent
-agent = Agent.load(model={model!r}, backend={backend!r})
+agent = Agent.load(model={model!r}, backend={backend!r}, runtime={runtime!r})
 agent.parse("pick up the box from the couch")
 print(time.perf_counter() - start)
 """
@@ -58,15 +58,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", default=DEFAULT_BACKEND)
     ap.add_argument("--model", default=None, help="extractor checkpoint folder (default: the shipped one)")
+    ap.add_argument("--runtime", default="auto", help="what runs the encoder (agent.parsers.RUNTIMES)")
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
-    cold = [_run(_COLD.format(backend=args.backend, model=args.model)) for _ in range(args.repeats)]
+    cold = [_run(_COLD.format(backend=args.backend, model=args.model, runtime=args.runtime))
+            for _ in range(args.repeats)]
     torch_import = [_run(_TORCH) for _ in range(args.repeats)]
     from agent import Agent
     from decoding.files import read_parses
 
-    agent = Agent.load(model=args.model, backend=args.backend)
+    agent = Agent.load(model=args.model, backend=args.backend, runtime=args.runtime)
     stock = _stock_minilm()
     texts = [p.instruction for p in read_parses("data/tage/test.jsonl")[: args.limit]]
     agent.parse(texts[0])
@@ -79,7 +81,8 @@ def main() -> None:
             run(text)
             times[name].append((time.perf_counter() - start) * 1000)
     p50 = {name: statistics.median(t) for name, t in times.items()}
-    print(json.dumps({"backend": args.backend, "model": args.model or "shipped", "n": len(texts),
+    print(json.dumps({"backend": args.backend, "model": args.model or "shipped", "runtime": args.runtime,
+                      "n": len(texts),
                       "parse_ms_p50": p50["parse"], "parse_ms_p95": sorted(times["parse"])[int(0.95 * len(texts))],
                       "minilm_forward_ms_p50": p50["minilm"], "parse_vs_minilm_p50": p50["parse"] / p50["minilm"],
                       "import_to_first_parse_s_median": statistics.median(cold),

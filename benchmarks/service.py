@@ -20,7 +20,7 @@ import time
 import httpx
 import psutil
 import torch
-from load import ROOT, free_port, rss_mb, start
+from load import ROOT, free_port, rss_mb, start, workers
 
 from agent import Agent, SceneGraph
 from agent.bench import _machine
@@ -97,12 +97,19 @@ def _latency(agent: Agent, scene: SceneGraph, server, instructions: list[str]) -
 
 
 def _throughput(server, instructions: list[str], rounds: int) -> dict:
-    """Requests per second of 1 client and of 32 concurrent clients, alternating, over the same instructions."""
-    one, many = [], []
+    """Requests per second of 1 client and of 32 concurrent clients, alternating, over the same instructions; with
+    several workers, also each worker's share of the CPU time of each 32-client round (how the kernel spread the
+    connections over them)."""
+    one, many, shares = [], [], []
+    processes = workers(psutil.Process(server.pid)) or [psutil.Process(server.pid)]
     for _ in range(rounds):
         one.append(asyncio.run(_clients(server.url, instructions, 1)))
+        before = [sum(p.cpu_times()[:2]) for p in processes]
         many.append(asyncio.run(_clients(server.url, instructions, 32)))
+        spent = [sum(p.cpu_times()[:2]) - b for p, b in zip(processes, before, strict=True)]
+        shares.append([round(s / sum(spent), 2) for s in spent])
     return {"requests_per_s_1_client": statistics.median(one), "requests_per_s_32_clients": statistics.median(many),
+            "requests_per_s_32_clients_rounds": many, "worker_cpu_shares_32_clients_rounds": shares,
             "throughput_32_vs_1": statistics.median(b / a for a, b in zip(one, many, strict=True))}
 
 
