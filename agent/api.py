@@ -62,7 +62,8 @@ class Agent:
         `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`).
         `naming` is how words name scene nodes (`grounding.vocabulary`): "both" (the lexicon, then sentence
         embeddings for words it does not know), "lexicon" or "embeddings". `runtime` runs the encoder in "torch"
-        or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when it is installed."""
+        or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when it is installed; "onnx-int8"
+        its int8 copy, faster but not the same parse on every instruction (an opt-in trade, README)."""
         vocabulary, library = open_vocabulary(naming), load_library(skills)
         return cls(make_parser(backend, model, library, runtime), library, cautious, vocabulary)
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import click
 
-from decoding.backend_names import DEFAULT_BACKEND, RUNTIMES
+from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import TageError
 from grounding.maps import MAP_KINDS
 from grounding.vocabulary import MODES as NAMING_MODES
 
 from .annotate.cli import annotate
 from .evaluate import eval_backends
+from .options import runtime_option
 from .parsers import backend_names
 
 __all__ = ["main", "cli"]
@@ -98,16 +99,13 @@ def _backend_option(names: list[str] | None = None, extra_help: str = ""):
 
 _model_option = click.option("--model", type=click.Path(path_type=Path), default=None,
                              help="extractor checkpoint folder (default: the shipped model)")
-_runtime_option = click.option("--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
-                               help="what runs the encoder: auto (ONNX Runtime when installed), onnx, torch, or "
-                                    "onnx-int8 (faster; not the same parses on every instruction)")
 
 
 @cli.command()
 @click.argument("instruction")
 @_backend_option()
 @_model_option
-@_runtime_option
+@runtime_option
 @click.option("--json", "as_json", is_flag=True, help="print the Parse as JSON")
 def parse(instruction: str, backend: str, model: Path | None, runtime: str, as_json: bool) -> None:
     """Extract the tasks of INSTRUCTION."""
@@ -137,7 +135,7 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 @_skills_option
 @_backend_option()
 @_model_option
-@_runtime_option
+@runtime_option
 @click.option("--json", "as_json", is_flag=True, help="print the grounded result as JSON")
 def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str,
            as_json: bool) -> None:
@@ -162,7 +160,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 @_skills_option
 @_backend_option()
 @_model_option
-@_runtime_option
+@runtime_option
 @click.option("--grasp-failure", type=click.FloatRange(0, 1), default=0.0, show_default=True,
               help="injected fault: probability that a grasp fails")
 @click.option("--missing", multiple=True, help="injected fault: an object absent when the robot arrives (repeatable)")
@@ -222,7 +220,7 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
               help="on a grounding case file: also score the model's N best parses re-ranked by how well they ground")
 @click.option("--naming", type=click.Choice(NAMING_MODES), default="both", show_default=True,
               help="on a grounding case file: words name scene nodes by the lexicon, by sentence embeddings, or both")
-@_runtime_option
+@runtime_option
 @click.option("--compare", nargs=2, type=click.Path(path_type=Path), default=None, metavar="A.json B.json",
               help="print what got better and what worse from report A to report B (nothing is evaluated)")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
@@ -342,7 +340,7 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
 @_skills_option
 @_backend_option()
 @_model_option
-@_runtime_option
+@runtime_option
 def serve(host: str, port: int, workers: int, scenes: Path | None, token: str | None, limits: tuple[str, ...],
           skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str) -> None:
     """Serve the HTTP API and the playground page (http://HOST:PORT/) until interrupted."""

@@ -42,7 +42,8 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model.
 
     Constrained backends keep to the output grammar of `library` (default: the shipped skill library). `runtime`
-    (one of `RUNTIMES`) runs the encoder's transformer in torch or ONNX Runtime (`decoding.onnx_encoder`).
+    (one of `RUNTIMES`) runs the encoder's transformer in torch, ONNX Runtime or its int8 copy
+    (`decoding.onnx_encoder`); the rule baseline has no encoder.
     """
     if runtime not in RUNTIMES:
         raise ModelError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from decoding.backend_names import DEFAULT_BACKEND
+from decoding.backend_names import DEFAULT_BACKEND, RUNTIMES
 
 _COLD = """
 import time
@@ -58,7 +58,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", default=DEFAULT_BACKEND)
     ap.add_argument("--model", default=None, help="extractor checkpoint folder (default: the shipped one)")
-    ap.add_argument("--runtime", default="auto", help="what runs the encoder (agent.parsers.RUNTIMES)")
+    ap.add_argument("--runtime", default="auto", choices=RUNTIMES, help="what runs the encoder")
     ap.add_argument("--limit", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()

@@ -50,12 +50,13 @@ def rss_mb(server: psutil.Process) -> float:
     return sum(p.memory_info().rss for p in [server, *server.children(recursive=True)]) / 2**20
 
 
-def start(port: int, n_workers: int, backend: str, log: Path) -> subprocess.Popen:
+def start(port: int, n_workers: int, backend: str, log: Path, *extra: str) -> subprocess.Popen:
+    """`tage serve` on `port` with `n_workers` workers (and `extra` arguments), once every worker is ready."""
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen([TAGE, "serve", "--port", str(port), "--workers", str(n_workers), "--backend",
-                                    backend], stdout=out, stderr=subprocess.STDOUT, env=env)
+                                    backend, *extra], stdout=out, stderr=subprocess.STDOUT, env=env)
     deadline = time.monotonic() + READY_WITHIN_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -85,6 +86,14 @@ def connections(process: psutil.Process, port: int) -> int:
         return 0
 
 
+def listens(process: psutil.Process, port: int) -> bool:
+    """Whether `process` has a socket listening on `port`."""
+    try:
+        return any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in process.net_connections("tcp"))
+    except psutil.Error:
+        return False
+
+
 class Killer(threading.Thread):
     """Kills the worker holding the most connections `after_s` into the load, then waits for the supervisor to
     start its replacement."""
@@ -111,12 +120,19 @@ class Killer(threading.Thread):
         self.replaced_after_s = round(time.monotonic() - started, 1)
 
 
-def replacement_serves(url: str, server: psutil.Process, replacement: psutil.Process, n: int = 16) -> dict:
-    """Whether the replacement worker answers: every other worker is killed as well, so that the `n` requests made
-    next can only be answered by the replacement (a worker restarted for the others loads before it accepts)."""
+def replacement_serves(url: str, port: int, server: psutil.Process, replacement: psutil.Process, n: int = 16
+                       ) -> dict:
+    """Whether the replacement worker answers: once it listens (it loads its model first), every other worker is
+    killed as well, so that the `n` requests made next can only be answered by the replacement."""
+    deadline = time.monotonic() + READY_WITHIN_S
+    while not listens(replacement, port) and time.monotonic() < deadline:
+        time.sleep(0.2)
     others = [p for p in workers(server) if p.pid != replacement.pid]
     for other in others:
         os.kill(other.pid, signal.SIGKILL)
+    # each worker listens on a socket of its own (agent/service/listener.py): a connection made while a killed
+    # worker's socket is still being torn down would be reset with it, so the requests start once those are gone
+    psutil.wait_procs([p for p in others if p.is_running()], timeout=30)
     started = time.monotonic()
     with httpx.Client(base_url=url, timeout=READY_WITHIN_S) as client:
         statuses = [client.post("/v1/parse", json={"instruction": "open the fridge"}).status_code for _ in range(n)]
@@ -176,9 +192,9 @@ def load_test(requests: int, users: int, n_workers: int, backend: str, kill_afte
         report["rss_growth"] = round(report["rss_mb_after"] / report["rss_mb_before"] - 1, 4)
         if killer is not None:
             killer.join(timeout=READY_WITHIN_S)
-            report["killed_worker"] = {**killer.killed, "replaced_after_s": killer.replaced_after_s,
-                                       **(replacement_serves(url, server, killer.replacement) if killer.replacement else
-                                          {"serves": False})}
+            serves = replacement_serves(url, port, server, killer.replacement) if killer.replacement else \
+                {"serves": False}
+            report["killed_worker"] = {**killer.killed, "replaced_after_s": killer.replaced_after_s, **serves}
         return report
     finally:
         process.terminate()

@@ -1,8 +1,10 @@
 """Names of the decoding backends and encoder runtimes, importable without torch (the command line lists them at
 start-up)."""
 
+from typing import Literal, get_args
+
 __all__ = ["GREEDY", "CONSTRAINED", "SPECULATIVE", "HYBRID", "HYBRID_MARGIN", "DECODER_NAMES", "DEFAULT_BACKEND",
-           "RUNTIMES"]
+           "RUNTIMES", "Runtime"]
 
 GREEDY = "greedy"              # the reference: the model's best choice at every decision
 CONSTRAINED = "constrained"    # greedy restricted to the output grammar; forced steps cost no call
@@ -15,4 +17,5 @@ DEFAULT_BACKEND = HYBRID       # valid by construction like constrained, the bes
 
 # what runs the encoder's transformer; auto: ONNX Runtime when installed; onnx-int8: its int8 copy, faster but not
 # the same parses on every instruction (decoding.onnx_encoder)
-RUNTIMES = ("auto", "onnx", "onnx-int8", "torch")
+Runtime = Literal["auto", "onnx", "onnx-int8", "torch"]
+RUNTIMES: tuple[str, ...] = get_args(Runtime)

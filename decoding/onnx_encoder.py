@@ -6,9 +6,9 @@ against its own sha256 before use (a damaged file is exported again). Tokenising
 torch. Needs the `onnx` extra (`pip install 'tage[onnx]'`: onnxruntime and onnx); without it the torch path runs.
 
 `int8=True` runs an int8 copy instead (ONNX Runtime's dynamic quantization of the weight matrix products: int8
-weights per output channel, activations quantized per tensor at run time): about 1.6x faster again on a CPU with
-VNNI, the same argument F1 on tagE, but not the same parses on every instruction (docs/benchmarks.md measures how
-many): an opt-in trade of exactness for speed, never the default.
+weights per output channel, activations quantized per tensor at run time): faster again on a CPU with VNNI, about
+the same argument F1 on tagE, but not the same parses on every instruction (`python benchmarks/onnx_parity.py`
+measures both; README): an opt-in trade of exactness for speed, never the default.
 """
 
 from __future__ import annotations
@@ -79,16 +79,18 @@ class OnnxEncoder:
         return cls(model, torch.get_num_threads())
 
     @classmethod
-    def cached(cls, key: str, cache_dir: str | Path | None, int8: bool = False) -> OnnxEncoder | None:
-        """The encoder exported for `key` into `cache_dir` before, if it is there and intact."""
-        _require_onnx()
-        return cls.read(_path(key, cache_dir, int8)) if cache_dir else None
+    def read(cls, path: Path) -> OnnxEncoder | str:
+        """The encoder cached at `path`, or what is wrong with the file (damaged, or not loadable by this ONNX
+        Runtime); said, not warned: this runs in a worker thread, the caller warns."""
+        from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NotImplemented
 
-    @classmethod
-    def read(cls, path: Path) -> OnnxEncoder | None:
-        """The encoder cached at `path`, if it is there and intact (a damaged file is warned about)."""
         model = _read_cached(path)
-        return cls(model, torch.get_num_threads()) if model is not None else None
+        if model is None:
+            return "damaged"
+        try:
+            return cls(model, torch.get_num_threads())
+        except (Fail, InvalidGraph, InvalidProtobuf, NotImplemented) as err:  # written by another ONNX Runtime
+            return f"not loadable ({str(err).splitlines()[0][:200]})"
 
 
 def _require_onnx() -> None:
@@ -112,21 +114,31 @@ def load_onnx_checkpoint(folder: str | Path, cache_dir: str | Path | None,
     key = str(checkpoint_meta(folder).get("weights_sha256"))
     path = _path(key, cache_dir, int8) if cache_dir else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tage-onnx") as pool:
-        pending = pool.submit(OnnxEncoder.read, path) if path is not None and path.is_file() else None
+        pending = pool.submit(OnnxEncoder.read, path) if path is not None and _is_cached(path) else None
         model, meta = load_checkpoint(folder, transformer=pending is None)
         if meanwhile is not None:
             meanwhile()
         cached = pending.result() if pending is not None else None
-    if cached is None and pending is not None:  # the cached file was damaged: the transformer is needed after all
+    if isinstance(cached, str):  # the transformer is needed after all, to export again
+        warnings.warn(f"{path}: cached ONNX encoder is {cached}; exporting it again", stacklevel=2)
         model, meta = load_checkpoint(folder)
-    model.encoder.runtime = cached or OnnxEncoder.exported(model.encoder, meta["weights_sha256"], cache_dir, int8)
+    runtime = cached if isinstance(cached, OnnxEncoder) else None
+    model.encoder.runtime = runtime or OnnxEncoder.exported(model.encoder, meta["weights_sha256"], cache_dir, int8)
     return model, meta
 
 
 def _path(key: str, cache_dir: str | Path, int8: bool = False) -> Path:
-    kind = "encoder-int8" if int8 else "encoder"
-    salt = f"{FORMAT}:int8:{key}" if int8 else f"{FORMAT}:{key}"  # float32 keeps the key of earlier releases
+    if int8:  # the quantized graph depends on the quantizer's version too
+        from onnxruntime import __version__ as runtime_version
+
+        kind, salt = "encoder-int8", f"{FORMAT}:int8:{runtime_version}:{key}"
+    else:
+        kind, salt = "encoder", f"{FORMAT}:{key}"
     return Path(cache_dir) / f"{kind}-{hashlib.sha256(salt.encode()).hexdigest()[:24]}.onnx"
+
+
+def _is_cached(path: Path) -> bool:
+    return path.is_file() and path.with_suffix(".json").is_file()
 
 
 def _export(encoder) -> bytes:
@@ -142,47 +154,55 @@ def _export(encoder) -> bytes:
 
 
 def _quantized(model: bytes) -> bytes:
-    """`model` with the products of activations and weight matrices in int8: weights per output channel (per
-    tensor changed 22 of the 182 tagE dev parses, per channel 12), each activation per tensor as it comes (dynamic
-    quantization); attention's activation x activation products stay float."""
+    """`model` with the products of activations and weight matrices in int8 (dynamic quantization: weights per
+    output channel, each activation per tensor as it comes); embeddings, attention's activation x activation
+    products and layer norms stay float."""
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    with tempfile.TemporaryDirectory(prefix="tage-quantize-") as tmp, _quiet_root_logger():
-        source, target = Path(tmp) / "encoder.onnx", Path(tmp) / "encoder-int8.onnx"
-        source.write_bytes(model)
-        quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True,
-                         extra_options={"MatMulConstBOnly": True})
-        return target.read_bytes()
+    try:
+        with tempfile.TemporaryDirectory(prefix="tage-quantize-") as tmp, _QuietQuantizer():
+            target = Path(tmp) / "encoder-int8.onnx"
+            quantize_dynamic(onnx.load_from_string(model), target, op_types_to_quantize=["MatMul"],
+                             weight_type=QuantType.QInt8, per_channel=True)
+            return target.read_bytes()
+    except OSError as err:
+        raise ModelError(f"cannot quantize the encoder in a temporary folder ({err.strerror or err})") from err
 
 
-class _quiet_root_logger(logging.Filter):
-    """Drops the quantizer's advice to pre-process the model, logged on the root logger (a robot's console)."""
+class _QuietQuantizer(logging.Filter):
+    """The quantizer logs advice through the root logger (`logging.warning`), which would also give the root
+    logger a stderr handler for the rest of the process: while it runs, a handler that drops records keeps
+    `basicConfig` from adding one, and the advice is filtered out of any handlers the application set."""
+
+    _ADVICE = "Please consider to run pre-processing"
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Please consider to run pre-processing")
+        return not record.getMessage().startswith(self._ADVICE)
 
-    def __enter__(self):
-        logging.getLogger().addFilter(self)
+    def __enter__(self) -> _QuietQuantizer:
+        root = self.root = logging.getLogger()
+        self.placeholder = logging.NullHandler() if not root.handlers else None
+        if self.placeholder is not None:
+            root.addHandler(self.placeholder)
+        root.addFilter(self)
         return self
 
     def __exit__(self, *exc) -> None:
-        logging.getLogger().removeFilter(self)
+        self.root.removeFilter(self)
+        if self.placeholder is not None:
+            self.root.removeHandler(self.placeholder)
 
 
 def _read_cached(path: Path) -> bytes | None:
-    """The cached model, or None (with a warning when a file is there but does not match its checksum)."""
+    """The cached model, or None if it does not match its checksum."""
     sidecar = path.with_suffix(".json")
-    if not path.is_file() or not sidecar.is_file():
-        return None
     try:
         digest = json.loads(read_text(sidecar))["sha256"]
         model = path.read_bytes()
     except (OSError, ValueError, KeyError, TypeError, DataError):
         model, digest = b"", None
-    if hashlib.sha256(model).hexdigest() == digest:
-        return model
-    warnings.warn(f"{path}: cached ONNX encoder is damaged; exporting it again", stacklevel=4)
-    return None
+    return model if hashlib.sha256(model).hexdigest() == digest else None
 
 
 def _store(path: Path, model: bytes) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from decoding.backend_names import DEFAULT_BACKEND, RUNTIMES
+from decoding.backend_names import DEFAULT_BACKEND
 
+from ..options import runtime_option
 from .problems import Problems
 
 __all__ = ["annotate"]
@@ -36,8 +37,7 @@ def annotate() -> None:
 @_out_option
 @click.option("--backend", default=DEFAULT_BACKEND, show_default=True, help="decoding backend, or 'rules'")
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="extractor checkpoint folder")
-@click.option("--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
-              help="what runs the encoder (onnx-int8: faster, not the same parses on every instruction)")
+@runtime_option
 @click.option("--batch", type=click.IntRange(1), default=64, show_default=True, help="instructions per model call")
 @click.option("--chunk", type=click.IntRange(1), default=256, show_default=True,
               help="lines per atomic write (what a killed run may lose)")
@@ -60,20 +60,20 @@ def pre(input_file: Path, out: Path, backend: str, model: Path | None, runtime: 
         if use_ray:
             from .distributed import pre_annotate_ray
 
-            result = pre_annotate_ray(items, out, backend, model, batch, chunk, workers, address, advance, runtime)
+            result = pre_annotate_ray(items, out, backend, model, batch, chunk, workers, address, advance,
+                                      runtime=runtime)
         else:
-            result = _pre_local(items, out, (backend, model, runtime), batch, chunk, advance)
+            result = _pre_local(items, out, backend, model, runtime, batch, chunk, advance)
     click.echo(f"{result.total} instructions: {result.skipped} already done, {result.written} parsed in "
                f"{result.seconds:.1f} s ({result.per_second:.1f}/s) -> {out}")
     _finish(problems, len(items) + len(problems))
 
 
-def _pre_local(items, out: Path, agent: tuple, batch: int, chunk: int, advance):
+def _pre_local(items, out: Path, backend: str, model: Path | None, runtime: str, batch: int, chunk: int, advance):
     from agent.api import Agent
 
     from .pre import pre_annotate
 
-    backend, model, runtime = agent
     return pre_annotate(items, out, Agent.load(model, backend, runtime=runtime).parser.parse_many, batch, chunk,
                         advance)
 

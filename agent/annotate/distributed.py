@@ -74,25 +74,24 @@ def pre_annotate_ray(items: Sequence[Words], out: str | Path, backend: str, mode
     if skipped < len(items):
         connected = _connect(ray, address, workers)
         try:
-            _run(ray, items[skipped:], out, (backend, model, runtime), batch, chunk, workers, progress)
+            _run(ray, items[skipped:], out, batch, chunk, workers, progress,
+                 actor={"backend": backend, "model": None if model is None else str(model), "runtime": runtime})
         finally:
             if connected:
                 ray.shutdown()
     return PreResult(len(items), skipped, len(items) - skipped, time.perf_counter() - started)
 
 
-def _run(ray, items, out, agent: tuple, batch, chunk, workers, progress) -> None:
-    """Parse `items` with `workers` actors, each loading the `agent` (backend, model, runtime), and append their
-    lines to `out` in order, `chunk` at a time."""
-    backend, model, runtime = agent
+def _run(ray, items, out, batch, chunk, workers, progress, actor: dict) -> None:
+    """Parse `items` with `workers` actors (`_ParseActor(**actor)`) and append their lines to `out` in order,
+    `chunk` at a time."""
     ctx = ray.data.DataContext.get_current()
     ctx.execution_options.preserve_order = True  # lines come back in input order
     ctx.enable_progress_bars = False  # the caller's progress bar counts the lines
     rows = [{"instruction": w.instruction, "tokens": list(w.tokens), "offsets": [list(o) for o in w.offsets]}
             for w in items]
     parsed = ray.data.from_items(rows).map_batches(
-        _ParseActor, batch_size=batch, compute=ray.data.ActorPoolStrategy(size=workers), fn_constructor_kwargs={
-            "backend": backend, "model": None if model is None else str(model), "runtime": runtime})
+        _ParseActor, batch_size=batch, compute=ray.data.ActorPoolStrategy(size=workers), fn_constructor_kwargs=actor)
     for lines in parsed.iter_batches(batch_size=chunk, batch_format="numpy"):
         append_atomic(out, "".join(line + "\n" for line in lines["line"]))
         if progress is not None:

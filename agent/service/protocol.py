@@ -17,6 +17,8 @@ __all__ = ["NoDelayHTTP"]
 
 
 class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]  # httptools' protocol, else h11's
+    """uvicorn's HTTP protocol that turns TCP_NODELAY on as each connection is made."""
+
     def connection_made(self, transport) -> None:
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

@@ -8,11 +8,13 @@ import os
 import tempfile
 
 from .config import ServiceConfig
+from .listener import ReusePortListener, reuse_port_spreads
 from .metrics import MULTIPROCESS_ENV
 
 __all__ = ["serve", "app_from_env", "CONFIG_ENV"]
 
 CONFIG_ENV = "TAGE_SERVICE_CONFIG"  # the JSON config each worker process builds its app from
+_APP = "agent.service.server:app_from_env"  # uvicorn's factory, found by name in each worker
 _log = logging.getLogger("tage.service")
 
 
@@ -28,12 +30,18 @@ def serve(config: ServiceConfig) -> None:
     if not _loopback(config.host) and config.token is None:
         _log.warning("serving on %s without --token: anyone who can reach it may use it", config.host)
     os.environ[CONFIG_ENV] = config.model_dump_json()
+    options = {"factory": True, "host": config.host, "port": config.port, "workers": config.workers,
+               "http": "agent.service.protocol:NoDelayHTTP", "log_level": "warning", "access_log": False}
     with tempfile.TemporaryDirectory(prefix="tage-metrics-") as metrics_dir:
         if config.workers > 1:
             os.environ.setdefault(MULTIPROCESS_ENV, metrics_dir)  # the workers' shared metric files
-        uvicorn.run("agent.service.server:app_from_env", factory=True, host=config.host, port=config.port,
-                    workers=config.workers, http="agent.service.protocol:NoDelayHTTP", log_level="warning",
-                    access_log=False)
+        if config.workers > 1 and reuse_port_spreads():  # a socket per worker (agent.service.listener)
+            from uvicorn.supervisors import Multiprocess
+
+            listener = ReusePortListener.first(config.host, config.port)
+            Multiprocess(uvicorn.Config(_APP, **options), sockets=[listener]).run()
+        else:
+            uvicorn.run(_APP, **options)
 
 
 def app_from_env():

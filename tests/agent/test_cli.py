@@ -1,6 +1,7 @@
 """End-to-end tests of the `tage` command through the installed console script, run from another directory."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,9 @@ _SCRIPT = Path(sys.executable).parent / "tage"
 TAGE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-c", "from agent.cli import main; main()"]
 
 
-def tage(*args, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([*TAGE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120)
+def tage(*args, cwd, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*TAGE, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env=None if env is None else {**os.environ, **env})
 
 
 def _test_lines(n: int) -> list[str]:
@@ -189,7 +191,10 @@ def test_a_bug_is_not_passed_off_as_bad_input(monkeypatch):
 
 
 def test_the_runtime_option_chooses_the_encoder_and_refuses_unknown_ones(tmp_path):
-    result = tage("parse", "pick up the box from the couch", "--runtime", "onnx-int8", "--json", cwd=tmp_path)
+    cache = {"TAGE_CACHE_DIR": str(tmp_path / "cache")}
+    result = tage("parse", "pick up the box from the couch", "--runtime", "onnx-int8", "--json", cwd=tmp_path,
+                  env=cache)
     assert result.returncode == 0, result.stderr
     assert [t["type"] for t in json.loads(result.stdout)["tasks"]] == ["Picking"]
+    assert list((tmp_path / "cache" / "onnx").glob("encoder-int8-*.onnx")), "the int8 encoder was not the one run"
     _assert_clean_failure(tage("parse", "pick up the box", "--runtime", "gpu", cwd=tmp_path), "'gpu' is not one of")
