@@ -15,7 +15,20 @@ from __future__ import annotations
 import socket
 import sys
 
-__all__ = ["ReusePortListener", "reuse_port_spreads"]
+__all__ = ["ReusePortListener", "check_free", "reuse_port_spreads"]
+
+
+def check_free(host: str, port: int) -> None:
+    """Raise `OSError` naming the address if another socket holds `host`:`port` (port 0: any free port)."""
+    if not port:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT does not count
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            raise OSError(err.errno, err.strerror, f"{host}:{port}") from None
 
 
 def reuse_port_spreads() -> bool:
@@ -45,10 +58,7 @@ class ReusePortListener(socket.socket):
     def first(cls, host: str, port: int) -> ReusePortListener:
         """The supervisor's socket: bound like the workers' after checking that no other socket has the address
         (a group admits any process of the same user: a second server on the port must fail, not share it)."""
-        if port:
-            family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            with socket.socket(family, socket.SOCK_STREAM) as probe:
-                probe.bind((host, port))  # OSError (address in use) if anything else holds it
+        check_free(host, port)
         return cls.bind_to(host, port)
 
     def __reduce__(self):

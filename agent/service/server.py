@@ -8,7 +8,7 @@ import os
 import tempfile
 
 from .config import ServiceConfig
-from .listener import ReusePortListener, reuse_port_spreads
+from .listener import ReusePortListener, check_free, reuse_port_spreads
 from .metrics import MULTIPROCESS_ENV
 
 __all__ = ["serve", "app_from_env", "CONFIG_ENV"]
@@ -41,6 +41,7 @@ def serve(config: ServiceConfig) -> None:
             listener = ReusePortListener.first(config.host, config.port)
             Multiprocess(uvicorn.Config(_APP, **options), sockets=[listener]).run()
         else:
+            check_free(config.host, config.port)  # uvicorn would exit 3 with a log line; the CLI exits 2 naming it
             uvicorn.run(_APP, **options)
 
 

@@ -18,3 +18,17 @@ def test_loopback_hosts(host, loopback):
 def test_a_bad_limit_stops_tage_serve_with_exit_code_2(limit, message):
     run = subprocess.run([TAGE, "serve", "--port", "0", "--limit", limit], capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_stops_tage_serve_with_exit_code_2_naming_it(workers):
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        run = subprocess.run([TAGE, "serve", "--port", str(port), "--workers", workers, "--backend", "rules"],
+                             capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and f"127.0.0.1:{port}: Address already in use" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
