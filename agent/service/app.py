@@ -65,6 +65,10 @@ class _Service:
             self.failure = f"the model could not be loaded: {err}"
             _log.error(self.failure)
             return
+        except Exception:  # a bug, in a thread of its own: said by /readyz and logged whole, not a silent 503
+            self.failure = "the model could not be loaded: an internal error (its traceback is in the server's log)"
+            _log.exception(self.failure)
+            return
         self.ready.set()
 
     def _parse_many(self, instructions: list[str]) -> list[Parse]:

@@ -32,3 +32,29 @@ def test_a_port_in_use_stops_tage_serve_with_exit_code_2_naming_it(workers):
                              capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and f"127.0.0.1:{port}: Address already in use" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_model_that_cannot_load_is_reported_by_readyz_and_every_request(tmp_path, workers):
+    import time
+
+    import httpx
+
+    from .conftest import Server
+
+    server = Server([TAGE, "serve", "--model", str(tmp_path / "no-model"), "--workers", workers], tmp_path / "log")
+    try:
+        deadline, body = time.monotonic() + 300, {}
+        while body.get("error", {}).get("code") in (None, "not_ready") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            try:
+                ready = httpx.get(server.url + "/readyz", timeout=5)
+                body = ready.json()
+            except httpx.TransportError:  # not listening yet
+                pass
+        assert ready.status_code == 503 and body["error"]["code"] == "load_failed", body
+        assert str(tmp_path / "no-model") in body["error"]["message"]
+        parse = httpx.post(server.url + "/v1/parse", json={"instruction": "open the fridge"}, timeout=30)
+        assert parse.status_code == 503 and parse.json()["error"]["code"] == "load_failed"
+    finally:
+        server.stop()
