@@ -332,6 +332,9 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1), default=1, show_default=True,
               help="worker processes, each with its own model")
+@click.option("--reuse-port", is_flag=True,
+              help="with --workers N (Linux): a socket per worker, so that the kernel spreads connections over them; "
+                   "the connections waiting for a worker that dies are reset (docs/service.md)")
 @click.option("--scenes", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="folder of YAML / JSON scenes served by id (default: the shipped demo scenes)")
 @click.option("--token", default=None, help="require `Authorization: Bearer TOKEN` on every API request")
@@ -341,14 +344,15 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
 @_backend_option()
 @_model_option
 @runtime_option
-def serve(host: str, port: int, workers: int, scenes: Path | None, token: str | None, limits: tuple[str, ...],
-          skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str) -> None:
+def serve(host: str, port: int, workers: int, reuse_port: bool, scenes: Path | None, token: str | None,
+          limits: tuple[str, ...], skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str) -> None:
     """Serve the HTTP API and the playground page (http://HOST:PORT/) until interrupted."""
     from .service import ServiceConfig
     from .service import serve as run_service
 
-    run_service(ServiceConfig(host=host, port=port, workers=workers, scenes=scenes, token=token, skills=skills,
-                              backend=backend, model=model, runtime=runtime, limits=_limits(limits)))
+    run_service(ServiceConfig(host=host, port=port, workers=workers, reuse_port=reuse_port, scenes=scenes,
+                              token=token, skills=skills, backend=backend, model=model, runtime=runtime,
+                              limits=_limits(limits)))
 
 
 def _limits(items: tuple[str, ...]):

@@ -1,7 +1,7 @@
 """The HTTP service against the library, all in one run: /v1/ground over loopback vs Agent.ground in-process,
 throughput with 32 concurrent clients vs 1, ground_many (batch 64) vs one by one, memory after 5,000 requests.
 
-    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3] [--workers 1] [--threads 1]
+    python benchmarks/service.py [--n 200] [--requests 5000] [--rounds 3] [--workers 1 [--reuse-port]] [--threads 1]
 
 Starts `tage serve` on a free loopback port. Latencies alternate between the two sides instruction by instruction,
 so a shared machine's noise falls on both; figures are medians.
@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the throughput and ground_many comparisons")
     ap.add_argument("--workers", type=int, default=1, help="server worker processes (tage serve --workers): 1 measures"
                     " micro-batching alone; 2 is the deployment docs/service.md gives a 2-core machine")
+    ap.add_argument("--reuse-port", action="store_true", help="tage serve --reuse-port: a socket per worker")
     ap.add_argument("--threads", type=int, default=1, help="torch threads of the server and of the in-process side"
                     " (1: on a shared machine, more threads spin against other processes' threads)")
     args = ap.parse_args()
@@ -48,10 +49,10 @@ def main() -> None:
     lines = data_path("tage", "test.jsonl").read_text().splitlines()
     instructions = [json.loads(line)["instruction"] for line in lines][: max(args.n, 64)]
     agent, scene = Agent.load(), SceneGraph.load(data_path("scenes", f"{SCENE_ID}.yaml"))
-    server = _start(args.workers)
+    server = _start(args.workers, args.reuse_port)
     try:
         report = {"machine": {**_machine(), "load_average": os.getloadavg()}, "n": len(instructions),
-                  "threads": args.threads, "workers": args.workers}
+                  "threads": args.threads, "workers": args.workers, "reuse_port": args.reuse_port}
         report |= _latency(agent, scene, server, instructions[: args.n])
         report |= _throughput(server, instructions, args.rounds)
         report |= _ground_many(agent, scene, instructions, args.rounds)
@@ -68,10 +69,10 @@ def _meets(value: float, op: str, goal: float) -> bool:
     return {"<=": value <= goal, ">=": value >= goal, "<": value < goal}[op]
 
 
-def _start(n_workers: int) -> subprocess.Popen:
+def _start(n_workers: int, reuse_port: bool) -> subprocess.Popen:
     port = free_port()
     process = start(port, n_workers, DEFAULT_BACKEND, ROOT / "runs" / "service-server.log", "--limit",
-                    "timeout_s=600")  # a shared machine's slow moment must not fail the run
+                    "timeout_s=600", *(["--reuse-port"] if reuse_port else []))  # a slow moment must not fail it
     process.url = f"http://127.0.0.1:{port}"
     warm = [f"warm-up request {k}: pick up the cup" for k in range(8 * n_workers)]
     asyncio.run(_clients(process.url, warm, 4 * n_workers))  # most likely every worker has served before timings

@@ -34,6 +34,9 @@ class ServiceConfig(_Config):
     host: str = LOOPBACK                   # loopback: reachable from this machine only, unless asked otherwise
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)  # uvicorn worker processes, each with its own model
+    # with several workers: a socket per worker in a SO_REUSEPORT group (agent/service/listener.py), not uvicorn's
+    # shared one: connections spread over the workers, but those waiting for a worker that dies are reset with it
+    reuse_port: bool = False
     scenes: Path | None = None             # folder of YAML / JSON scenes served by id (default: the shipped demos)
     token: str | None = None               # when set, every request but the page and probes needs Bearer TOKEN
     backend: str = DEFAULT_BACKEND

@@ -7,10 +7,14 @@ from fastapi.responses import JSONResponse
 from decoding.errors import DecodingError, TageError
 from grounding import GroundingError, SceneError
 
-__all__ = ["RequestRefused", "error_response", "refusal_of"]
+__all__ = ["RequestRefused", "ServiceError", "error_response", "refusal_of"]
 
 # Library errors raised by what a client sent: the code a client can switch on.
 _CODES = {SceneError: "invalid_scene", DecodingError: "invalid_instruction", GroundingError: "cannot_answer"}
+
+
+class ServiceError(TageError):
+    """The service cannot start as configured."""
 
 
 class RequestRefused(TageError):

@@ -8,6 +8,7 @@ import os
 import tempfile
 
 from .config import ServiceConfig
+from .errors import ServiceError
 from .listener import ReusePortListener, check_free, reuse_port_spreads
 from .metrics import MULTIPROCESS_ENV
 
@@ -27,6 +28,8 @@ def serve(config: ServiceConfig) -> None:
     """
     import uvicorn  # the server's own dependency: imported when serving only
 
+    if config.reuse_port and not reuse_port_spreads():
+        raise ServiceError("--reuse-port spreads connections over workers on Linux only")
     if not _loopback(config.host) and config.token is None:
         _log.warning("serving on %s without --token: anyone who can reach it may use it", config.host)
     os.environ[CONFIG_ENV] = config.model_dump_json()
@@ -35,7 +38,7 @@ def serve(config: ServiceConfig) -> None:
     with tempfile.TemporaryDirectory(prefix="tage-metrics-") as metrics_dir:
         if config.workers > 1:
             os.environ.setdefault(MULTIPROCESS_ENV, metrics_dir)  # the workers' shared metric files
-        if config.workers > 1 and reuse_port_spreads():  # a socket per worker (agent.service.listener)
+        if config.workers > 1 and config.reuse_port:  # a socket per worker (agent.service.listener)
             from uvicorn.supervisors import Multiprocess
 
             listener = ReusePortListener.first(config.host, config.port)

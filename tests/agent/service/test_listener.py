@@ -1,5 +1,6 @@
-"""Several workers each listen on a socket of their own in one SO_REUSEPORT group: the kernel spreads connections
-over them (with uvicorn's one shared socket, the first worker awake took them all), and a held port still fails."""
+"""`tage serve --workers N --reuse-port`: the workers each listen on a socket of their own in one SO_REUSEPORT group,
+and the kernel spreads connections over them (with uvicorn's one shared socket, the first worker awake took all the
+connections a client opened at once); a held port still fails."""
 
 import select
 import socket
@@ -46,7 +47,7 @@ def test_a_port_another_socket_listens_on_is_refused_not_shared():
 
 
 def test_two_workers_both_serve_the_connections_of_one_client(start_server):
-    server = start_server("--workers", "2", "--backend", "rules")
+    server = start_server("--workers", "2", "--reuse-port", "--backend", "rules")
     supervisor = psutil.Process(server.process.pid)
     deadline = time.monotonic() + 300
     while len(_listening(supervisor, server.port)) < 2 and time.monotonic() < deadline:

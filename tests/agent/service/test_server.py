@@ -20,7 +20,7 @@ def test_a_bad_limit_stops_tage_serve_with_exit_code_2(limit, message):
     assert run.returncode == 2 and message in run.stderr and "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("workers", [["--workers", "1"], ["--workers", "2"], ["--workers", "2", "--reuse-port"]])
 def test_a_port_in_use_stops_tage_serve_with_exit_code_2_naming_it(workers):
     import socket
 
@@ -28,7 +28,7 @@ def test_a_port_in_use_stops_tage_serve_with_exit_code_2_naming_it(workers):
         held.bind(("127.0.0.1", 0))
         held.listen(1)
         port = held.getsockname()[1]
-        run = subprocess.run([TAGE, "serve", "--port", str(port), "--workers", workers, "--backend", "rules"],
+        run = subprocess.run([TAGE, "serve", "--port", str(port), *workers, "--backend", "rules"],
                              capture_output=True, text=True, timeout=300)
     assert run.returncode == 2 and f"127.0.0.1:{port}: Address already in use" in run.stderr, run.stderr
     assert "Traceback" not in run.stderr
