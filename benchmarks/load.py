@@ -130,8 +130,9 @@ def replacement_serves(url: str, port: int, server: psutil.Process, replacement:
     others = [p for p in workers(server) if p.pid != replacement.pid]
     for other in others:
         os.kill(other.pid, signal.SIGKILL)
-    # each worker listens on a socket of its own (agent/service/listener.py): a connection made while a killed
-    # worker's socket is still being torn down would be reset with it, so the requests start once those are gone
+    # with --reuse-port each worker listens on a socket of its own (agent/service/listener.py): a connection made
+    # while a killed worker's socket is still being torn down would be reset with it; the requests start once
+    # those are gone
     psutil.wait_procs([p for p in others if p.is_running()], timeout=30)
     started = time.monotonic()
     with httpx.Client(base_url=url, timeout=READY_WITHIN_S) as client:
