@@ -3,7 +3,8 @@
 With `--workers N` uvicorn binds the listening socket itself with its protocol number left at 0; accepted sockets
 inherit it, and asyncio turns TCP_NODELAY on only for sockets that say IPPROTO_TCP. Nagle's algorithm then holds
 the second write of a response until the client's delayed ACK: every request on a keep-alive connection waited
-~44 ms (`GET /healthz` 44 ms with two workers against 0.7 ms with one, measured here; uvicorn issue #3149).
+~40 ms (`python benchmarks/service.py --workers 2`: `/v1/ground` p50 65.1 ms over loopback against 23 ms with one
+worker; uvicorn issue #3149).
 Imported by uvicorn in each worker, by name (`serve`).
 """
 
