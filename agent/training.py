@@ -59,7 +59,10 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     if init_meta is not None:  # stage 1 came from this checkpoint: keep how it was made
         meta["init"] = {"path": str(init), "weights_sha256": init_meta.get("weights_sha256"),
                         "train": init_meta.get("train"), "dev": init_meta.get("dev")}
-    augmenter = Augmenter(Phrasing.load(data_path("augment", PHRASING)), seed=seed)
+    phrasing = Phrasing.load(data_path("augment", PHRASING))
+    if unknown := phrasing.unknown_task_types(default_vocabulary().task_types):
+        raise DataError(f"{data_path('augment', PHRASING)}: triggers of task types outside tagE's: {unknown}")
+    augmenter = Augmenter(phrasing, seed=seed)
     return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta, model)
 
 

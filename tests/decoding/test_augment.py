@@ -4,7 +4,7 @@ import pytest
 
 from agent.defaults import default_vocabulary
 from agent.resources import data_path
-from decoding.augment import Augmenter, Phrasing
+from decoding.augment import Augmenter, Phrasing, _Draft
 from decoding.errors import DataError
 from decoding.files import read_parses
 from decoding.parse import Parse
@@ -65,12 +65,53 @@ def test_substitution_relabels_the_class_everywhere_the_word_is_an_argument(phra
         assert all(themes[k] == themes[k + 1] for k in range(0, len(themes), 2))
 
 
+def test_a_trigger_is_reworded_within_its_task_types_list_and_the_labels_move_with_it(phrasing):
+    parse, _ = read_row("put the cup on the table", "0 0 Placing ; 2 2 Theme ; 5 5 Goal",
+                        "placing : put , theme : cup :cup , goal : table :table")
+    augmenter, seen = Augmenter(phrasing, seed=0), set()
+    for k in range(60):
+        augmenter.rng = random.Random(k)
+        draft = _Draft.of(parse)
+        augmenter._reword(draft)
+        reworded = draft.to_parse()
+        (task,) = reworded.tasks
+        assert tuple(task.trigger.text.split()) in phrasing.triggers["Placing"]
+        assert [(a.role, a.span.text, a.grounding) for a in task.arguments] == [("Theme", "cup", "cup"),
+                                                                                 ("Goal", "table", "table")]
+        seen.add(task.trigger.text)
+    assert "put" in seen and len(seen) >= 4  # left alone half of the time, else another word of the list
+
+
+def test_a_trigger_outside_its_list_or_inside_an_argument_is_never_reworded(phrasing):
+    outside, _ = read_row("pick the cup up", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
+    inside, _ = read_row("find the open door", "0 0 Searching ; 2 3 Theme",
+                         "searching : find , theme : open door :door")
+    inside = inside.model_copy(update={"tasks": (*inside.tasks, inside.tasks[0].model_copy(update={
+        "type": "Opening", "trigger": inside.span(2, 2), "arguments": ()}))})
+    augmenter = Augmenter(phrasing, seed=0)
+    for k in range(40):
+        augmenter.rng = random.Random(k)
+        for parse in (outside, inside):
+            draft = _Draft.of(parse)
+            augmenter._reword(draft)
+            assert [t.trigger.text for t in draft.to_parse().tasks][-1] == [t.trigger.text for t in parse.tasks][-1]
+
+
 @pytest.mark.parametrize("text, problem", [("[1, 2]", "expected a mapping"), ("prefixes: []", "'prefixes' must be"),
                                           (": :", "cannot read")])
 def test_a_bad_phrasing_file_names_the_file_and_the_problem(tmp_path, text, problem):
     path = tmp_path / "phrasing.yaml"
     path.write_text(text)
     with pytest.raises(DataError, match=problem) as err:
+        Phrasing.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_a_trigger_list_of_one_word_is_refused(tmp_path):
+    text = data_path("augment", "phrasing.yaml").read_text(encoding="utf-8") + "\n"
+    path = tmp_path / "phrasing.yaml"
+    path.write_text(text.replace("  Pushing: [push, shove, nudge]", "  Pushing: [push]"))
+    with pytest.raises(DataError, match="triggers.Pushing must list at least two") as err:
         Phrasing.load(path)
     assert str(path) in str(err.value)
 
@@ -101,3 +142,8 @@ def test_a_relative_clause_goes_between_an_argument_and_its_relation(phrasing):
         text = augmenter.vary(parse, [parse]).instruction.lower()
         found |= any(f"{c} on" in text for c in clauses)
     assert found
+
+
+def test_trigger_lists_name_task_types_of_the_vocabulary(phrasing):
+    assert phrasing.unknown_task_types(default_vocabulary().task_types) == []
+    assert phrasing.unknown_task_types(["Motion"]) == sorted(set(phrasing.triggers) - {"Motion"})
