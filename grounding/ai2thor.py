@@ -9,7 +9,6 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-import networkx as nx
 import yaml
 from pydantic import BaseModel, ConfigDict
 
@@ -111,6 +110,8 @@ def _object(o: dict, ids: dict[str, str], room: str, mapping: ThorMapping) -> di
 
 def _relations(objects: list[dict], ids: dict[str, str], mapping: ThorMapping) -> list[dict]:
     """`in` / `on` from parentReceptacles (the first that is not structural), `part_of` from compound ids."""
+    import networkx as nx  # here: parsing alone never needs it (start-up)
+
     graph, out = nx.DiGraph(), []
     for o in objects:
         parts = o["objectId"].split("|")

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 from typing import Literal as TypeLiteral
 
-import networkx as nx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from .affordances import AffordanceTable, default_affordances
@@ -166,6 +165,8 @@ class SceneGraph:
         self.class_affordances = dict(class_affordances or {})   # the scene's own `affordances:` section
         self.warnings: tuple[str, ...] = tuple(warnings)          # what loading let pass, each naming the object
         self.nodes: dict[str, Node] = {n.id: n for n in nodes}
+        import networkx as nx  # here: parsing alone never needs it (start-up)
+
         self.graph = nx.DiGraph()
         self.graph.add_nodes_from((n.id, {"kind": n.kind, "node": n}) for n in self.nodes.values())
         self._rel: dict[str, dict[str, set[str]]] = {i: {} for i in self.nodes}
@@ -444,6 +445,8 @@ def _check_references(raw: _RawScene, data: object, source: str, ids: dict) -> N
 
 
 def _check_cycles(raw: _RawScene, data: object, source: str) -> None:
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_edges_from((r.subject, r.object, {"i": i}) for i, r in enumerate(raw.relations)
                          if r.predicate in CONTAINMENT)

@@ -1,4 +1,5 @@
-"""Importing and loading tage changes nothing in the host process: no environment variable, no hub access."""
+"""Importing and loading tage changes nothing in the host process: no environment variable, no hub access, and a
+parse imports nothing it does not need."""
 
 import json
 import os
@@ -16,7 +17,7 @@ from agent.parsers import make_parser
 parser = make_parser("hybrid")
 parsed = parser.parse("pick up the box from the couch")
 changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
-print(json.dumps({"changed": changed, "tasks": [t.type for t in parsed.tasks]}))
+print(json.dumps({"changed": changed, "tasks": [t.type for t in parsed.tasks], "graphs": "networkx" in sys.modules}))
 """
 
 
@@ -29,4 +30,5 @@ def test_importing_and_parsing_sets_no_environment_variable_and_needs_no_hub(tmp
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["changed"] == []
     assert report["tasks"] == ["Picking"]
+    assert not report["graphs"]  # scene graphs are imported when a scene is loaded, not for a parse (start-up)
     assert not (tmp_path / "hf").exists()  # nothing was fetched or cached from a hub

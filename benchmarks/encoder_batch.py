@@ -1,0 +1,60 @@
+"""The ONNX encoder's cost per instruction by batch size and by the piece budget of one run, in the same run.
+
+    python benchmarks/encoder_batch.py [--rounds 5]
+
+The tagE dev and test instructions, sorted by length (as `parse_many` sorts them), go through the shipped
+checkpoint's ONNX encoder in batches of 1, 8, 16 and 64, the batches of 64 also in slices of at most N padded pieces
+(`OnnxEncoder.pieces_per_run`); the configurations take turns in each round, medians of the rounds. At batch 1 the
+arithmetic is small and each run reads every weight matrix of the transformer's layers once: their size over the
+time per instruction is the memory bandwidth the encoder gets, the bound of a batch-1 parse on this machine.
+"""
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+from agent import Agent
+from agent.resources import data_path
+from decoding.encoder import encoder_path
+from decoding.files import read_parses
+
+BUDGETS = (64, 128, 256, 512, 1024, None)  # None: the whole batch of 64 in one run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    parses = [*read_parses(data_path("tage", "dev.jsonl")), *read_parses(data_path("tage", "test.jsonl"))]
+    words = sorted((list(p.tokens) for p in parses), key=len)
+    encoder = Agent.load(runtime="onnx").parser.model.encoder
+    runtime = encoder.runtime
+    batched = lambda size: [encoder.pieces(words[k : k + size]) for k in range(0, len(words), size)]
+    setups = {f"batch {size}": (batched(size), 10**9) for size in (1, 8, 16)}
+    setups |= {f"batch 64, {budget or 'all'} pieces a run": (batched(64), budget or 10**9) for budget in BUDGETS}
+    times = {name: [] for name in setups}
+    for _ in range(args.rounds):
+        for name, (batches, budget) in setups.items():
+            runtime.pieces_per_run = budget
+            started = time.perf_counter()
+            for pieces in batches:
+                runtime(pieces)
+            times[name].append((time.perf_counter() - started) / len(words) * 1e3)
+    del runtime.pieces_per_run
+    one = statistics.median(times["batch 1"])
+    for name, values in times.items():
+        ms = statistics.median(values)
+        print(f"{name:<32} {ms:6.2f} ms per instruction  {one / ms:5.2f}x batch 1")
+    config = json.loads((Path(encoder_path()) / "config.json").read_text())
+    h, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+    megabytes = layers * (4 * h * h + 2 * h * inner) * 4 / 1e6
+    print(f"layer weights {megabytes:.1f} MB read once per batch-1 run: {megabytes / one:.1f} GB/s "
+          f"({len(words)} instructions, {args.rounds} rounds; {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()})")
+
+
+if __name__ == "__main__":
+    main()
