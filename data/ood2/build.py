@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Build data/ood2/ood2.jsonl from data/ood2/source.yaml.
+"""Build data/ood2/ood2.jsonl from data/ood2/source.yaml (or another held-out set written in the same syntax).
 
-Run from anywhere:  /work/main/.venv/bin/python data/ood2/build.py   (cwd = the repository root)
+Run from anywhere:  /work/main/.venv/bin/python data/ood2/build.py [SOURCE.yaml OUT.jsonl]
+(default: data/ood2/source.yaml -> data/ood2/ood2.jsonl; data/ood3/ is built with this script too)
 
 source.yaml maps a style name to a list of entries:
 
@@ -187,8 +188,20 @@ def build_entry(text: str, task_strings: list[str], L: dict[str, set[str]]) -> d
 
 
 def main() -> int:
+    if len(sys.argv) not in (1, 3):
+        print("usage: build.py [SOURCE.yaml OUT.jsonl]", file=sys.stderr)
+        return 2
+    source_path, out = (Path(a).resolve() for a in sys.argv[1:]) if len(sys.argv) == 3 else (
+        HERE / "source.yaml", HERE / "ood2.jsonl")
     L = {n: labels(f"{n}.txt") for n in ("tasks", "args", "grounding", "attributes")}
-    source = yaml.safe_load((HERE / "source.yaml").read_text())
+    try:
+        source = yaml.safe_load(source_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        print(f"build.py: {source_path}: cannot read: {e}", file=sys.stderr)
+        return 2
+    if not isinstance(source, dict):
+        print(f"build.py: {source_path}: expected a mapping of style names to lists of entries", file=sys.stderr)
+        return 2
     train = set()
     train_path = ROOT / "data" / "tage" / "train.jsonl"
     if train_path.exists():
@@ -214,10 +227,10 @@ def main() -> int:
                 d = build_entry(text, entry.get("tasks") or [], L)
                 p = Parse.model_validate(d)
             except BuildError as e:
-                print(f"build.py: source.yaml: {where}: {e}", file=sys.stderr)
+                print(f"build.py: {source_path.name}: {where}: {e}", file=sys.stderr)
                 return 2
             except Exception as e:  # pydantic validation
-                print(f"build.py: source.yaml: {where}: invalid Parse: {e}", file=sys.stderr)
+                print(f"build.py: {source_path.name}: {where}: invalid Parse: {e}", file=sys.stderr)
                 return 2
             lines.append(p.model_dump_json(exclude_none=True))
             per_style[style] += 1
@@ -229,8 +242,7 @@ def main() -> int:
                     n_args += 1
                     n_unk += a.grounding == "unk"
                     classes.add(a.grounding)
-    out = HERE / "ood2.jsonl"
-    fd, tmp = tempfile.mkstemp(dir=HERE, prefix=".ood2.", suffix=".jsonl")
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".jsonl")
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     os.replace(tmp, out)
