@@ -245,6 +245,7 @@ def main() -> int:
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.stem}.", suffix=".jsonl")
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")
+    os.chmod(tmp, 0o644)  # mkstemp's file is the owner's alone; the data set is for everyone who reads the repo
     os.replace(tmp, out)
     print(f"instructions: {len(lines)}   tasks: {n_tasks}   arguments: {n_args}")
     print("per style: " + ", ".join(f"{s} {n}" for s, n in per_style.items()))
