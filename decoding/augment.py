@@ -59,7 +59,7 @@ class Phrasing:
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
         if missing := sorted(set(kinds.values()) - set(objects)):
             raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
-        triggers = {str(task): tuple(tuple(str(e).lower().split()) for e in _alternatives(words_, task, path))
+        triggers = {str(task): _alternatives(words_, task, path)
                     for task, words_ in _field(raw, "triggers", dict, path).items()}
         return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"],
                    words["negations"], relations, objects, kinds, triggers)
@@ -69,10 +69,12 @@ class Phrasing:
         return sorted(set(self.triggers) - set(task_types))
 
 
-def _alternatives(words: object, task: object, path) -> list:
-    if not isinstance(words, list) or len(words) < 2 or not all(isinstance(w, str) and w.split() for w in words):
-        raise DataError(f"{path}: triggers.{task} must list at least two trigger words for the same action")
-    return words
+def _alternatives(words: object, task: object, path) -> tuple[tuple[str, ...], ...]:
+    """A task type's trigger entries as lower-case word tuples: at least two different ones."""
+    entries = tuple(dict.fromkeys(tuple(str(w).lower().split()) for w in words)) if isinstance(words, list) else ()
+    if len(entries) < 2 or not all(entries):
+        raise DataError(f"{path}: triggers.{task} must list at least two different triggers of that task type")
+    return entries
 
 
 def _table(table: object, kind: str, path) -> list:
