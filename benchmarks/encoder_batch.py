@@ -5,8 +5,9 @@
 The tagE dev and test instructions, sorted by length (as `parse_many` sorts them), go through the shipped
 checkpoint's ONNX encoder in batches of 1, 8, 16 and 64, the batches of 64 also in slices of at most N padded pieces
 (`OnnxEncoder.pieces_per_run`); the configurations take turns in each round, medians of the rounds. At batch 1 the
-arithmetic is small and each run reads every weight matrix of the transformer's layers once: their size over the
-time per instruction is the memory bandwidth the encoder gets, the bound of a batch-1 parse on this machine.
+arithmetic per weight is small: each run reads every weight matrix of the transformer's layers once, and the last
+line gives their size over the batch-1 time per instruction (layer-weight bytes read per second, an upper bound
+on what batching can share).
 """
 
 import argparse
@@ -16,7 +17,7 @@ import statistics
 import time
 from pathlib import Path
 
-from agent import Agent
+from agent.parsers import make_parser
 from agent.resources import data_path
 from decoding.encoder import encoder_path
 from decoding.files import read_parses
@@ -26,11 +27,11 @@ BUDGETS = (64, 128, 256, 512, 1024, None)  # None: the whole batch of 64 in one 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5, choices=range(1, 101), metavar="1..100")
     args = ap.parse_args()
     parses = [*read_parses(data_path("tage", "dev.jsonl")), *read_parses(data_path("tage", "test.jsonl"))]
     words = sorted((list(p.tokens) for p in parses), key=len)
-    encoder = Agent.load(runtime="onnx").parser.model.encoder
+    encoder = make_parser("speculative", runtime="onnx").model.encoder
     runtime = encoder.runtime
     batched = lambda size: [encoder.pieces(words[k : k + size]) for k in range(0, len(words), size)]
     setups = {f"batch {size}": (batched(size), 10**9) for size in (1, 8, 16)}
@@ -51,7 +52,7 @@ def main() -> None:
     config = json.loads((Path(encoder_path()) / "config.json").read_text())
     h, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
     megabytes = layers * (4 * h * h + 2 * h * inner) * 4 / 1e6
-    print(f"layer weights {megabytes:.1f} MB read once per batch-1 run: {megabytes / one:.1f} GB/s "
+    print(f"layer weights {megabytes:.1f} MB over the batch-1 time per instruction: {megabytes / one:.1f} GB/s "
           f"({len(words)} instructions, {args.rounds} rounds; {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()})")
 

@@ -63,6 +63,8 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     golds = {split: read_parses(data_path(*where)) for split, where in SETS.items()}
+    if len(golds["ood3"]) != 200:
+        raise SystemExit("data/ood3/ood3.jsonl: expected its 200 lines in the order of its README")
     golds |= {part: golds[split][:n] for part, (split, n) in PARTS.items()}
     rows = [row(make_parser("rules"), "rules", golds)]
     for model in args.models:

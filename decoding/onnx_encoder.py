@@ -58,7 +58,8 @@ class OnnxEncoder:
 
     A large batch runs in slices of at most `pieces_per_run` padded pieces: past a few hundred rows per matrix
     product the activations leave the CPU's caches and each instruction costs more than in a smaller batch
-    (`python benchmarks/encoder_batch.py`)."""
+    (`python benchmarks/encoder_batch.py`). The int8 copy scales activations per run, so there a parse can depend
+    on the instructions run with it, as it does on the batch's padding."""
 
     pieces_per_run = 512
 

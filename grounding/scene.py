@@ -445,7 +445,7 @@ def _check_references(raw: _RawScene, data: object, source: str, ids: dict) -> N
 
 
 def _check_cycles(raw: _RawScene, data: object, source: str) -> None:
-    import networkx as nx
+    import networkx as nx  # here: parsing alone never needs it (start-up)
 
     graph = nx.DiGraph()
     graph.add_edges_from((r.subject, r.object, {"i": i}) for i, r in enumerate(raw.relations)

@@ -32,6 +32,7 @@ stops the build with exit status 2 and a message naming the style, the entry and
 """
 from __future__ import annotations
 
+import argparse
 import collections
 import json
 import os
@@ -188,11 +189,15 @@ def build_entry(text: str, task_strings: list[str], L: dict[str, set[str]]) -> d
 
 
 def main() -> int:
-    if len(sys.argv) not in (1, 3):
-        print("usage: build.py [SOURCE.yaml OUT.jsonl]", file=sys.stderr)
+    ap = argparse.ArgumentParser(description="Build a held-out set's JSONL from its source.yaml.")
+    ap.add_argument("source", nargs="?", type=Path, default=HERE / "source.yaml")
+    ap.add_argument("out", nargs="?", type=Path, default=HERE / "ood2.jsonl")
+    args = ap.parse_args()
+    source_path, out = args.source.resolve(), args.out.resolve()
+    if out == source_path or not out.parent.is_dir():
+        print(f"build.py: {out}: " + ("is the source itself" if out == source_path else "no such folder"),
+              file=sys.stderr)
         return 2
-    source_path, out = (Path(a).resolve() for a in sys.argv[1:]) if len(sys.argv) == 3 else (
-        HERE / "source.yaml", HERE / "ood2.jsonl")
     L = {n: labels(f"{n}.txt") for n in ("tasks", "args", "grounding", "attributes")}
     try:
         source = yaml.safe_load(source_path.read_text(encoding="utf-8"))
@@ -254,7 +259,7 @@ def main() -> int:
     for t in sorted(L["tasks"]):
         print(f"  {t:<28} {per_type[t]:>4}")
     print(f"grounding: unk {n_unk} of {n_args} arguments, {len(classes)} classes used")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print(f"wrote {os.path.relpath(out)}")
     return 0
 
 
