@@ -1,13 +1,12 @@
-"""The ONNX encoder's cost per instruction by batch size and by the piece budget of one run, in the same run.
+"""The ONNX encoder's cost per instruction by batch size, in the same run: how much batching can share.
 
     python benchmarks/encoder_batch.py [--rounds 5]
 
 The tagE dev and test instructions, sorted by length (as `parse_many` sorts them), go through the shipped
-checkpoint's ONNX encoder in batches of 1, 8, 16 and 64, the batches of 64 also in slices of at most N padded pieces
-(`OnnxEncoder.pieces_per_run`); the configurations take turns in each round, medians of the rounds. At batch 1 the
-arithmetic per weight is small: each run reads every weight matrix of the transformer's layers once, and the last
-line gives their size over the batch-1 time per instruction (layer-weight bytes read per second, an upper bound
-on what batching can share).
+checkpoint's ONNX encoder in batches of 1, 8, 16, 32 and 64; the batch sizes take turns in each round, medians of
+the rounds. At batch 1 the arithmetic per weight is small: each run reads every weight matrix of the transformer's
+layers once, and the last line gives their size over the batch-1 time per instruction (layer-weight bytes read per
+second).
 """
 
 import argparse
@@ -22,7 +21,7 @@ from agent.resources import data_path
 from decoding.encoder import encoder_path
 from decoding.files import read_parses
 
-BUDGETS = (64, 128, 256, 512, 1024, None)  # None: the whole batch of 64 in one run
+SIZES = (1, 8, 16, 32, 64)
 
 
 def main() -> None:
@@ -32,23 +31,18 @@ def main() -> None:
     parses = [*read_parses(data_path("tage", "dev.jsonl")), *read_parses(data_path("tage", "test.jsonl"))]
     words = sorted((list(p.tokens) for p in parses), key=len)
     encoder = make_parser("speculative", runtime="onnx").model.encoder
-    runtime = encoder.runtime
-    batched = lambda size: [encoder.pieces(words[k : k + size]) for k in range(0, len(words), size)]
-    setups = {f"batch {size}": (batched(size), 10**9) for size in (1, 8, 16)}
-    setups |= {f"batch 64, {budget or 'all'} pieces a run": (batched(64), budget or 10**9) for budget in BUDGETS}
-    times = {name: [] for name in setups}
+    batches = {size: [encoder.pieces(words[k : k + size]) for k in range(0, len(words), size)] for size in SIZES}
+    times = {size: [] for size in SIZES}
     for _ in range(args.rounds):
-        for name, (batches, budget) in setups.items():
-            runtime.pieces_per_run = budget
+        for size, pieces in batches.items():
             started = time.perf_counter()
-            for pieces in batches:
-                runtime(pieces)
-            times[name].append((time.perf_counter() - started) / len(words) * 1e3)
-    del runtime.pieces_per_run
-    one = statistics.median(times["batch 1"])
-    for name, values in times.items():
+            for batch in pieces:
+                encoder.runtime(batch)
+            times[size].append((time.perf_counter() - started) / len(words) * 1e3)
+    one = statistics.median(times[1])
+    for size, values in times.items():
         ms = statistics.median(values)
-        print(f"{name:<32} {ms:6.2f} ms per instruction  {one / ms:5.2f}x batch 1")
+        print(f"batch {size:>3}  {ms:6.2f} ms per instruction  {one / ms:5.2f}x batch 1")
     config = json.loads((Path(encoder_path()) / "config.json").read_text())
     h, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
     megabytes = layers * (4 * h * h + 2 * h * inner) * 4 / 1e6

@@ -54,14 +54,7 @@ class _Transformer(nn.Module):
 
 
 class OnnxEncoder:
-    """Runs the exported transformer: `encoder(pieces)` gives `WordEncoder.lower` then the layers above.
-
-    A large batch runs in slices of at most `pieces_per_run` padded pieces: past a few hundred rows per matrix
-    product the activations leave the CPU's caches and each instruction costs more than in a smaller batch
-    (`python benchmarks/encoder_batch.py`). The int8 copy scales activations per run, so there a parse can depend
-    on the instructions run with it, as it does on the batch's padding."""
-
-    pieces_per_run = 512
+    """Runs the exported transformer: `encoder(pieces)` gives `WordEncoder.lower` then the layers above."""
 
     def __init__(self, model: bytes, threads: int) -> None:
         import onnxruntime as ort
@@ -72,11 +65,8 @@ class OnnxEncoder:
         self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
     def __call__(self, pieces: dict) -> torch.Tensor:
-        ids, mask = pieces["input_ids"].numpy(), pieces["mask"].numpy()
-        rows = max(1, self.pieces_per_run // ids.shape[1])
-        hidden = [self.session.run(None, {"input_ids": ids[k : k + rows], "mask": mask[k : k + rows]})[0]
-                  for k in range(0, len(ids), rows)]
-        return torch.from_numpy(hidden[0]) if len(hidden) == 1 else torch.cat([torch.from_numpy(h) for h in hidden])
+        hidden = self.session.run(None, {"input_ids": pieces["input_ids"].numpy(), "mask": pieces["mask"].numpy()})
+        return torch.from_numpy(hidden[0])
 
     @classmethod
     def exported(cls, encoder, key: str, cache_dir: str | Path | None, int8: bool = False) -> OnnxEncoder:

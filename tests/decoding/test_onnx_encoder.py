@@ -4,7 +4,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 
 from agent.parsers import make_parser
 from decoding.errors import ModelError
@@ -27,21 +26,6 @@ def test_onnx_and_torch_parse_the_test_split_alike(parsers):
                              for t in p.tasks] for p in parses]
     assert strip(onnx_parses) == strip(torch_parses)
     assert parsers["onnx"].model.encoder.runtime is not None and parsers["torch"].model.encoder.runtime is None
-
-
-def test_a_batch_past_the_piece_budget_runs_in_slices_with_the_same_vectors(parsers):
-    encoder = parsers["onnx"].model.encoder
-    pieces = encoder.pieces([p.tokens for p in read_parses(ROOT / "data" / "tage" / "dev.jsonl")[:9]])
-    whole, runtime = encoder.runtime(pieces), encoder.runtime
-    runs, run = [], runtime.session.run
-    runtime.session.run = lambda names, feed: runs.append(len(feed["input_ids"])) or run(names, feed)
-    runtime.pieces_per_run = 2 * pieces["input_ids"].shape[1]  # two instructions a run
-    try:
-        sliced = runtime(pieces)
-    finally:
-        del runtime.pieces_per_run, runtime.session.run
-    assert runs == [2, 2, 2, 2, 1]
-    assert sliced.shape == whole.shape and torch.allclose(sliced, whole, atol=1e-5)
 
 
 def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(tmp_path):
