@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .affordances import AffordanceTable, default_affordances
 from .areas import Area, polygon_of, rooms_at
 from .errors import SceneError
-from .sources import line_of, load_data
+from .sources import load_data, located
 
 __all__ = ["Node", "AgentState", "SceneGraph", "CONTAINMENT", "DEFAULT_NEAR_THRESHOLD", "USER"]
 
@@ -192,7 +192,10 @@ class SceneGraph:
             raw = _RawScene.model_validate(data)
         except ValidationError as err:
             first = err.errors()[0]
-            raise SceneError(f"{source}:{line_of(data, first['loc'])}: {_where(data, first['loc'])}"
+            if not first["loc"]:  # the whole document is not a mapping
+                raise SceneError(f"{located(source, data)}: expected a mapping with `objects:` (and `rooms:`, "
+                                 f"`relations:`...), not {_kind(data)}") from err
+            raise SceneError(f"{located(source, data, first['loc'])}: {_where(data, first['loc'])}"
                              f"{first['msg']}") from err
         return _build(raw, data, source, affordances or default_affordances())
 
@@ -342,7 +345,13 @@ def _where(data: object, loc: tuple) -> str:
 
 
 def _fail(data: object, source: str, loc: list, problem: str) -> None:
-    raise SceneError(f"{source}:{line_of(data, loc)}: {_where(data, tuple(loc))}{problem}")
+    raise SceneError(f"{located(source, data, loc)}: {_where(data, tuple(loc))}{problem}")
+
+
+def _kind(data: object) -> str:
+    if isinstance(data, list):  # a robot map or AI2-THOR metadata, most likely
+        return "a list (a list of objects is a map: `tage data import-map FILE -o SCENE.yaml` makes it a scene)"
+    return "an empty document" if data is None else f"a {type(data).__name__}"
 
 
 def _terms(*words: str | None) -> frozenset[str]:

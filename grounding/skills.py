@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import SkillLibraryError
 from .predicates import Literal, parse_literal
-from .sources import line_of, load_data
+from .sources import at, line_of, load_data, located
 
 __all__ = ["Parameter", "Step", "Skill", "SkillLibrary", "ARG_REFERENCE", "skill_files"]
 
@@ -222,7 +222,7 @@ def _read_file_data(data: object, source: str) -> dict[str, Skill]:
     if not isinstance(data, dict) or set(data) != {"skills"} or not isinstance(data["skills"], list):
         extra = sorted(set(data) - {"skills"}) if isinstance(data, dict) else []
         detail = f"unknown top-level key(s) {', '.join(map(repr, extra))}" if extra else "expected 'skills: [...]'"
-        raise SkillLibraryError(f"{source}:{line_of(data, [])}: {detail}")
+        raise SkillLibraryError(f"{located(source, data)}: {detail}")
     skills: dict[str, Skill] = {}
     for index, raw in enumerate(data["skills"]):
         skill = _read_skill(raw, source, line_of(data, ["skills", index]), data["skills"], index)
@@ -241,8 +241,8 @@ def _read_skill(raw: object, source: str, line: int | None, container: list, ind
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "skill"
         where = line_of(container, [index, *first["loc"]]) or line
-        raise SkillLibraryError(f"{source}:{where}: skill {name!r}: field {field}: {first['msg']}") from err
-    skill._source = f"{source}:{line}"
+        raise SkillLibraryError(f"{at(source, where)}: skill {name!r}: field {field}: {first['msg']}") from err
+    skill._source = at(source, line)
     _parse_literals(skill, raw, source)
     return skill
 
@@ -262,9 +262,10 @@ def _literal_reader(skill: Skill, raw: dict, source: str, params: set[str]):
             return parse_literal(text, params, effect=effect)
         except ValueError as err:
             loc = [field, index, "when"] if field == "steps" else [field, index]
-            where = line_of(raw, loc) or skill.source.rsplit(":", 1)[-1]
+            line = line_of(raw, loc)
+            where = at(source, line) if line is not None else skill.source
             label = f"{field}[{index}].when" if field == "steps" else f"{field}[{index}]"
-            raise SkillLibraryError(f"{source}:{where}: skill {skill.name!r}: field {label}: {err}") from err
+            raise SkillLibraryError(f"{where}: skill {skill.name!r}: field {label}: {err}") from err
     return read
 
 

@@ -100,6 +100,17 @@ def load_data(path: str | Path, error: type[Exception] = DataError) -> object:
         raise error(f"{where}: not YAML ({getattr(err, 'problem', None) or err})") from err
 
 
+def located(source: object, data: object, loc: Sequence[object] = ()) -> str:
+    """`source:line` of the element of `data` on the path `loc`, or `source` alone when no line is known (JSON, or
+    data built in Python)."""
+    return at(source, line_of(data, loc))
+
+
+def at(source: object, line: int | None) -> str:
+    """`source:line`, or `source` alone when the line is not known."""
+    return f"{source}:{line}" if line is not None else str(source)
+
+
 def line_of(data: object, loc: Sequence[object]) -> int | None:
     """The line of the deepest element of `data` on the path `loc` (keys and list indexes) whose line is known."""
     line = getattr(data, "line", None)
@@ -125,5 +136,5 @@ def load_model(model: type, path: str | Path, error: type[Exception], what: str 
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise error(f"{path}:{line_of(data, first['loc'])}: {what} {field}: {first['msg']}") from err
+        raise error(f"{located(path, data, first['loc'])}: {what} {field}: {first['msg']}") from err
 

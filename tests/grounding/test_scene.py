@@ -143,8 +143,20 @@ def test_json_scene_errors_name_the_place(tmp_path):
     data, _ = _broken("dangling relation id")
     path = tmp_path / "scene.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(SceneError, match=r"scene\.json:None: relations\[0\]: field object: dangling id"):
+    with pytest.raises(SceneError, match=r"scene\.json: relations\[0\]: field object: dangling id"):
+        SceneGraph.load(path)  # JSON has no lines: the file and the place, no "None" line
+
+
+@pytest.mark.parametrize("text, kind", [('[{"class": "cup"}]', "a list (a list of objects is a map: `tage data "
+                                                                "import-map"),
+                                        ("", "an empty document"), ("just words", "a str")])
+def test_a_scene_file_that_is_no_mapping_says_what_it_is(tmp_path, text, kind):
+    path = tmp_path / "scene.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SceneError) as err:
         SceneGraph.load(path)
+    assert re.match(rf"{re.escape(str(path))}(:1)?: expected a mapping with `objects:`", str(err.value))
+    assert kind in str(err.value) and "_RawScene" not in str(err.value)
 
 
 ROBOT_MAP = {

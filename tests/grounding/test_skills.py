@@ -193,3 +193,11 @@ def test_vocabulary_check_names_file_line_and_field(tmp_path, skill, field):
     library = SkillLibrary.load(path)
     with pytest.raises(SkillLibraryError, match=rf"^{re.escape(str(path))}:2: skill 'wave': {field}"):
         library.check_vocabulary(TAGE_TASK_TYPES, ["Goal", "Theme", "Agent"])
+
+
+def test_a_json_skill_file_names_the_file_without_a_line(tmp_path):
+    path = tmp_path / "skills.json"
+    path.write_text('{"skills": [{"name": 5}]}', encoding="utf-8")
+    with pytest.raises(SkillLibraryError) as err:
+        SkillLibrary.load(path)
+    assert str(err.value).startswith(f"{path}: skill 5: field name: ")  # JSON has no lines: no "None" either
