@@ -161,12 +161,12 @@ class SceneGraph:
     def __init__(self, nodes: Iterable[Node], relations: Iterable[tuple[str, str, str]], agent: AgentState,
                  near_threshold: float = DEFAULT_NEAR_THRESHOLD, name: str = "",
                  class_affordances: dict[str, tuple[str, ...]] | None = None, warnings: Iterable[str] = ()) -> None:
+        import networkx as nx  # here: parsing alone never needs it (start-up)
+
         self.name, self.agent, self.near_threshold = name, agent, near_threshold
         self.class_affordances = dict(class_affordances or {})   # the scene's own `affordances:` section
         self.warnings: tuple[str, ...] = tuple(warnings)          # what loading let pass, each naming the object
         self.nodes: dict[str, Node] = {n.id: n for n in nodes}
-        import networkx as nx  # here: parsing alone never needs it (start-up)
-
         self.graph = nx.DiGraph()
         self.graph.add_nodes_from((n.id, {"kind": n.kind, "node": n}) for n in self.nodes.values())
         self._rel: dict[str, dict[str, set[str]]] = {i: {} for i in self.nodes}

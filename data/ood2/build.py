@@ -193,6 +193,8 @@ def main() -> int:
     ap.add_argument("source", nargs="?", type=Path, default=HERE / "source.yaml")
     ap.add_argument("out", nargs="?", type=Path, default=HERE / "ood2.jsonl")
     args = ap.parse_args()
+    if (len(sys.argv) > 1) != (len(sys.argv) > 2):  # SOURCE alone would write another set over ood2.jsonl
+        ap.error("give both SOURCE and OUT, or neither (ood2 itself)")
     source_path, out = args.source.resolve(), args.out.resolve()
     if out == source_path or not out.parent.is_dir():
         print(f"build.py: {out}: " + ("is the source itself" if out == source_path else "no such folder"),
