@@ -297,7 +297,7 @@ class _Run:
         if low[i] not in self.d.copulas or i == 0:
             return None
         prev = low[i - 1]
-        if prev == "there":
+        if prev in ("there", "where"):  # "there is a cup on the table", "where is my phone"
             return i, i, _LOCATED
         if any(w in ("if", "whether") for w in low[max(0, i - 5) : i]):
             return None  # "check if the door is open": the state of a Checking_state

@@ -86,6 +86,8 @@ class SpeculativeDecoder(Decoder):
     def steps(self, batch: Batch, i: int) -> Walk:
         model, enc = batch.model, batch.encoded[i]
         draft = self.draft(model, enc)
+        if self.margin and enc.hint is not None and not enc.hint.tasks and (yield from self._no_task_kept(batch, i)):
+            return Decoded([], 1)
         if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds
             out = yield from self.stepper.steps(batch, i)
             self.table.learn(out.tasks, enc.tokens)
@@ -103,6 +105,15 @@ class SpeculativeDecoder(Decoder):
         out.calls += 1  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out
+
+    def _no_task_kept(self, batch: Batch, i: int) -> Walk:
+        """A hybrid keeps the drafter's "no task" ("hello", "thank you") as it keeps its other choices: when the
+        model scores STOP within the margin of its best first task type."""
+        model = batch.model
+        values = (yield Step("type", (batch.start_state(i),))).tolist()
+        allowed = self.stepper.walk(model, batch.encoded[i]).rules.types() or range(len(values))
+        best = max(allowed, key=values.__getitem__)
+        return model.stop_id in allowed and values[best] - values[model.stop_id] <= self.margin
 
     def _verify(self, model: Extractor, draft: list[DecodedTask], check: _Check) -> Walk:
         """Walk the draft, task by task, taking the model's choices from the pass.

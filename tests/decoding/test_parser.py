@@ -35,6 +35,28 @@ def test_nonsense_gives_a_valid_parse(shipped_parser, text):
     assert default_vocabulary().problems(parse) == []
 
 
+@pytest.fixture(scope="module")
+def hybrid_and_alone():
+    from agent.parsers import make_parser
+
+    return make_parser("hybrid"), make_parser("speculative")
+
+
+@pytest.mark.parametrize("text", ["hello", "thank you", "I love you", "ok", "good morning robot", "asdfgh"])
+def test_hybrid_keeps_the_rules_no_task_for_what_is_no_command(hybrid_and_alone, text):
+    hybrid, alone = hybrid_and_alone
+    rules = hybrid.drafter.parse_many([Words.of(text)])[0]
+    assert rules.tasks == () and hybrid.parse(text).tasks == ()
+    assert alone.parse(text).tasks != ()  # the model alone acts on them, not sure: the hybrid's margin keeps them out
+
+
+@pytest.mark.parametrize("text, task", [("wander to the kitchen", "Motion"), ("toss the ball", "Placing")])
+def test_hybrid_acts_on_a_command_the_rules_miss_when_the_model_is_sure(hybrid_and_alone, text, task):
+    hybrid, _ = hybrid_and_alone
+    assert hybrid.drafter.parse_many([Words.of(text)])[0].tasks == ()
+    assert [t.type for t in hybrid.parse(text).tasks] == [task]
+
+
 def test_long_instruction_is_parsed_in_pieces_with_spans_in_the_whole(shipped_parser):
     sentence = "Go to the kitchen and pick up the red mug."
     text = " ".join([sentence] * 20)  # 220 words: longer than the model's window of 128

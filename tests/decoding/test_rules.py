@@ -46,6 +46,10 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
      [("Changing_operational_state", "turn", {("Operational_state", "on", "unk"), ("Device", "tv", "tv")})]),
     ("there is a cup on the desk",
      [("Being_located", "is", {("Theme", "cup", "cup"), ("Source", "desk", "table")})]),
+    ("where is the cup", [("Being_located", "is", {("Theme", "cup", "cup")})]),
+    ("shove the box on the table",  # a trigger word from general English, not seen in train
+     [("Pushing", "shove", {("Theme", "box", "box"), ("Source", "table", "table")})]),
+    ("examine the painting", [("Inspecting", "examine", {("Theme", "painting", "unk")})]),
 ])
 def test_literal_instructions(parser, instruction, expected):
     assert _frames(parser.parse(instruction)) == expected
