@@ -99,8 +99,8 @@ class Planner:
                  depth: int) -> list[PlanStep]:
         """Steps of an `auto` skill that make `literal` hold, or `PlanRejected` saying why it cannot."""
         name, node = literal.name, args[literal.args[0]] if literal.args else None
-        if name == "accessible":
-            name, node = "opened", state.blocker(node)
+        if name in ("accessible", "enterable"):
+            name, node = "opened", state.blocker(node, itself=name == "enterable")
         if name == "near":
             node = state.place(node)
         for helper in self.library.skills.values():

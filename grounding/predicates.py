@@ -2,7 +2,8 @@
 
 A literal is ``[not] name(arg, ...)`` or a bare ``name``; its arguments name parameters of the skill. Fluents change
 as a plan runs (`holding`, `near`, `opened` ...); derived ones are computed from fluents (`hand_empty`,
-`accessible`, `with`); static ones are facts of the scene (`person`, `room`, `has`). Only fluents may be effects.
+`accessible`, `enterable`, `with`); static ones are facts of the scene (`person`, `room`, `has`). Only fluents may be
+effects.
 What each predicate means in a state, and what each effect does, is `grounding.state.WorldState`.
 """
 
@@ -25,6 +26,7 @@ PREDICATES: dict[str, int] = {
     "observed": 1,     # the robot has looked at x or found it
     "hand_empty": 0,   # derived: the robot holds nothing
     "accessible": 1,   # derived: x is not inside a closed container
+    "enterable": 1,    # derived: x is accessible and, if it opens, open: something can be put on or in it
     "with": 2,         # derived: x is on, in or with y (placed, handed over or so in the scene), or carried into room y
     "person": 1,       # static: x is a person
     "room": 1,         # static: x is a room

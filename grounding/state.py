@@ -70,8 +70,8 @@ class WorldState:
             return self.holding == x
         if name == "near":
             return self._near(x)
-        if name == "accessible":
-            return self.blocker(x) is None
+        if name in ("accessible", "enterable"):
+            return self.blocker(x, itself=name == "enterable") is None
         if name == "located":
             return self.located.get(x) == nodes[1]
         if name == "with":
@@ -110,14 +110,18 @@ class WorldState:
             return self.place(self.located[node])
         return self.scene.place_of(node)
 
-    def blocker(self, node: str) -> str | None:
-        """The closed container that keeps `node` out of reach (a receptacle blocks itself)."""
-        chain = [node] if "receptacle" in self.scene[node].affordances else []
+    def blocker(self, node: str, itself: bool = False) -> str | None:
+        """The closed container that keeps `node` out of reach: one that `node`, or what it stands on, is in (a cup
+        the scene puts on a closed microwave is within reach); with `itself`, a closed receptacle blocks what is
+        put into it, so it is its own blocker (a closed box is picked up as it is, but opened to put a watch in)."""
+        chain = [node] if itself and "receptacle" in self.scene[node].affordances else []
         chain += [self.located[node]] if node in self.located else self.scene.supports(node)
+        below = node
         for c in chain:
-            inside = c == node or self.located.get(node) == c or self.scene.holds(node, ("in",), c)
+            inside = c == node or self.located.get(node) == c or c in self.scene.related(below, "in")
             if inside and "openable" in self.scene[c].affordances and not self.fluent("opened", c):
                 return c
+            below = c
         return None
 
     def why(self, literal: Literal, args: dict[str, str]) -> str:
@@ -126,9 +130,12 @@ class WorldState:
             return f" (the robot holds {self.holding})"
         if literal.name == "holding":
             return f" (the robot holds {self.holding or 'nothing'})"
-        if literal.name == "accessible":
-            blocker = self.blocker(args[literal.args[0]])
-            return f" ({args[literal.args[0]]} is in {blocker}, which is closed)" if blocker else ""
+        if literal.name in ("accessible", "enterable"):
+            node = args[literal.args[0]]
+            blocker = self.blocker(node, itself=literal.name == "enterable")
+            if blocker == node:
+                return f" ({node} is closed)"
+            return f" ({node} is in {blocker}, which is closed)" if blocker else ""
         if literal.name == "near":
             return f" (the robot is at {self.at or 'an unknown place'})"
         return ""

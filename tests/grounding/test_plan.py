@@ -1,6 +1,8 @@
 """Plans: composite expansion, inserted steps, skipped steps, state tracking, rejected preconditions."""
 
-from grounding import ground_parse
+import pytest
+
+from grounding import SceneGraph, ground_parse
 
 from .conftest import parse_of
 
@@ -73,3 +75,38 @@ def test_location_and_room_references_in_steps(scene, skills_data):
     assert [(s.skill, s.args, s.inserted) for s in result.plan] == [
         ("navigate", {"destination": "kitchen"}, False), ("navigate", {"destination": "table_1"}, False),
         ("pick", {"object": "mug_1"}, False)]
+
+
+@pytest.fixture
+def on_closed(scene_data) -> SceneGraph:
+    """The five-object scene with a closed microwave with a ball on top, a tray in the fridge with bread on it, and
+    a closed box on the table."""
+    scene_data["objects"] += [
+        {"id": "microwave_1", "class": "microwave", "room": "kitchen", "position": [1, 0, 0.9],
+         "states": {"open": False}},
+        {"id": "ball_1", "class": "ball", "room": "kitchen", "position": [1, 0, 1.2]},
+        {"id": "tray_1", "class": "tray", "room": "kitchen", "position": [3, 0.2, 0.5]},
+        {"id": "bread_1", "class": "bread", "room": "kitchen", "position": [3, 0.2, 0.55]},
+        {"id": "box_1", "class": "box", "room": "kitchen", "position": [0.2, 0, 0.8], "states": {"open": False}}]
+    scene_data["relations"] += [{"subject": "ball_1", "predicate": "on", "object": "microwave_1"},
+                                {"subject": "tray_1", "predicate": "in", "object": "fridge_1"},
+                                {"subject": "bread_1", "predicate": "on", "object": "tray_1"},
+                                {"subject": "box_1", "predicate": "on", "object": "table_1"}]
+    return SceneGraph.from_dict(scene_data)
+
+
+@pytest.mark.parametrize("text, theme, skills", [
+    ("take the ball", "ball", ["navigate", "pick"]),     # on a closed microwave: within reach
+    ("take the bread", "bread", ["navigate", "open", "pick"]),  # on a tray in the closed fridge
+    ("take the box", "box", ["navigate", "pick"]),      # a closed box is picked up as it is
+])
+def test_only_what_is_in_a_closed_container_needs_it_opened(on_closed, default_library, text, theme, skills):
+    parse = parse_of(text, "0 0 Picking ; 2 2 Theme", f"picking : take , theme : {theme} :{theme}")
+    assert [s.skill for s in ground_parse(parse, on_closed, default_library).plan] == skills
+
+
+def test_a_closed_box_is_opened_to_put_something_in(on_closed, default_library):
+    parse = parse_of("put the red mug in the box", "0 0 Placing ; 2 3 Theme ; 6 6 Goal",
+                     "placing : put , theme : red mug :cup , goal : box :box")
+    plan = ground_parse(parse, on_closed, default_library).plan
+    assert [(s.skill, s.args.get("container")) for s in plan][-2:] == [("open", "box_1"), ("place", None)]
