@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .scene import SceneGraph
 
 __all__ = ["clarification_question", "describe_node"]
@@ -35,21 +37,52 @@ def _adjectives(scene: SceneGraph, ids: list[str]) -> list[str] | None:
     return None
 
 
+def _nearby(scene: SceneGraph, node_id: str, ids: list[str]) -> list[str]:
+    """Things of another class within the scene's near distance of `node_id`: what stays put (a sink, a stove)
+    before what is carried about (an apple), nearest first."""
+    node = scene[node_id]
+    if node.position is None:
+        return []
+    found = [n for n in scene.related(node_id, "near") - set(ids)
+             if scene[n].kind == "object" and scene[n].cls != node.cls and scene[n].position is not None]
+    return sorted(found, key=lambda n: ("pickable" in scene[n].affordances,
+                                        math.dist(scene[n].position[:2], node.position[:2]), n))
+
+
+def _landmarks(scene: SceneGraph, ids: list[str]) -> list[str | None]:
+    """ "next to the sink" for each candidate: the nearest thing near it and near none of the others (two drawers
+    of a kitchen map that no attribute, support or room tells apart)."""
+    nearby = [_nearby(scene, i, ids) for i in ids]
+    labels = [{scene[n].label for n in near} for near in nearby]
+    out = []
+    for k, near in enumerate(nearby):
+        elsewhere = set().union(*(labels[j] for j in range(len(ids)) if j != k))
+        mark = next((n for n in near if scene[n].label not in elsewhere), None)
+        out.append(f"next to the {scene[mark].label}" if mark else None)
+    return out
+
+
 def _phrases(scene: SceneGraph, ids: list[str]) -> list[str]:
     adjectives = _adjectives(scene, ids)
+    labels = [scene[i].label for i in ids]
+    named = _distinct(labels)  # "the soap bar or the soap bottle"
     places = [_place_phrase(scene, i) for i in ids]
     rooms = [_room_phrase(scene, i) for i in ids]
     if _distinct(rooms):
         where = rooms
-    elif _distinct(places) or not (adjectives and _distinct(adjectives)):
+    elif named or (adjectives and _distinct(adjectives)):
+        where = places if _distinct(places) else None
+    elif _distinct(places):
         where = places
     else:
-        where = None
+        landmarks = _landmarks(scene, ids)
+        where = landmarks if _distinct(landmarks) else places
     out = []
     for k, node_id in enumerate(ids):
         adjective = f"{adjectives[k]} " if adjectives and adjectives[k] else ""
         place = f" {where[k]}" if where and where[k] else ""
-        out.append(f"the {adjective}one{place}" if adjective or place else f"the one called {node_id}")
+        noun = labels[k] if named else "one"
+        out.append(f"the {adjective}{noun}{place}" if adjective or place or named else f"the one called {node_id}")
     if len(set(out)) < len(out):
         out = [f"{p} ({node_id})" for p, node_id in zip(out, ids, strict=True)]
     return out

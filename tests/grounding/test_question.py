@@ -33,3 +33,32 @@ def test_falls_back_to_ids_when_nothing_differs():
 
 def test_describe_node(apartment):
     assert describe_node(apartment, "mug_red") == "the red mug on the counter (mug_red)"
+
+
+def test_names_when_they_differ():
+    from grounding import SceneGraph
+    bathroom = SceneGraph.from_dict({"rooms": [{"id": "b"}], "objects": [
+        {"id": "sink_1", "class": "sink", "room": "b"},
+        {"id": "basin_1", "class": "sink", "name": "sink basin", "room": "b"},
+        {"id": "soap_1", "class": "soap", "name": "soap bar", "room": "b"},
+        {"id": "soap_2", "class": "soap", "name": "soap bottle", "room": "b"}],
+        "relations": [{"subject": "basin_1", "predicate": "part_of", "object": "sink_1"},
+                      {"subject": "soap_1", "predicate": "in", "object": "basin_1"},
+                      {"subject": "soap_2", "predicate": "on", "object": "sink_1"}]})
+    assert clarification_question(bathroom, "soap", ["soap_1", "soap_2"]) == \
+        "Which soap do you mean: the soap bar in the sink basin or the soap bottle on the sink?"
+
+
+def test_a_thing_near_one_candidate_only_tells_look_alikes_apart():
+    from grounding import SceneGraph
+    kitchen = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "drawer_1", "class": "drawer", "room": "k", "position": [0, 0, 0.7]},
+        {"id": "drawer_2", "class": "drawer", "room": "k", "position": [4, 0, 0.7]},
+        {"id": "counter_1", "class": "counter", "room": "k", "position": [0.2, 0, 0.9]},
+        {"id": "counter_2", "class": "counter", "room": "k", "position": [4.2, 0, 0.9]},
+        {"id": "apple_1", "class": "apple", "room": "k", "position": [0.1, 0, 0.9]},
+        {"id": "sink_1", "class": "sink", "room": "k", "position": [0.5, 0, 0.9]},
+        {"id": "stove_1", "class": "stove", "room": "k", "position": [4.6, 0, 0.9]}]})
+    # the counters are near both, the apple is carried about: the sink and the stove tell them apart
+    assert clarification_question(kitchen, "drawer", ["drawer_1", "drawer_2"]) == \
+        "Which drawer do you mean: the one next to the sink or the one next to the stove?"
