@@ -37,7 +37,7 @@ def format_result(result: GroundingResult) -> str:
     >>> from decoding.parse import Parse
     >>> print(format_result(GroundingResult(instruction="hi", parse=Parse(instruction="hi", tokens=("hi",)))))
     Instruction: hi
-    Plan: none
+    Plan: none (no task in the instruction)
     """
     parts = [f"Instruction: {result.instruction}"]
     if result.tasks:
@@ -51,7 +51,7 @@ def format_result(result: GroundingResult) -> str:
                 for i, s in enumerate(result.plan, start=1)]
         parts.append("Plan\n" + format_table(["step", "skill", "args", "task", "robot at / holding"], rows))
     else:
-        parts.append("Plan: none")
+        parts.append("Plan: none" + _why_no_plan(result))
     if result.clarifications:
         parts.append("Questions\n" + "\n".join(f"  task {c.task} {c.role} \"{c.span}\": {c.question}"
                                                for c in result.clarifications))
@@ -62,3 +62,14 @@ def format_result(result: GroundingResult) -> str:
     if result.warnings:
         parts.append("Warnings\n" + "\n".join(f"  task {w.task} {w.role or ''}: {w.message}" for w in result.warnings))
     return "\n".join(parts)
+
+
+def _why_no_plan(result: GroundingResult) -> str:
+    """Why an empty plan is empty when no question or error says it: nothing asked, or nothing left to do."""
+    if result.clarifications or result.errors:
+        return ""
+    if not result.tasks:
+        return " (no task in the instruction)"
+    if all(t.status == "grounded" for t in result.tasks):
+        return " (what the instruction asks already holds)"
+    return ""

@@ -1,6 +1,6 @@
 """The readable table of a result."""
 
-from grounding import format_result, ground_parse
+from grounding import SceneGraph, format_result, ground_parse
 
 from .conftest import parse_of
 
@@ -20,3 +20,10 @@ def test_questions_and_errors_are_listed(scene, library):
     assert "Plan: none" in text
     assert "Questions\n  task 0 Theme \"mug\": Which mug do you mean" in text
     assert "Errors\n  task 0 Goal: object_not_found" in text
+
+
+def test_an_empty_plan_says_why_when_nothing_else_does(scene, library):
+    parse = parse_of("take the red mug", "0 0 Picking ; 2 3 Theme", "picking : take , theme : red mug :cup")
+    holding = SceneGraph.from_dict(scene.to_dict() | {"agent": {"room": "kitchen", "holding": "mug_1"}})
+    text = format_result(ground_parse(parse, holding, library))
+    assert "Plan: none (what the instruction asks already holds)" in text
