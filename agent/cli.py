@@ -72,15 +72,16 @@ def data_convert(raw_dir: Path | None, out_dir: Path) -> None:
               help="scene file to write (YAML, or JSON for .json), atomically")
 @click.option("--from", "kind", type=click.Choice(MAP_KINDS), default="auto", show_default=True,
               help="map: objects with a class and a position; ai2thor: AI2-THOR object metadata")
-@click.option("--room", default=None, help="ai2thor: the floor plan's room (default: from the file name)")
+@click.option("--room", default=None, help="the map's one room. ai2thor: the floor plan's (default: from the file "
+              "name); map: for a map that declares no rooms, the room of the robot and of every object stating none")
 def data_import_map(source: Path, out: Path, kind: str, room: str | None) -> None:
     """Import a robot map (objects with classes and positions, or AI2-THOR metadata) as a validated scene."""
     from grounding.maps import import_map_file
 
     scene = import_map_file(source, out, kind, room)
     _warn(scene)
-    click.echo(f"{source}: {sum(1 for _ in scene.of_kind('object'))} objects, "
-               f"{sum(1 for _ in scene.of_kind('room'))} rooms -> {out}")
+    objects, rooms = sum(1 for _ in scene.of_kind("object")), sum(1 for _ in scene.of_kind("room"))
+    click.echo(f"{source}: {objects} object{'s' * (objects != 1)}, {rooms} room{'s' * (rooms != 1)} -> {out}")
 
 
 def _warn(scene, most: int = 20) -> None:

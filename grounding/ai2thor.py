@@ -8,26 +8,39 @@ import re
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from decoding.files import write_atomic
 
 from .errors import SceneError
 from .lexicon import default_lexicon_path
 from .scene import SceneGraph
-from .sources import load_data, load_model
+from .sources import load_data, load_model, located
 
-__all__ = ["ThorMapping", "import_ai2thor", "load_ai2thor", "export_ai2thor", "export_scene"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["ThorMapping", "default_mapping", "import_ai2thor", "load_ai2thor", "is_ai2thor", "export_ai2thor",
+           "export_scene", "slug", "snake_case"]
 
 _AFFORDANCES = {"pickupable": "pickable", "openable": "openable", "toggleable": "toggleable",
                 "receptacle": "receptacle", "sliceable": "sliceable", "moveable": "movable"}
-_REQUIRED = ("objectId", "objectType", "position")
+# THOR's flag that an object can be in a state -> (the flag of the state, the key of the scene's `states`)
+_STATES = {"openable": ("isOpen", "open"), "toggleable": ("isToggled", "on"), "dirtyable": ("isDirty", "dirty"),
+           "sliceable": ("isSliced", "sliced"), "canFillWithLiquid": ("isFilledWithLiquid", "filled")}
+# pydantic's error type -> what the field should hold, in the words of the file
+_EXPECTED = {"string_type": "a string", "string_too_short": "a non-empty string", "float_type": "a number",
+             "finite_number": "a finite number", "bool_type": "true or false", "list_type": "a list or null",
+             "model_type": "a mapping with numbers x, y and z"}   # (position is the one nested mapping)
+_WRAPPED = "a list of objects, a mapping with `objects: [...]` or an event's `metadata: {objects: [...]}`"
 
 
 class ThorMapping(BaseModel):
-    """How THOR types, names, containers and materials map to the project's vocabulary (data/lexicon/ai2thor.yaml)."""
+    """How THOR types, names, containers, materials and floor plans map to the project's vocabulary
+    (data/lexicon/ai2thor.yaml)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     classes: dict[str, str] = {}
@@ -35,117 +48,284 @@ class ThorMapping(BaseModel):
     containers: frozenset[str] = frozenset()
     materials: dict[str, str] = {}
     skip_parents: frozenset[str] = frozenset()
+    rooms: tuple[str, ...] = ()
+    floor_plans: dict[int, str] = {}
 
     @classmethod
     def load(cls, path: str | Path) -> ThorMapping:
         return load_model(cls, path, SceneError)
 
 
+class _Position(BaseModel):
+    model_config = ConfigDict(strict=True)
+    x: float = Field(allow_inf_nan=False)
+    y: float = Field(allow_inf_nan=False)   # up
+    z: float = Field(allow_inf_nan=False)
+
+
+class _ThorObject(BaseModel):
+    """The fields of one AI2-THOR object the importer reads, under THOR's names; the others pass unread. Strict: the
+    string "false" is no boolean, "1" no number."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
+    objectId: str = Field(min_length=1)
+    objectType: str = Field(min_length=1)
+    position: _Position
+    parentReceptacles: list[str] | None = None
+    receptacleObjectIds: list[str] | None = None
+    salientMaterials: list[str] | None = None
+    fillLiquid: str | None = None
+    pickupable: bool = False
+    openable: bool = False
+    toggleable: bool = False
+    receptacle: bool = False
+    sliceable: bool = False
+    moveable: bool = False
+    dirtyable: bool = False
+    canFillWithLiquid: bool = False
+    isOpen: bool = False
+    isToggled: bool = False
+    isDirty: bool = False
+    isSliced: bool = False
+    isFilledWithLiquid: bool = False
+
+
 @lru_cache(maxsize=1)
-def _default_mapping() -> ThorMapping:
+def default_mapping() -> ThorMapping:
+    """The mapping shipped in data/lexicon/ai2thor.yaml (read once)."""
     return ThorMapping.load(default_lexicon_path().with_name("ai2thor.yaml"))
 
 
-def _snake(name: str) -> str:
+def snake_case(name: str) -> str:
+    """A THOR type name or a CamelCase word in snake_case: CoffeeTable -> coffee_table."""
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def slug(name: str) -> str:
+    """Words in lower case joined by "_" ("Living room" -> living_room); "" when there are none."""
+    return "_".join(re.findall(r"[^\W_]+", name.lower()))
 
 
 def _type_of(object_id: str) -> str:
     return object_id.split("|")[0]
 
 
-def import_ai2thor(objects: list[dict], room: str = "room", source: str = "<ai2thor>",
+def import_ai2thor(data: object, room: str = "room", source: str = "<ai2thor>",
                    mapping: ThorMapping | None = None) -> dict:
-    """The project's scene dict (formats.md section 3) for AI2-THOR's `event.metadata["objects"]`.
+    """The project's scene dict (formats.md section 3) for AI2-THOR's `event.metadata["objects"]`, given as the list,
+    as `{"objects": [...]}` or as the event's metadata saved whole (`{"metadata": {"objects": [...]}}`).
 
-    One floor plan is one room (THOR has no rooms). Positions become (x, z, y): the project's z is up.
+    One floor plan is one room (THOR has no rooms): `room` names it, and its id is the name in snake_case. Positions
+    become (x, z, y): the project's z is up. A field of the wrong type raises `SceneError` naming `source`, the
+    object's index and objectId, and the field.
+
     Examples
     --------
     >>> scene = import_ai2thor([{"objectId": "Mug|+01.45|+00.91|-01.23", "objectType": "Mug",
-    ...     "position": {"x": 1.45, "y": 0.91, "z": -1.23}, "pickupable": True}], room="kitchen")
+    ...     "position": {"x": 1.45, "y": 0.91, "z": -1.23}, "pickupable": True}], room="living room")
     >>> scene["objects"][0]["id"], scene["objects"][0]["class"], scene["objects"][0]["position"]
     ('mug_1', 'cup', [1.45, -1.23, 0.91])
+    >>> scene["rooms"]
+    [{'id': 'living_room', 'name': 'living room'}]
     """
-    mapping = mapping or _default_mapping()
-    if not isinstance(objects, list):
-        raise SceneError(f"{source}: expected a JSON list of AI2-THOR objects, got {type(objects).__name__}")
-    ids = _node_ids(objects, source)
-    nodes = [_object(o, ids, room, mapping) for o in objects]
-    return {"name": room, "agent": {"room": room}, "rooms": [{"id": room, "name": room.replace("_", " ")}],
+    mapping = mapping or default_mapping()
+    listed = _listed(data, source)
+    objects = [_validated(o, i, listed, source) for i, o in enumerate(listed)]
+    ids = _node_ids(objects, listed, source)
+    room_id = slug(room) or "room"
+    nodes = [_object(o, ids, room_id, mapping) for o in objects]
+    return {"name": room_id, "agent": {"room": room_id}, "rooms": [{"id": room_id, "name": room.replace("_", " ")}],
             "objects": nodes, "relations": _relations(objects, ids, mapping)}
 
 
-def _node_ids(objects: list[dict], source: str) -> dict[str, str]:
+def is_ai2thor(data: object) -> bool:
+    """Whether decoded file data is AI2-THOR metadata: an event's `metadata`, or objects with an `objectId` (a list,
+    or under `objects:`)."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    if isinstance(metadata, dict) and "objects" in metadata:
+        return True   # an event's metadata saved whole, even with no objects
+    objects = data.get("objects") if isinstance(data, dict) else data
+    return isinstance(objects, list) and any(isinstance(o, dict) and "objectId" in o for o in objects)
+
+
+def _listed(data: object, source: str) -> list:
+    """The object list of THOR metadata saved bare, as `{objects: [...]}` or as an event's `{metadata: {...}}`."""
+    if isinstance(data, dict) and isinstance(data.get("metadata"), dict):
+        data = data["metadata"]
+    if isinstance(data, dict) and isinstance(data.get("objects"), list):
+        data = data["objects"]
+    if not isinstance(data, list):
+        raise SceneError(f"{located(source, data)}: expected AI2-THOR object metadata ({_WRAPPED}), got {_shown(data)}")
+    return data
+
+
+def _shown(value: object) -> str:
+    """`value` briefly, as a file writes it: null, true, "false", 7, a list, a mapping with keys a, b."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return f"a mapping with keys {', '.join(map(str, list(value)[:6]))}" if value else "an empty mapping"
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _validated(o: object, i: int, listed: list, source: str) -> _ThorObject:
+    try:
+        return _ThorObject.model_validate(o)
+    except ValidationError as err:
+        first = err.errors()[0]
+        object_id = o.get("objectId") if isinstance(o, dict) else None
+        named = f" ({object_id})" if isinstance(object_id, str) and object_id else ""
+        raise SceneError(f"{located(source, listed, [i, *first['loc']])}: object {i}{named}: {_problem(first)}"
+                         ) from err
+
+
+def _problem(error: dict) -> str:
+    field = ".".join(str(step) for step in error["loc"])
+    if not field:
+        return f"expected a mapping with objectId, objectType and position, got {_shown(error['input'])}"
+    if error["type"] == "missing":
+        return f"missing {field}"
+    return f"field {field}: expected {_EXPECTED.get(error['type'], error['msg'])}, got {_shown(error['input'])}"
+
+
+def _node_ids(objects: list[_ThorObject], listed: list, source: str) -> dict[str, str]:
     counts: Counter = Counter()
     ids = {}
     for i, o in enumerate(objects):
-        missing = [k for k in _REQUIRED if not isinstance(o, dict) or k not in o]
-        if missing:
-            raise SceneError(f"{source}: object {i}: missing {', '.join(missing)}")
-        if o["objectId"] in ids:
-            raise SceneError(f"{source}: object {i}: duplicate objectId {o['objectId']!r}")
-        counts[o["objectType"]] += 1
-        ids[o["objectId"]] = f"{_snake(o['objectType'])}_{counts[o['objectType']]}"
+        if o.objectId in ids:
+            raise SceneError(f"{located(source, listed, [i, 'objectId'])}: object {i}: duplicate objectId "
+                             f"{o.objectId!r}")
+        stem = snake_case(o.objectType)
+        counts[stem] += 1
+        ids[o.objectId] = f"{stem}_{counts[stem]}"
     return ids
 
 
-def _object(o: dict, ids: dict[str, str], room: str, mapping: ThorMapping) -> dict:
-    kind = o["objectType"]
-    p = o["position"]
-    node = {"id": ids[o["objectId"]], "class": mapping.classes.get(kind, _snake(kind)),
-            "name": mapping.names.get(kind, _snake(kind).replace("_", " ")), "room": room,
-            "position": [round(p["x"], 3), round(p["z"], 3), round(p["y"], 3)],
-            "attributes": {"thor_id": o["objectId"]},
-            "affordances": [a for k, a in _AFFORDANCES.items() if o.get(k)]}
-    material = next((mapping.materials[m] for m in o.get("salientMaterials") or () if m in mapping.materials), None)
-    if material:
-        node["attributes"]["material"] = material
-    states = {k: bool(o.get(flag)) for k, flag, able in (("open", "isOpen", "openable"), ("on", "isToggled",
-                                                                                          "toggleable"))
-              if o.get(able)}
+def _object(o: _ThorObject, ids: dict[str, str], room: str, mapping: ThorMapping) -> dict:
+    kind, p = o.objectType, o.position
+    name = mapping.names.get(kind, snake_case(kind).replace("_", " "))
+    node = {"id": ids[o.objectId], "class": mapping.classes.get(kind, snake_case(kind)), "name": name, "room": room,
+            "position": [round(p.x, 3), round(p.z, 3), round(p.y, 3)],
+            "attributes": {"thor_id": o.objectId} | _attributes(o, mapping),
+            "affordances": [a for flag, a in _AFFORDANCES.items() if getattr(o, flag)]}
+    if "contents" in node["attributes"]:
+        # named for what it holds, as a map names a wine bottle: "the mug of coffee" is the "coffee mug"
+        node["aliases"] = [f"{node['attributes']['contents']} {name}"]
+    states = {key: getattr(o, flag) for able, (flag, key) in _STATES.items() if getattr(o, able)}
     if states:
         node["states"] = states
     return node
 
 
-def _relations(objects: list[dict], ids: dict[str, str], mapping: ThorMapping) -> list[dict]:
-    """`in` / `on` from parentReceptacles (the first that is not structural), `part_of` from compound ids."""
+def _attributes(o: _ThorObject, mapping: ThorMapping) -> dict:
+    """The material people name, and what a filled object holds (`contents`, "the mug of coffee")."""
+    material = next((mapping.materials[m] for m in o.salientMaterials or () if m in mapping.materials), None)
+    liquid = o.fillLiquid.lower() if o.isFilledWithLiquid and o.fillLiquid else None
+    return {key: value for key, value in (("material", material), ("contents", liquid)) if value}
+
+
+def _relations(objects: list[_ThorObject], ids: dict[str, str], mapping: ThorMapping) -> list[dict]:
+    """`in` / `on` to each object's most specific receptacle (`_parent`), `part_of` from compound ids."""
     import networkx as nx  # here: parsing alone never needs it (start-up)
 
     graph, out = nx.DiGraph(), []
     for o in objects:
-        parts = o["objectId"].split("|")
-        whole = "|".join(parts[:4])
-        if len(parts) > 4 and whole in ids:
-            out.append({"subject": ids[o["objectId"]], "predicate": "part_of", "object": ids[whole]})
-            graph.add_edge(ids[o["objectId"]], ids[whole])
+        whole = _whole(o.objectId)
+        if whole in ids:
+            out.append({"subject": ids[o.objectId], "predicate": "part_of", "object": ids[whole]})
+            graph.add_edge(ids[o.objectId], ids[whole])
+    supports = _supports(objects, ids)
+    heights = {o.objectId: o.position.y for o in objects}
     for o in objects:
-        parents = [p for p in o.get("parentReceptacles") or () if p in ids and _type_of(p) not in
-                   mapping.skip_parents and p != o["objectId"]]
-        if not parents:
+        parent = _parent(o, supports, heights, mapping)
+        if parent is None:
             continue
-        child, parent = ids[o["objectId"]], ids[parents[0]]
-        if graph.has_node(parent) and graph.has_node(child) and nx.has_path(graph, parent, child):
+        child, target = ids[o.objectId], ids[parent]
+        if graph.has_node(target) and graph.has_node(child) and nx.has_path(graph, target, child):
             continue  # THOR states containment both ways; keep the edges that form no cycle
-        predicate = "in" if _type_of(parents[0]) in mapping.containers else "on"
-        out.append({"subject": child, "predicate": predicate, "object": parent})
-        graph.add_edge(child, parent)
+        predicate = "in" if _type_of(parent) in mapping.containers else "on"
+        out.append({"subject": child, "predicate": predicate, "object": target})
+        graph.add_edge(child, target)
     return out
 
 
+def _whole(object_id: str) -> str | None:
+    """The object a part belongs to: "Sink|x|y|z" for "Sink|x|y|z|SinkBasin"; None for a whole."""
+    parts = object_id.split("|")
+    return "|".join(parts[:4]) if len(parts) > 4 else None
+
+
+def _supports(objects: list[_ThorObject], ids: dict[str, str]) -> nx.DiGraph:
+    """A graph of every known objectId, with an edge to what each rests on, is in or is part of, as THOR states it
+    either way round: parentReceptacles, the others' receptacleObjectIds, compound ids."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(ids)
+    for o in objects:
+        graph.add_edges_from((o.objectId, p) for p in o.parentReceptacles or () if p in ids)
+        graph.add_edges_from((child, o.objectId) for child in o.receptacleObjectIds or () if child in ids)
+        if _whole(o.objectId) in ids:
+            graph.add_edge(o.objectId, _whole(o.objectId))
+    return graph
+
+
+def _parent(o: _ThorObject, supports: nx.DiGraph, heights: dict[str, float], mapping: ThorMapping) -> str | None:
+    """The receptacle `o` is on or in. Of its parentReceptacles (else of the objects listing it among their
+    receptacleObjectIds), the most specific: the one no other of them rests on or in (a SinkBasin before its Sink
+    and the CounterTop, a CoffeeMachine before the CounterTop), whatever their order; the highest if several remain."""
+    import networkx as nx
+
+    def usable(candidates) -> list[str]:
+        return [p for p in candidates if p in supports and p != o.objectId and _type_of(p) not in mapping.skip_parents]
+
+    holders = (p for p in supports.successors(o.objectId) if p != _whole(o.objectId))
+    parents = usable(o.parentReceptacles or ()) or usable(holders)
+    below = {p: nx.descendants(supports, p) for p in parents}
+    specific = [p for p in parents if not any(p in below[q] for q in parents if q != p)]
+    return max(specific or parents, key=lambda p: (heights[p], p), default=None)
+
+
 def load_ai2thor(path: str | Path, room: str | None = None) -> SceneGraph:
-    """A `SceneGraph` from a JSON file of AI2-THOR objects; the room defaults to the file name's last word."""
+    """A `SceneGraph` from a JSON or YAML file of AI2-THOR objects. `room` names the floor plan's one room; by default
+    it is the room word of the file name ("FloorPlan6_kitchen_objects.json": kitchen), else the room of the iTHOR
+    floor plan its name or `sceneName` gives (FloorPlan201: living room), else the file name, with a warning in
+    `SceneGraph.warnings`."""
     data = load_data(path, SceneError)
-    room = room or Path(path).stem.removesuffix("_objects").split("_", 1)[-1]
-    return SceneGraph.from_dict(import_ai2thor(data, room=room, source=str(path)), source=str(path))
+    warning = None
+    if room is None:
+        room, warning = _room_of(Path(path), data, default_mapping())
+    scene = SceneGraph.from_dict(import_ai2thor(data, room=room, source=str(path)), source=str(path))
+    if warning:
+        scene.warnings = (warning, *scene.warnings)
+    return scene
+
+
+def _room_of(path: Path, data: object, mapping: ThorMapping) -> tuple[str, str | None]:
+    """The room a THOR file shows (see `load_ai2thor`), and a warning when only its file name names it."""
+    words = f" {' '.join(re.findall(r'[a-z]+|[0-9]+', snake_case(path.stem)))} "   # "kitchen2": kitchen 2
+    named = [r for r in mapping.rooms if f" {r} " in words]
+    if named:
+        return max(named, key=len), None
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    scene_name = metadata.get("sceneName") if isinstance(metadata, dict) else None
+    for name in (path.stem, scene_name):
+        plan = re.search(r"floor_?plan_?(\d+)", str(name), re.IGNORECASE)
+        number = int(plan.group(1)) if plan else 0
+        if 1 <= number % 100 <= 30 and number // 100 in mapping.floor_plans:
+            return mapping.floor_plans[number // 100], None
+    room = path.stem.removesuffix("_objects")
+    return room, (f"{path}: the room is named {room!r} after the file, whose name gives no room word and no iTHOR "
+                  "floor plan number: name it with `--room NAME` (e.g. --room kitchen)")
 
 
 def export_ai2thor(scene: SceneGraph, mapping: ThorMapping | None = None) -> list[dict]:
     """The scene's objects as AI2-THOR object metadata (what `import_ai2thor` reads), e.g. after a simulated plan.
 
     Objects keep the `objectId` they were imported with (attribute `thor_id`); others get one from their type and
-    position. `parentReceptacles` come from the on / in relations, the flags from the affordances, `isOpen` /
-    `isToggled` from the states.
+    position. `parentReceptacles` come from the on / in relations, the flags from the affordances, `isOpen`,
+    `isToggled`, `isDirty`, `isSliced` and `isFilledWithLiquid` from the states, `fillLiquid` from `contents`.
 
     Examples
     --------
@@ -155,7 +335,7 @@ def export_ai2thor(scene: SceneGraph, mapping: ThorMapping | None = None) -> lis
     >>> back[0]["objectId"], back[0]["position"], back[0]["pickupable"]
     ('Mug|+01.45|+00.91|-01.23', {'x': 1.45, 'y': 0.91, 'z': -1.23}, True)
     """
-    mapping = mapping or _default_mapping()
+    mapping = mapping or default_mapping()
     materials = {ours: theirs for theirs, ours in reversed(mapping.materials.items())}
     ids = {n.id: _thor_id(n) for n in scene.of_kind("object")}
     return [_thor_object(scene, n, ids, materials) for n in scene.of_kind("object")]
@@ -181,10 +361,11 @@ def _thor_object(scene: SceneGraph, node, ids: dict[str, str], materials: dict[s
     out = {"objectId": ids[node.id], "objectType": _thor_type(node), "position": {"x": x, "y": z, "z": y},
            "parentReceptacles": parents or None}
     out |= {flag: ours in node.affordances for flag, ours in _AFFORDANCES.items()}
-    if node.affordances & {"openable"}:
-        out["isOpen"] = bool(node.states.get("open"))
-    if node.affordances & {"toggleable"}:
-        out["isToggled"] = bool(node.states.get("on"))
+    for able, (flag, key) in _STATES.items():
+        if out.get(able, key in node.states):   # an affordance's flag, else (dirtyable ...) a state recorded
+            out[able], out[flag] = True, bool(node.states.get(key))
+    if "contents" in node.attributes:
+        out["fillLiquid"] = str(node.attributes["contents"])
     material = node.attributes.get("material")
     if material in materials:
         out["salientMaterials"] = [materials[material]]

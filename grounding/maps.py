@@ -3,40 +3,54 @@ scene in the project's format (`import_map`, `import_map_file`)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
-from .ai2thor import export_scene, load_ai2thor
+from .affordances import default_affordances
+from .ai2thor import default_mapping, export_scene, is_ai2thor, load_ai2thor, slug, snake_case
 from .errors import SceneError
+from .lexicon import default_lexicon
 from .scene import SceneGraph
-from .sources import LocatedDict, load_data
+from .sources import LocatedDict, load_data, located
 
 __all__ = ["import_map", "load_map", "import_map_file", "MAP_KINDS"]
 
-MAP_KINDS = ("auto", "map", "ai2thor")   # auto: AI2-THOR when the file is a list of objects with an objectId
+MAP_KINDS = ("auto", "map", "ai2thor")   # auto: AI2-THOR when the objects have an objectId (`is_ai2thor`)
 
 
-def import_map(data: object, source: str = "<map>") -> dict:
+def import_map(data: object, source: str = "<map>", room: str | None = None) -> dict:
     """The scene dict (formats.md section 3) of a plain map: `{objects: [...], rooms: [...]}` or a bare list of
     objects, each with a `class` and optionally `id`, `name`, `aliases`, `position` ([x, y] or [x, y, z]), `room`,
-    `attributes`, `states`, `affordances`. Objects without an id get `<class>_<n>`; rooms without an id get one from
-    their name. Nothing else is added: rooms come from areas, affordances from the class defaults, when loaded.
+    `attributes`, `states`, `affordances`.
+
+    Classes are put in the project's words (`Refrigerator`, `CoffeeTable`, `cell phone` and `mug` become fridge,
+    table, cellphone and cup), the word given staying the object's name when it has none; a class the project
+    does not know, or one the map's own `affordances:` section names, stays as written. Objects without an id get
+    `<class>_<n>`; rooms without an id get one from their name. `room` makes a map that declares no rooms one room
+    holding the robot and every object that states none. Nothing else is added: rooms come from areas,
+    affordances from the class defaults, when loaded.
 
     Examples
     --------
-    >>> scene = import_map([{"class": "cup", "name": "mug", "position": [1.0, 2.0]}, {"class": "cup"}])
-    >>> [o["id"] for o in scene["objects"]]
-    ['cup_1', 'cup_2']
+    >>> scene = import_map([{"class": "Refrigerator", "position": [1.0, 2.0]}, {"class": "cup"}], room="kitchen")
+    >>> [(o["id"], o["class"], o.get("name"), o["room"]) for o in scene["objects"]]
+    [('fridge_1', 'fridge', 'refrigerator', 'kitchen'), ('cup_1', 'cup', None, 'kitchen')]
     """
     if isinstance(data, list):
         data = _wrapped(data)
     if not isinstance(data, dict) or not isinstance(data.get("objects"), list):
         raise SceneError(f"{source}: expected a list of objects or a mapping with `objects: [...]`")
-    for room in data.get("rooms") or ():
-        if isinstance(room, dict) and "id" not in room and isinstance(room.get("name"), str):
-            room["id"] = _slug(room["name"])
-    _name_objects(data["objects"], source)
+    for declared in data.get("rooms") or ():
+        if isinstance(declared, dict) and "id" not in declared and isinstance(declared.get("name"), str):
+            declared["id"] = slug(declared["name"]) or "room"
+    _check_classes(data["objects"], source)
+    own = data.get("affordances") if isinstance(data.get("affordances"), dict) else {}
+    for o in data["objects"]:
+        _use_project_class(o, own)
+    if room:
+        _one_room(data, room, source)
+    _name_objects(data["objects"])
     return data
 
 
@@ -47,19 +61,59 @@ def _wrapped(objects: list) -> LocatedDict:
     return out
 
 
-def _slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "x"
-
-
-def _name_objects(objects: list, source: str) -> None:
-    taken = {o["id"] for o in objects if isinstance(o, dict) and "id" in o}
-    counts: Counter = Counter()
+def _check_classes(objects: list, source: str) -> None:
+    """Every object is a mapping with a class that is a word, not missing, empty or blank."""
     for i, o in enumerate(objects):
-        if not isinstance(o, dict) or not isinstance(o.get("class"), str) or not o["class"]:
-            raise SceneError(f"{source}: objects[{i}]: give each object a `class` (a word such as cup or table)")
+        if not isinstance(o, dict) or not isinstance(o.get("class"), str) or not o["class"].strip():
+            given = f", not {o['class']!r}" if isinstance(o, dict) and "class" in o else ""
+            raise SceneError(f"{located(source, objects, [i])}: objects[{i}]: give each object a `class` (a word "
+                             f"such as cup or table){given}")
+
+
+@lru_cache(maxsize=1)
+def _project_classes() -> dict[str, str]:
+    """A word in snake_case -> the project's class: AI2-THOR's type names (CoffeeTable: table), the lexicon's
+    synonyms (refrigerator: fridge), then the classes of the default-affordance table as they are (a later source
+    wins: desk is a class of its own there, though the lexicon reads "desk" as a table)."""
+    known = {slug(snake_case(kind)): cls for kind, cls in default_mapping().classes.items()}
+    known |= {slug(word): cls for word, cls in default_lexicon().synonyms.items()}
+    return known | {cls: cls for cls in default_affordances().classes}
+
+
+def _use_project_class(o: dict, own: dict) -> None:
+    """Give `o` the project's class for its `class`, the word given staying its name ("the refrigerator")."""
+    if o["class"] in own:
+        return
+    word = slug(snake_case(o["class"]))
+    cls = _project_classes().get(word)
+    if cls is None:
+        return
+    o["class"] = cls
+    if cls != word and o.get("name") is None:
+        o["name"] = word.replace("_", " ")
+
+
+def _one_room(data: dict, room: str, source: str) -> None:
+    """Make the map, which must declare no rooms, the one room `room`, holding the robot and every object that
+    states no room (people that state none are where the robot is)."""
+    if data.get("rooms"):
+        ids = ", ".join(str(r.get("id")) for r in data["rooms"] if isinstance(r, dict))
+        raise SceneError(f"{source}: the map declares its rooms ({ids}), so the room {room!r} given for the whole "
+                         "map does not apply: state each object's `room:` or place it in a room's `area:`")
+    room_id = slug(room) or "room"   # "living room": living_room, as the ids of rooms given by name
+    data["rooms"] = [{"id": room_id, "name": room}]
+    for holder in [*data["objects"], data.setdefault("agent", {})]:
+        if isinstance(holder, dict) and holder.get("room") is None:
+            holder["room"] = room_id
+
+
+def _name_objects(objects: list) -> None:
+    taken = {o["id"] for o in objects if "id" in o}
+    counts: Counter = Counter()
+    for o in objects:
         if "id" in o:
             continue
-        stem = _slug(o["class"])
+        stem = slug(o["class"]) or "x"
         while True:
             counts[stem] += 1
             if f"{stem}_{counts[stem]}" not in taken:
@@ -69,18 +123,15 @@ def _name_objects(objects: list, source: str) -> None:
 
 
 def load_map(path: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:
-    """A validated `SceneGraph` from a map file of `kind` (see `MAP_KINDS`); `room` names an AI2-THOR floor plan's
-    one room (default: from the file name). Errors name the file, the object and the problem."""
+    """A validated `SceneGraph` from a map file of `kind` (see `MAP_KINDS`); `room` names the one room of an AI2-THOR
+    floor plan (default: from the file name) or of a plain map that declares no rooms (default: no room). Errors
+    name the file, the object and the problem."""
     if kind not in MAP_KINDS:
         raise ValueError(f"unknown map kind {kind!r}; known: {', '.join(MAP_KINDS)}")
     data = load_data(path, SceneError)
-    if kind == "ai2thor" or (kind == "auto" and _is_thor(data)):
+    if kind == "ai2thor" or (kind == "auto" and is_ai2thor(data)):
         return load_ai2thor(path, room)
-    return SceneGraph.from_dict(import_map(data, str(path)), source=str(path))
-
-
-def _is_thor(data: object) -> bool:
-    return isinstance(data, list) and bool(data) and isinstance(data[0], dict) and "objectId" in data[0]
+    return SceneGraph.from_dict(import_map(data, str(path), room), source=str(path))
 
 
 def import_map_file(path: str | Path, out: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Annotated
 from typing import Literal as TypeLiteral
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, ValidationError
 
 from .affordances import AffordanceTable, default_affordances
 from .areas import Area, polygon_of, rooms_at
@@ -68,7 +69,8 @@ def _flat(value: object) -> object:
     return [*value, 0.0] if isinstance(value, list | tuple) and len(value) == 2 else value
 
 
-Coordinate = Annotated[float, Field(allow_inf_nan=False)]        # NaN or infinity: refused, naming the object
+# a number: NaN, infinity, true / false and numeric strings ("1.5") are refused, naming the object
+Coordinate = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Position = Annotated[tuple[Coordinate, Coordinate, Coordinate], BeforeValidator(_flat)]
 Point = tuple[Coordinate, Coordinate]
 
@@ -108,7 +110,7 @@ class _RawObject(_Raw):
     room: str | None = None
     position: Position | None = None
     attributes: dict[str, str | int | float | bool] = {}
-    states: dict[str, bool | str | float | None] = {}
+    states: dict[str, StrictBool] = {}          # open, on, dirty...: true or false, never "yes" or 1
     affordances: list[str] | None = None        # None: the class defaults (scene section, then the table)
 
 
@@ -136,7 +138,7 @@ class _RawRelation(_Raw):
 
 class _RawScene(_Raw):
     name: str = ""
-    near_threshold: float = Field(default=DEFAULT_NEAR_THRESHOLD, gt=0, allow_inf_nan=False)
+    near_threshold: float = Field(default=DEFAULT_NEAR_THRESHOLD, gt=0, strict=True, allow_inf_nan=False)
     affordances: dict[str, list[str]] = {}      # class -> affordances, over the shipped table for this scene
     agent: _RawAgent = _RawAgent()
     rooms: list[_RawRoom] = []
@@ -196,7 +198,7 @@ class SceneGraph:
                 raise SceneError(f"{located(source, data)}: expected a mapping with `objects:` (and `rooms:`, "
                                  f"`relations:`...), not {_kind(data)}") from err
             raise SceneError(f"{located(source, data, first['loc'])}: {_where(data, first['loc'])}"
-                             f"{first['msg']}") from err
+                             f"{first['msg']}{_given(first)}") from err
         return _build(raw, data, source, affordances or default_affordances())
 
     def _add(self, subject: str, predicate: str, obj: str) -> None:
@@ -344,6 +346,13 @@ def _where(data: object, loc: tuple) -> str:
     return f"field {'.'.join(str(p) for p in loc)}: " if loc else ""
 
 
+def _given(error: dict) -> str:
+    """", not 'yes'" after a pydantic "Input should be ..." message about one value (a whole object says nothing)."""
+    value = error.get("input")
+    scalar = isinstance(value, str | int | float) and len(repr(value)) <= 40
+    return f", not {value!r}" if scalar and error["msg"].startswith("Input should be") else ""
+
+
 def _fail(data: object, source: str, loc: list, problem: str) -> None:
     raise SceneError(f"{located(source, data, loc)}: {_where(data, tuple(loc))}{problem}")
 
@@ -362,6 +371,7 @@ def _build(raw: _RawScene, data: object, source: str, table: AffordanceTable) ->
     ids = _check_ids(raw, data, source)
     _check_references(raw, data, source, ids)
     _check_cycles(raw, data, source)
+    _check_affordances(raw, data, source, table.known)
     warnings: list[str] = []
     areas = {r.id: polygon_of(r.area) for r in raw.rooms if r.area is not None}
     nodes = [Node(r.id, "room", r.cls or r.name or r.id, r.name or r.id, tuple(r.aliases), r.id, r.position,
@@ -408,6 +418,19 @@ def _affordances(raw: _RawScene, table: AffordanceTable, source: str, warnings: 
                         "can be gone to and looked at but not picked, opened or switched; state `affordances:` "
                         "on the object or in the scene's `affordances:` section")
     return out
+
+
+def _check_affordances(raw: _RawScene, data: object, source: str, known: tuple[str, ...]) -> None:
+    """Every affordance an object or the scene's `affordances:` section names is one of `known`: a typo would
+    leave the object unable to be picked or opened, silently."""
+    lists = [(["affordances", cls], names) for cls, names in raw.affordances.items()]
+    lists += [(["objects", i, "affordances"], o.affordances or []) for i, o in enumerate(raw.objects)]
+    for loc, names in lists:
+        for j, name in enumerate(names):
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)  # "pickabel", not "flyable"
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                _fail(data, source, [*loc, j], f"unknown affordance {name!r} ({hint}known: {', '.join(known)})")
 
 
 def _area_room(areas: dict[str, Area], position: tuple | None, who: str, warnings: list[str]) -> str | None:

@@ -72,7 +72,8 @@ _LocatingLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
 
 
 def load_data(path: str | Path, error: type[Exception] = DataError) -> object:
-    """The data of a `.json` file, or of a YAML file with line numbers kept; bad syntax raises `error`.
+    """The data of a `.json` file, or of a YAML file with line numbers kept; bad syntax, or nesting too deep to
+    read, raises `error` naming the file. A leading byte order mark is skipped.
 
     Examples
     --------
@@ -85,11 +86,23 @@ def load_data(path: str | Path, error: type[Exception] = DataError) -> object:
         text = read_text(path)
     except DataError as err:
         raise error(str(err)) from err
-    if str(path).endswith(".json"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as err:
-            raise error(f"{path}:{err.lineno}: not JSON ({err.msg} at column {err.colno})") from err
+    is_json = str(path).endswith(".json")
+    try:
+        return _json(text, path, error) if is_json else _yaml(text, path, error)
+    except RecursionError as err:
+        # deeper than Python's stack: the JSON parser has no limit of its own, and PyYAML's constructors recurse
+        # before libyaml's limit (1000 levels) is reached
+        raise error(f"{path}: not {'JSON' if is_json else 'YAML'} (nesting too deep)") from err
+
+
+def _json(text: str, path: str | Path, error: type[Exception]) -> object:
+    try:
+        return json.loads(text.removeprefix("\ufeff"))  # a byte order mark (Windows tools write one): not JSON's
+    except json.JSONDecodeError as err:
+        raise error(f"{path}:{err.lineno}: not JSON ({err.msg} at column {err.colno})") from err
+
+
+def _yaml(text: str, path: str | Path, error: type[Exception]) -> object:
     try:
         return yaml.load(text, Loader=_LocatingLoader)  # noqa: S506 - a SafeLoader subclass: safe constructors only
     except _DuplicateKey as err:

@@ -1,15 +1,16 @@
-"""Plain robot maps in: ids made from classes, rooms from areas, defaults from the class table; bad maps name the
-file and the object; the `tage data import-map` command and a NaN scene through `tage ground` (exit 2)."""
+"""Plain robot maps in: classes in the project's words, ids made from classes, rooms from areas or `--room`, defaults
+from the class table; bad maps name the file and the object; the `tage data import-map` command and NaN or too
+deeply nested scenes through `tage ground` (exit 2)."""
 
 import json
 
 import pytest
 
 from agent.cli import main
-from grounding import SceneError, SceneGraph
+from grounding import SceneError, SceneGraph, ground_parse
 from grounding.maps import import_map, import_map_file, load_map
 
-from .conftest import ROOT, write_yaml
+from .conftest import ROOT, parse_of, write_yaml
 
 MAP = {"rooms": [{"name": "Living Room", "area": {"min": [0, 0], "max": [5, 4]}},
                  {"id": "kitchen", "area": [[5, 0], [9, 0], [9, 4], [5, 4]]}],
@@ -30,14 +31,88 @@ def test_a_bare_list_of_objects_is_a_map(tmp_path):
     assert sorted(n.id for n in load_map(path).of_kind("object")) == ["plate_1", "plate_2"]
 
 
+@pytest.mark.parametrize("given, cls, name", [
+    ("Cup", "cup", None), ("Remote-Control", "remote_control", None),                  # case, spaces, hyphens
+    ("CoffeeTable", "table", "coffee table"), ("Dining Table", "table", "dining table"),  # THOR's types, the lexicon
+    ("cell phone", "cellphone", "cell phone"), ("refrigerator", "fridge", "refrigerator"),
+    ("couch", "sofa", "couch"), ("mug", "cup", "mug"), ("remote", "remote_control", "remote"),
+    ("HousePlant", "plant", "house plant"), ("potted plant", "plant", "potted plant"),
+    ("desk", "desk", None),                      # a class of the affordance table, though "desk" reads as table
+    ("flux capacitor", "flux capacitor", None),  # no table knows it: as written
+])
+def test_classes_are_put_in_the_projects_words(given, cls, name):
+    [o] = import_map([{"class": given}])["objects"]
+    assert (o["class"], o.get("name")) == (cls, name)
+
+
+def test_ids_come_from_the_projects_class_and_given_names_stay():
+    scene = SceneGraph.from_dict(import_map({"affordances": {"Gizmo": ["pickable"], "Mug": ["toggleable"]},
+                                             "objects": [{"class": "Refrigerator", "name": "Bosch"},
+                                                         {"class": "Gizmo"}, {"class": "Mug"}]}))
+    assert scene["fridge_1"].name == "Bosch" and "openable" in scene["fridge_1"].affordances
+    assert scene["gizmo_1"].cls == "Gizmo" and scene["mug_1"].affordances == {"toggleable"}  # the map's own classes
+
+
+COCO = {"rooms": [{"id": "kitchen", "area": {"min": [0, 0], "max": [5, 5]}}],
+        "objects": [{"id": "obj_0", "class": "refrigerator", "position": [0.4, 0.4, 0.0]},
+                    {"id": "obj_2", "class": "mug", "position": [3.0, 1.0, 0.9]},
+                    {"id": "obj_8", "class": "cell phone", "position": [4.5, 2.0, 0.45]},
+                    {"id": "obj_15", "class": "banana", "position": [2.2, 1.1, 0.9]}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, bound", [
+    ("open the fridge", "0 0 Opening ; 2 2 Container_portal", "opening : open , container_portal : fridge :fridge",
+     [("Container_portal", "obj_0")]),
+    ("bring me the mug", "0 0 Bringing ; 1 1 Recipient ; 3 3 Theme",
+     "bringing : bring , recipient : me :person , theme : mug :cup", [("Recipient", "user"), ("Theme", "obj_2")]),
+    ("bring me my phone", "0 0 Bringing ; 1 1 Recipient ; 2 3 Theme",
+     "bringing : bring , recipient : me :person , theme : my phone :cellphone",
+     [("Recipient", "user"), ("Theme", "obj_8")]),
+    ("put the banana in the refrigerator", "0 0 Placing ; 2 2 Theme ; 5 5 Goal ; 5 5 Containing_object",
+     "placing : put , theme : banana :banana , goal : refrigerator :fridge , containing_object : refrigerator :fridge",
+     [("Theme", "obj_15"), ("Goal", "obj_0"), ("Containing_object", "obj_0")]),
+])
+def test_a_map_of_detector_labels_plans(default_library, text, spans, texts, bound):
+    scene = SceneGraph.from_dict(import_map(json.loads(json.dumps(COCO))))
+    result = ground_parse(parse_of(text, spans, texts), scene, default_library)
+    assert [(b.role, b.node) for t in result.tasks for b in t.bindings] == bound
+    assert result.complete and result.plan and not scene.warnings, result
+
+
+def test_room_makes_a_roomless_map_one_room(tmp_path, capsys):
+    src = write_yaml(tmp_path / "map.yaml", [{"class": "cup"}, {"class": "sofa", "room": "living_room"}])
+    main(["data", "import-map", str(src), "-o", str(tmp_path / "scene.yaml"), "--room", "living room"])
+    scene = SceneGraph.load(tmp_path / "scene.yaml")
+    assert scene["cup_1"].room == scene["sofa_1"].room == scene.agent.room == "living_room"
+    assert scene["living_room"].name == "living room" and "1 rooms" in capsys.readouterr().out
+
+
+def test_room_for_a_map_with_rooms_is_an_error_naming_them(tmp_path):
+    path = write_yaml(tmp_path / "map.yaml", MAP)
+    with pytest.raises(SceneError, match=r"map\.yaml: the map declares its rooms \(living_room, kitchen\), so the "
+                                         r"room 'kitchen' given for the whole map does not apply"):
+        load_map(path, room="kitchen")
+
+
 @pytest.mark.parametrize("objects, problem", [
-    ([{"class": "cup", "position": [float("nan"), 1]}], r"map\.yaml:\d+: objects\[0\] \(cup_1\): field position"),
-    ([{"name": "mug"}], r"map\.yaml: objects\[0\]: give each object a `class`"),
+    ([{"class": "cup", "position": [float("nan"), 1]}], r"objects\[0\] \(cup_1\): field position"),
+    ([{"name": "mug"}], r"objects\[0\]: give each object a `class`"),
+    ([{"class": "   "}], r"objects\[0\]: give each object a `class` \(a word such as cup or table\), not '   '"),
     ([{"class": "cup", "position": "here"}], r"objects\[0\] \(cup_1\): field position"),
+    ([{"class": "fridge", "states": {"open": "yes"}}],
+     r"objects\[0\] \(fridge_1\): field states\.open: Input should be a valid boolean, not 'yes'"),
+    ([{"class": "cup", "position": [True, False]}],
+     r"objects\[0\] \(cup_1\): field position\.0: Input should be a valid number, not True"),
+    ([{"class": "cup", "position": [1, "1.5"]}],
+     r"objects\[0\] \(cup_1\): field position\.1: Input should be a valid number, not '1\.5'"),
+    ([{"class": "cup", "affordances": ["flyable"]}],
+     r"objects\[0\] \(cup_1\): field affordances\.0: unknown affordance 'flyable' \(known: pickable, movable, "),
+    ([{"class": "cup", "affordances": ["pickable", "pickabel"]}],
+     r"objects\[0\] \(cup_1\): field affordances\.1: unknown affordance 'pickabel' \(did you mean 'pickable'\? "),
 ])
 def test_bad_maps_name_file_object_and_problem(tmp_path, objects, problem):
     path = write_yaml(tmp_path / "map.yaml", {"objects": objects})
-    with pytest.raises(SceneError, match=problem):
+    with pytest.raises(SceneError, match=r"map\.yaml:\d+: " + problem):
         load_map(path)
 
 
@@ -56,8 +131,10 @@ def test_import_map_command(tmp_path, capsys):
     assert SceneGraph.load(tmp_path / "scene.yaml")["glass_1"].room == "kitchen"
 
 
-@pytest.mark.parametrize("command", [["data", "import-map", "{path}", "-o", "{out}"],
-                                     ["ground", "pick up the mug", "--scene", "{path}"]])
+COMMANDS = [["data", "import-map", "{path}", "-o", "{out}"], ["ground", "pick up the mug", "--scene", "{path}"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_a_nan_coordinate_exits_2_naming_file_and_object(tmp_path, capsys, command):
     path = write_yaml(tmp_path / "scene.yaml", {"objects": [{"id": "mug_1", "class": "cup",
                                                              "position": [float("nan"), 0, 0]}]})
@@ -67,3 +144,18 @@ def test_a_nan_coordinate_exits_2_naming_file_and_object(tmp_path, capsys, comma
     assert exit_.value.code == 2 and "Traceback" not in err
     assert f"{path}:" in err and "(mug_1): field position.0: Input should be a finite number" in err
     assert not (tmp_path / "out.yaml").exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("name, text, problem", [
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "not JSON (nesting too deep)"),
+    ("deep.yaml", "a: " + "[" * 900 + "]" * 900, "not YAML (nesting too deep)"),          # deeper than Python's stack
+    ("deeper.yaml", "a: " + "[" * 100_000 + "]" * 100_000, "not YAML (exceeded maximum nesting depth)"),  # libyaml's
+])
+def test_too_deep_nesting_exits_2_naming_the_file(tmp_path, capsys, command, name, text, problem):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as exit_:
+        main([c.format(path=path, out=tmp_path / "out.yaml") for c in command])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err and f"{path}" in err and problem in err, err

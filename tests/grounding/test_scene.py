@@ -1,4 +1,4 @@
-"""The scene graph: loading, derived near, supports and places, validation errors naming file and place."""
+"""The scene graph: loading, derived near, supports and places, validation errors naming file, place and value."""
 
 import copy
 import re
@@ -105,6 +105,31 @@ def _broken(kind: str) -> tuple[dict, str]:
     if kind == "missing coordinate":
         objects[1]["position"] = [1.0, None, 0.5]
         return data, r"objects\[1\] \(mug_1\): field position.1: Input should be a valid number"
+    if kind == "boolean coordinate":
+        objects[1]["position"] = [True, False, 0.5]
+        return data, r"objects\[1\] \(mug_1\): field position.0: Input should be a valid number, not True"
+    if kind == "numeric string coordinate":
+        objects[1]["position"] = [1.0, "1.5", 0.5]
+        return data, r"objects\[1\] \(mug_1\): field position.1: Input should be a valid number, not '1.5'"
+    if kind == "string state":
+        objects[3]["states"] = {"open": "false"}
+        return data, r"objects\[3\] \(fridge_1\): field states.open: Input should be a valid boolean, not 'false'"
+    if kind == "numeric state":
+        objects[3]["states"] = {"open": 1}
+        return data, r"objects\[3\] \(fridge_1\): field states.open: Input should be a valid boolean, not 1"
+    if kind == "string near threshold":
+        data["near_threshold"] = "2"
+        return data, r"field near_threshold: Input should be a valid number, not '2'"
+    if kind == "unknown affordance":
+        objects[1]["affordances"] = ["pickable", "flyable"]
+        return data, r"objects\[1\] \(mug_1\): field affordances.1: unknown affordance 'flyable' \(known: pickable, "
+    if kind == "misspelt affordance":
+        objects[1]["affordances"] = ["pickabel"]
+        return data, r"objects\[1\] \(mug_1\): field affordances.0: unknown affordance 'pickabel' \(did you mean " \
+                     r"'pickable'\? known: pickable, "
+    if kind == "unknown affordance of a class":
+        data["affordances"] = {"cup": ["graspable"]}
+        return data, r"field affordances.cup.0: unknown affordance 'graspable' \(known: pickable, "
     if kind == "bad position":
         objects[1]["position"] = [1, 2, 3, 4]
         return data, r"objects\[1\] \(mug_1\): field position"
@@ -125,8 +150,10 @@ def _broken(kind: str) -> tuple[dict, str]:
 
 @pytest.mark.parametrize("kind", [
     "dangling relation id", "duplicate id", "id shared with a room", "containment cycle", "unknown predicate",
-    "unknown key", "missing class", "unknown room", "NaN coordinate", "missing coordinate", "bad position",
-    "area of two corners", "box upside down", "holding unknown", "self relation",
+    "unknown key", "missing class", "unknown room", "NaN coordinate", "missing coordinate", "boolean coordinate",
+    "numeric string coordinate", "string state", "numeric state", "string near threshold", "unknown affordance",
+    "misspelt affordance", "unknown affordance of a class", "bad position", "area of two corners", "box upside down",
+    "holding unknown", "self relation",
 ])
 def test_bad_scene_names_file_line_and_place(tmp_path, kind):
     data, pattern = _broken(kind)

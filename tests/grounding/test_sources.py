@@ -1,4 +1,4 @@
-"""Reading YAML/JSON with line numbers, YAML 1.2 booleans, duplicate keys, syntax errors."""
+"""Reading YAML/JSON with line numbers, YAML 1.2 booleans, duplicate keys, syntax errors, too deep nesting, BOMs."""
 
 import pytest
 
@@ -43,3 +43,23 @@ def test_syntax_errors_name_the_file(tmp_path, name, text, where):
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="cannot read"):
         load_data(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("name, text, problem", [
+    ("deep.json", "[" * 100_000 + "]" * 100_000, r"deep\.json: not JSON \(nesting too deep\)"),
+    ("deep.json", '{"a": ' + "[" * 990 + "]" * 990 + "}", r"deep\.json: not JSON \(nesting too deep\)"),
+    ("deep.yaml", "a: " + "[" * 900 + "]" * 900, r"deep\.yaml: not YAML \(nesting too deep\)"),
+    ("deep.yaml", "a: " + "[" * 100_000 + "]" * 100_000, r"deep\.yaml:1: not YAML \(exceeded maximum nesting depth\)"),
+])
+def test_too_deep_nesting_names_the_file(tmp_path, name, text, problem):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=problem):
+        load_data(path)
+
+
+@pytest.mark.parametrize("name, text", [("x.json", '{"a": [1, 2]}'), ("x.yaml", "a: [1, 2]\n")])
+def test_a_byte_order_mark_is_skipped(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text("\ufeff" + text, encoding="utf-8")
+    assert load_data(path) == {"a": [1, 2]}
