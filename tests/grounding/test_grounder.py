@@ -339,3 +339,20 @@ def test_a_landmark_next_to_the_theme_narrows_it_and_is_no_source(scene, default
     assert [(b.role, b.node, b.parameter) for b in result.tasks[0].bindings] == [
         ("Theme", "mug_1", "object"), ("Source", "table_1", None)]
     assert result.plan[-1].args == {"object": "mug_1"}
+
+
+@pytest.mark.parametrize("text, spans, texts, role, node", [
+    ("open the drawer next to the sink", "0 0 Opening ; 2 2 Container_portal ; 6 6 Source",
+     "opening : open , container_portal : drawer :drawer , source : sink :sink", "Container_portal", "drawer_1"),
+    ("switch on the lamp next to the sink", "0 0 Changing_operational_state ; 3 3 Device ; 7 7 Source",
+     "changing_operational_state : switch , device : lamp :lamp , source : sink :sink", "Device", "lamp_1"),
+])
+def test_a_source_narrows_what_is_opened_or_switched(default_library, text, spans, texts, role, node):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "sink_1", "class": "sink", "room": "k", "position": [0, 0, 0.9]},
+        {"id": "drawer_1", "class": "drawer", "room": "k", "position": [0.3, 0, 0.7], "states": {"open": False}},
+        {"id": "drawer_2", "class": "drawer", "room": "k", "position": [4, 0, 0.7], "states": {"open": False}},
+        {"id": "lamp_1", "class": "lamp", "room": "k", "position": [0.4, 0, 1.0], "states": {"on": False}},
+        {"id": "lamp_2", "class": "lamp", "room": "k", "position": [4, 0, 1.0], "states": {"on": False}}]})
+    bindings = ground_parse(parse_of(text, spans, texts), scene, default_library).tasks[0].bindings
+    assert [b.node for b in bindings if b.role == role] == [node]
