@@ -158,10 +158,17 @@ class Matcher:
         return Match(tuple(n.id for n in fitting), score, warning=warning)
 
     def _contents_fit(self, desc: Description, nodes: list[Node]) -> list[Node]:
-        # "a glass of water": a glass named for another substance (a "wine glass") only when no other glass fits
+        # "a glass of water": the glasses the map says hold water (`contents`, as AI2-THOR's fillLiquid gives it);
+        # else a glass named for, or holding, another substance (a "wine glass") only when no other glass fits
+        if not desc.contents:
+            return nodes
+        holding = [n for n in nodes if str(n.attributes.get("contents", "")).lower() in desc.contents]
+        if holding:
+            return holding
         others = set(self.lexicon.substances) - set(desc.contents)
-        plain = [n for n in nodes if not any(w in others for term in n.terms for w in term.split())]
-        return plain if desc.contents and plain else nodes
+        plain = [n for n in nodes if not any(w in others for term in n.terms for w in term.split())
+                 and str(n.attributes.get("contents", "")).lower() not in others]
+        return plain or nodes
 
     def _wholes(self, nodes: list[Node]) -> list[Node]:
         # A part does not compete with its whole: "the bathtub" is not the bathtub's basin. Words that name the

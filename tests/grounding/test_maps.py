@@ -84,7 +84,7 @@ def test_room_makes_a_roomless_map_one_room(tmp_path, capsys):
     main(["data", "import-map", str(src), "-o", str(tmp_path / "scene.yaml"), "--room", "living room"])
     scene = SceneGraph.load(tmp_path / "scene.yaml")
     assert scene["cup_1"].room == scene["sofa_1"].room == scene.agent.room == "living_room"
-    assert scene["living_room"].name == "living room" and "1 rooms" in capsys.readouterr().out
+    assert scene["living_room"].name == "living room" and "1 room ->" in capsys.readouterr().out
 
 
 def test_room_for_a_map_with_rooms_is_an_error_naming_them(tmp_path):

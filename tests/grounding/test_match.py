@@ -96,6 +96,15 @@ def test_a_container_of_a_substance(text, nodes):
     assert match_in(CONTAINERS, text) == nodes
 
 
+def test_a_container_the_map_says_holds_a_substance():
+    mugs = {"objects": [{"id": "mug_1", "class": "cup", "name": "mug", "attributes": {"contents": "coffee"}},
+                        {"id": "mug_2", "class": "cup", "name": "mug"},
+                        {"id": "mug_3", "class": "cup", "name": "mug", "attributes": {"contents": "Water"}}]}
+    assert match_in(mugs, "the mug of coffee") == ("mug_1",)
+    assert match_in(mugs, "a mug of water") == ("mug_3",)
+    assert match_in(mugs, "a mug of tea") == ("mug_2",)   # none holds tea: not one holding something else
+
+
 FAUCETS = {"objects": [{"id": "tub", "class": "bathtub"}, {"id": "sink", "class": "sink"},
                        {"id": "shower", "class": "shower"}, {"id": "f_tub", "class": "faucet"},
                        {"id": "f_sink", "class": "faucet"}],
