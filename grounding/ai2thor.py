@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from decoding.files import write_atomic
+from decoding.files import SafeYamlDumper, write_atomic
 
 from .errors import SceneError
 from .lexicon import default_lexicon_path
@@ -378,5 +378,5 @@ def export_scene(scene: SceneGraph, path: str | Path) -> None:
     if str(path).endswith(".json"):
         text = json.dumps(data, indent=1)
     else:
-        text = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=120)
+        text = yaml.dump(data, Dumper=SafeYamlDumper, sort_keys=False, default_flow_style=None, width=120)
     write_atomic(path, text)
