@@ -135,8 +135,8 @@ def _narrowed(result: GroundingResult, question: Clarification, kept: tuple[str,
               lexicon: Lexicon) -> GroundingResult:
     """The result asking again, about the candidates the reply left."""
     noun = describe(question.span.split(), lexicon).noun
-    asked = question.model_copy(update={"candidates": kept, "question": clarification_question(scene, noun,
-                                                                                               list(kept))})
+    asked = question.model_copy(update={"candidates": kept, "question": clarification_question(
+        scene, noun, list(kept), lexicon.structural)})
     picks = set(_mentions(result, question))
     tasks = tuple(task.model_copy(update={"bindings": tuple(
         b.model_copy(update={"candidates": kept}) if (task.task, k) in picks else b

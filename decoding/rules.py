@@ -294,11 +294,13 @@ class _Run:
 
     def _copula_at(self, i: int) -> tuple[int, int, str] | None:
         low = self.low
-        if low[i] not in self.d.copulas or i == 0:
+        if i == 0:
             return None
         prev = low[i - 1]
-        if prev in ("there", "where"):  # "there is a cup on the table", "where is my phone"
-            return i, i, _LOCATED
+        if prev in ("there", "where") and (low[i] in self.d.copulas or low[i] in ("'s", "’s")):
+            return i, i, _LOCATED  # "there is a cup on the table", "where's my phone"
+        if low[i] not in self.d.copulas:
+            return None
         if any(w in ("if", "whether") for w in low[max(0, i - 5) : i]):
             return None  # "check if the door is open": the state of a Checking_state
         if prev in self.d.kept_determiners or prev == "it":

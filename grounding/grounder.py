@@ -363,7 +363,7 @@ class Grounder:
         if param is None:
             return binding, 0  # a narrowing landmark left open does not block the task
         if not outcome.asked:
-            question = clarification_question(self.scene, outcome.noun, list(outcome.nodes))
+            question = clarification_question(self.scene, outcome.noun, list(outcome.nodes), self.lexicon.structural)
             st.out.clarifications.append(Clarification(task=index, role=arg.role, span=arg.span.text,
                                                        question=question, candidates=outcome.nodes))
         return binding, 1

@@ -46,6 +46,7 @@ class Lexicon(BaseModel):
     not_plural: tuple[str, ...] = ()                         # words in -s that are not plurals ("news", "keys")
     substances: tuple[str, ...] = ()                         # "a glass of water": contents, not a landmark
     attribute_marks: dict[str, str] = {}                     # parse mark type -> attribute ("isColour": "color")
+    structural: tuple[str, ...] = ()                         # classes of the building: no landmark in a question
 
     @field_validator("relations")
     @classmethod

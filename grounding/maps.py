@@ -7,12 +7,14 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict
+
 from .affordances import default_affordances
 from .ai2thor import default_mapping, export_scene, is_ai2thor, load_ai2thor, slug, snake_case
 from .errors import SceneError
-from .lexicon import default_lexicon
+from .lexicon import default_lexicon_path
 from .scene import SceneGraph
-from .sources import LocatedDict, load_data, located
+from .sources import LocatedDict, load_data, load_model, located
 
 __all__ = ["import_map", "load_map", "import_map_file", "MAP_KINDS"]
 
@@ -70,14 +72,25 @@ def _check_classes(objects: list, source: str) -> None:
                              f"such as cup or table){given}")
 
 
+class _MapLabels(BaseModel):
+    """data/lexicon/map_labels.yaml: class words of maps and detectors -> the project's class they name exactly."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    labels: dict[str, str]
+
+
 @lru_cache(maxsize=1)
 def _project_classes() -> dict[str, str]:
-    """A word in snake_case -> the project's class: AI2-THOR's type names (CoffeeTable: table), the lexicon's
-    synonyms (refrigerator: fridge), then the classes of the default-affordance table as they are (a later source
-    wins: desk is a class of its own there, though the lexicon reads "desk" as a table)."""
+    """A word in snake_case -> the project's class: AI2-THOR's type names (CoffeeTable: table), the labels of maps
+    and detectors (refrigerator: fridge), then the classes of the default-affordance table as they are (a later
+    source wins: desk is a class of its own there, though THOR's Desk is a table)."""
+    table = default_affordances()
+    labels = load_model(_MapLabels, default_lexicon_path().with_name("map_labels.yaml"), SceneError).labels
+    unknown = sorted(f"{k}: {v}" for k, v in labels.items() if v not in table.classes)
+    if unknown:
+        raise SceneError(f"map_labels.yaml: not classes of the affordance table: {', '.join(unknown)}")
     known = {slug(snake_case(kind)): cls for kind, cls in default_mapping().classes.items()}
-    known |= {slug(word): cls for word, cls in default_lexicon().synonyms.items()}
-    return known | {cls: cls for cls in default_affordances().classes}
+    return known | labels | {cls: cls for cls in table.classes}
 
 
 def _use_project_class(o: dict, own: dict) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Iterable
 
 from .scene import SceneGraph
 
@@ -37,22 +39,25 @@ def _adjectives(scene: SceneGraph, ids: list[str]) -> list[str] | None:
     return None
 
 
-def _nearby(scene: SceneGraph, node_id: str, ids: list[str]) -> list[str]:
-    """Things of another class within the scene's near distance of `node_id`: what stays put (a sink, a stove)
-    before what is carried about (an apple), nearest first."""
+def _nearby(scene: SceneGraph, node_id: str, ids: list[str], structural: frozenset[str]) -> list[str]:
+    """Things of another class within the scene's near distance of `node_id` that their name singles out in its
+    room (not one of fifteen cabinets) and that are no part of the building (the floor): what stays put (a sink, a
+    stove) before what is carried about (an apple), nearest first."""
     node = scene[node_id]
     if node.position is None:
         return []
+    in_room = Counter(n.label for n in scene.of_kind("object") if n.room == node.room)
     found = [n for n in scene.related(node_id, "near") - set(ids)
-             if scene[n].kind == "object" and scene[n].cls != node.cls and scene[n].position is not None]
+             if scene[n].kind == "object" and scene[n].cls != node.cls and scene[n].position is not None
+             and scene[n].cls not in structural and in_room[scene[n].label] == 1]
     return sorted(found, key=lambda n: ("pickable" in scene[n].affordances,
                                         math.dist(scene[n].position[:2], node.position[:2]), n))
 
 
-def _landmarks(scene: SceneGraph, ids: list[str]) -> list[str | None]:
+def _landmarks(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> list[str | None]:
     """ "next to the sink" for each candidate: the nearest thing near it and near none of the others (two drawers
     of a kitchen map that no attribute, support or room tells apart)."""
-    nearby = [_nearby(scene, i, ids) for i in ids]
+    nearby = [_nearby(scene, i, ids, structural) for i in ids]
     labels = [{scene[n].label for n in near} for near in nearby]
     out = []
     for k, near in enumerate(nearby):
@@ -62,7 +67,7 @@ def _landmarks(scene: SceneGraph, ids: list[str]) -> list[str | None]:
     return out
 
 
-def _phrases(scene: SceneGraph, ids: list[str]) -> list[str]:
+def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> list[str]:
     adjectives = _adjectives(scene, ids)
     labels = [scene[i].label for i in ids]
     named = _distinct(labels)  # "the soap bar or the soap bottle"
@@ -75,7 +80,7 @@ def _phrases(scene: SceneGraph, ids: list[str]) -> list[str]:
     elif _distinct(places):
         where = places
     else:
-        landmarks = _landmarks(scene, ids)
+        landmarks = _landmarks(scene, ids, structural)
         where = landmarks if _distinct(landmarks) else places
     out = []
     for k, node_id in enumerate(ids):
@@ -96,8 +101,9 @@ def describe_node(scene: SceneGraph, node_id: str) -> str:
     return " ".join(p for p in ("the", color, node.label, place, f"({node_id})") if p)
 
 
-def clarification_question(scene: SceneGraph, noun: str, ids: list[str]) -> str:
-    """ "Which mug do you mean: the red one on the table or the blue one in the sink?"
+def clarification_question(scene: SceneGraph, noun: str, ids: list[str], structural: Iterable[str] = ()) -> str:
+    """ "Which mug do you mean: the red one on the table or the blue one in the sink?" Look-alikes nothing else
+    tells apart are told apart by a thing near one of them only, never one of the `structural` classes (the floor).
 
     Examples
     --------
@@ -107,6 +113,6 @@ def clarification_question(scene: SceneGraph, noun: str, ids: list[str]) -> str:
     >>> clarification_question(scene, "mug", ["m1", "m2"])
     'Which mug do you mean: the red one or the blue one?'
     """
-    phrases = _phrases(scene, ids)
+    phrases = _phrases(scene, ids, frozenset(structural))
     listed = ", ".join(phrases[:-1]) + f" or {phrases[-1]}"
     return f"Which {noun} do you mean: {listed}?"

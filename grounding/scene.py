@@ -110,7 +110,7 @@ class _RawObject(_Raw):
     room: str | None = None
     position: Position | None = None
     attributes: dict[str, str | int | float | bool] = {}
-    states: dict[str, StrictBool] = {}          # open, on, dirty...: true or false, never "yes" or 1
+    states: dict[str, StrictBool | None] = {}   # open, on, dirty...: true, false or null (unknown); never "yes", 1
     affordances: list[str] | None = None        # None: the class defaults (scene section, then the table)
 
 
@@ -371,8 +371,7 @@ def _build(raw: _RawScene, data: object, source: str, table: AffordanceTable) ->
     ids = _check_ids(raw, data, source)
     _check_references(raw, data, source, ids)
     _check_cycles(raw, data, source)
-    _check_affordances(raw, data, source, table.known)
-    warnings: list[str] = []
+    warnings = _unknown_affordances(raw, data, source, table.known)
     areas = {r.id: polygon_of(r.area) for r in raw.rooms if r.area is not None}
     nodes = [Node(r.id, "room", r.cls or r.name or r.id, r.name or r.id, tuple(r.aliases), r.id, r.position,
                   terms=_terms(r.id, r.name, r.cls, *r.aliases), area=areas.get(r.id))
@@ -420,17 +419,22 @@ def _affordances(raw: _RawScene, table: AffordanceTable, source: str, warnings: 
     return out
 
 
-def _check_affordances(raw: _RawScene, data: object, source: str, known: tuple[str, ...]) -> None:
-    """Every affordance an object or the scene's `affordances:` section names is one of `known`: a typo would
-    leave the object unable to be picked or opened, silently."""
+def _unknown_affordances(raw: _RawScene, data: object, source: str, known: tuple[str, ...]) -> list[str]:
+    """A warning for each affordance an object or the scene's `affordances:` section names that the shipped table
+    does not know: a typo ("pickabel") leaves the object unable to be picked, while a skill library of one's own
+    may require affordances of its own ("wipeable"), so it is said, not refused."""
     lists = [(["affordances", cls], names) for cls, names in raw.affordances.items()]
     lists += [(["objects", i, "affordances"], o.affordances or []) for i, o in enumerate(raw.objects)]
+    out = []
     for loc, names in lists:
         for j, name in enumerate(names):
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)  # "pickabel", not "flyable"
                 hint = f"did you mean {close[0]!r}? " if close else ""
-                _fail(data, source, [*loc, j], f"unknown affordance {name!r} ({hint}known: {', '.join(known)})")
+                out.append(f"{located(source, data, [*loc, j])}: {_where(data, (*loc, j))}affordance {name!r} is "
+                           f"none of the shipped ones ({hint}known: {', '.join(known)}); only a skill that "
+                           "requires it can use it")
+    return out
 
 
 def _area_room(areas: dict[str, Area], position: tuple | None, who: str, warnings: list[str]) -> str | None:

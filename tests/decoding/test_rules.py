@@ -47,6 +47,7 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
     ("there is a cup on the desk",
      [("Being_located", "is", {("Theme", "cup", "cup"), ("Source", "desk", "table")})]),
     ("where is the cup", [("Being_located", "is", {("Theme", "cup", "cup")})]),
+    ("where's the cup", [("Being_located", "'s", {("Theme", "cup", "cup")})]),
     ("shove the box on the table",  # a trigger word from general English, not seen in train
      [("Pushing", "shove", {("Theme", "box", "box"), ("Source", "table", "table")})]),
     ("examine the painting", [("Inspecting", "examine", {("Theme", "painting", "unk")})]),

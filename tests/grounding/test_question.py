@@ -62,3 +62,17 @@ def test_a_thing_near_one_candidate_only_tells_look_alikes_apart():
     # the counters are near both, the apple is carried about: the sink and the stove tell them apart
     assert clarification_question(kitchen, "drawer", ["drawer_1", "drawer_2"]) == \
         "Which drawer do you mean: the one next to the sink or the one next to the stove?"
+
+
+def test_the_floor_and_one_of_many_cabinets_are_no_landmarks():
+    from grounding import SceneGraph
+    kitchen = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "stool_1", "class": "stool", "room": "k", "position": [0, 0, 0]},
+        {"id": "stool_2", "class": "stool", "room": "k", "position": [4, 0, 0]},
+        {"id": "floor_1", "class": "floor", "room": "k", "position": [0.1, 0, 0]},
+        {"id": "cabinet_1", "class": "cabinet", "room": "k", "position": [4.1, 0, 0]},
+        {"id": "cabinet_2", "class": "cabinet", "room": "k", "position": [9, 0, 0]},
+        {"id": "fridge_1", "class": "fridge", "room": "k", "position": [0.5, 0, 0]},
+        {"id": "stove_1", "class": "stove", "room": "k", "position": [4.6, 0, 0]}]})
+    assert clarification_question(kitchen, "stool", ["stool_1", "stool_2"], ["floor"]) == \
+        "Which stool do you mean: the one next to the fridge or the one next to the stove?"
