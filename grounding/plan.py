@@ -51,8 +51,11 @@ class Planner:
         runnable = list(itertools.takewhile(lambda t: t.status == "grounded" and t.skill is not None, tasks))
         for group in _rounds_of(runnable):
             for task, args in group:
+                skill = self.library[task.skill]
+                if skill.goals and all(all(a in args for a in g.args) and state.holds(g, args) for g in skill.goals):
+                    continue  # already so: "bring it to me" right after a step handed it over
                 try:
-                    steps += self._expand(self.library[task.skill], args, task.task, state, 0)
+                    steps += self._expand(skill, args, task.task, state, 0)
                 except PlanRejected as err:
                     return steps, [GroundingErrorItem(task=task.task, code="precondition_failed", message=str(err))]
         return steps, []

@@ -110,3 +110,13 @@ def test_a_closed_box_is_opened_to_put_something_in(on_closed, default_library):
                      "placing : put , theme : red mug :cup , goal : box :box")
     plan = ground_parse(parse, on_closed, default_library).plan
     assert [(s.skill, s.args.get("container")) for s in plan][-2:] == [("open", "box_1"), ("place", None)]
+
+
+def test_a_task_whose_goal_already_holds_adds_no_steps(scene, default_library):
+    parse = parse_of("bring me the red mug and bring it to me", "0 0 Bringing ; 1 1 Recipient ; 3 4 Theme | "
+                     "6 6 Bringing ; 7 7 Theme ; 9 9 Recipient",
+                     "bringing : bring , recipient : me :person , theme : red mug :cup ; "
+                     "bringing : bring , theme : it :cup , recipient : me :person")
+    plan = ground_parse(parse, scene, default_library).plan
+    assert [(s.skill, s.from_task) for s in plan] == [("navigate", 0), ("pick", 0), ("navigate", 0),
+                                                     ("handover", 0)]
