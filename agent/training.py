@@ -47,10 +47,6 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     from decoding.checkpoint import load_checkpoint
 
     train_parses, dev_parses = _splits(train_file, dev_file)
-    phrasing_file = data_path("augment", PHRASING)
-    phrasing = Phrasing.load(phrasing_file)
-    if unknown := phrasing.unknown_task_types(default_vocabulary().task_types):
-        raise DataError(f"{phrasing_file}: triggers of task types outside tagE's: {unknown}")
     overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment),
                                    ("finetune_epochs", finetune_epochs), ("mix_from_start", mix_from_start))
                  if v is not None}
@@ -63,7 +59,7 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     if init_meta is not None:  # stage 1 came from this checkpoint: keep how it was made
         meta["init"] = {"path": str(init), "weights_sha256": init_meta.get("weights_sha256"),
                         "train": init_meta.get("train"), "dev": init_meta.get("dev")}
-    augmenter = Augmenter(phrasing, seed=seed)
+    augmenter = Augmenter(Phrasing.load(data_path("augment", PHRASING)), seed=seed)
     return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta, model)
 
 

@@ -2,9 +2,8 @@
 
 Every operation edits the words of a gold `Parse` and moves its spans with them: requests and vocatives around
 an instruction ("robot , could you ... ?"), two instructions chained into one command ("... , and then ..."),
-commas before later tasks, another word for the same action in place of a trigger ("set" for "put"), another
-object word in place of an argument's head ("lettuce" for "apple", with its class), and casing. The phrasing
-data (`Phrasing`) is a YAML file; nothing here knows an evaluation set.
+commas before later tasks, another object word in place of an argument's head ("lettuce" for "apple", with
+its class), and casing. The phrasing data (`Phrasing`) is a YAML file; nothing here knows an evaluation set.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ class Phrasing:
     of words),
     the `relations` words a relative clause may precede and, per kind
     (portable, fixture, room), object words (tuples of words) with their grounding class; `kinds` maps a class
-    to its kind; `triggers` maps a task type to interchangeable trigger words (tuples of words)."""
+    to its kind."""
 
     prefixes: tuple[tuple[str, ...], ...]
     suffixes: tuple[tuple[str, ...], ...]
@@ -40,7 +39,6 @@ class Phrasing:
     relations: frozenset[str]
     objects: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     kinds: dict[str, str]
-    triggers: dict[str, tuple[tuple[str, ...], ...]]
 
     @classmethod
     def load(cls, path: str | Path) -> Phrasing:
@@ -59,22 +57,8 @@ class Phrasing:
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
         if missing := sorted(set(kinds.values()) - set(objects)):
             raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
-        triggers = {str(task): _alternatives(words_, task, path)
-                    for task, words_ in _field(raw, "triggers", dict, path).items()}
         return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"],
-                   words["negations"], relations, objects, kinds, triggers)
-
-    def unknown_task_types(self, task_types: Sequence[str]) -> list[str]:
-        """The task types of `triggers` that are not in `task_types` (a misspelt one would never match)."""
-        return sorted(set(self.triggers) - set(task_types))
-
-
-def _alternatives(words: object, task: object, path) -> tuple[tuple[str, ...], ...]:
-    """A task type's trigger entries as lower-case word tuples: at least two different ones."""
-    entries = tuple(dict.fromkeys(tuple(str(w).lower().split()) for w in words)) if isinstance(words, list) else ()
-    if len(entries) < 2 or not all(entries):
-        raise DataError(f"{path}: triggers.{task} must list at least two different triggers of that task type")
-    return entries
+                   words["negations"], relations, objects, kinds)
 
 
 def _table(table: object, kind: str, path) -> list:
@@ -169,8 +153,6 @@ class Augmenter:
         elif rng.random() < self.negate:
             self._forbid(draft, next((p for p in (rng.choice(pool) for _ in range(8)) if len(p.tasks) == 1), None))
         if rng.random() < 0.5:
-            self._reword(draft)
-        if rng.random() < 0.5:
             self._substitute(draft)
         if rng.random() < 0.25:
             self._comma_before_tasks(draft)
@@ -244,20 +226,6 @@ class Augmenter:
             at = self.rng.choice(ends) + 1
             draft.splice(at, at, self.rng.choice(self.phrasing.relative_clauses))
 
-    def _reword(self, draft: _Draft) -> None:
-        """Another word for the same action (`Phrasing.triggers`) in place of each trigger found in its task type's
-        list, with probability 1/2; a trigger that is also another task's, or inside an argument, is left alone."""
-        for task in draft.tasks:
-            start, end = task["trigger"]
-            choices = self.phrasing.triggers.get(task["type"], ())
-            words = tuple(w.lower() for w in draft.tokens[start : end + 1])
-            if words not in choices or self.rng.random() < 0.5 or _shared(draft, task):
-                continue
-            new = self.rng.choice([c for c in choices if c != words])
-            if draft.tokens[start][:1].isupper():
-                new = (new[0].capitalize(), *new[1:])
-            draft.splice(start, end + 1, new)
-
     def _substitute(self, draft: _Draft) -> None:
         """Another object name of the same kind in place of the name that ends one or two object arguments,
         everywhere that name ends an argument (a shared span, or a pronoun's antecedent, changes in every task).
@@ -294,10 +262,3 @@ class Augmenter:
         elif roll < 0.6 and draft.tokens:
             draft.tokens[0] = draft.tokens[0][:1].upper() + draft.tokens[0][1:]
 
-
-def _shared(draft: _Draft, task: dict) -> bool:
-    """Whether a word of `task`'s trigger is also in another task's trigger or in any argument or attribute."""
-    start, end = task["trigger"]
-    spans = [s for t in draft.tasks for s in ([] if t is task else [t["trigger"]])]
-    spans += [s for t in draft.tasks for a in t["arguments"] for s in [a["span"], *(m for _, m in a["attributes"])]]
-    return any(s <= end and start <= e for s, e in spans)

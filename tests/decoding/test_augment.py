@@ -4,10 +4,10 @@ import pytest
 
 from agent.defaults import default_vocabulary
 from agent.resources import data_path
-from decoding.augment import Augmenter, Phrasing, _Draft
+from decoding.augment import Augmenter, Phrasing
 from decoding.errors import DataError
 from decoding.files import read_parses
-from decoding.parse import Attribute, Parse
+from decoding.parse import Parse
 from decoding.tage_format import read_row
 
 
@@ -65,63 +65,12 @@ def test_substitution_relabels_the_class_everywhere_the_word_is_an_argument(phra
         assert all(themes[k] == themes[k + 1] for k in range(0, len(themes), 2))
 
 
-def test_a_trigger_is_reworded_within_its_task_types_list_and_the_labels_move_with_it(phrasing):
-    parse, _ = read_row("Pick up the red cup and put it on the table",
-                        "0 1 Picking ; 3 4 Theme | 6 6 Placing ; 7 7 Theme ; 10 10 Goal",
-                        "picking : pick up , theme : red cup :cup ; "
-                        "placing : put , theme : it :cup , goal : table :table")
-    parse = parse.model_copy(update={"tasks": (parse.tasks[0].model_copy(update={"arguments": (
-        parse.tasks[0].arguments[0].model_copy(update={"attributes": (Attribute(type="isColour",
-                                                                                span=parse.span(3, 3)),)}),)}),
-        parse.tasks[1])})
-    augmenter, seen = Augmenter(phrasing, seed=0), set()
-    for k in range(80):
-        augmenter.rng = random.Random(k)
-        draft = _Draft.of(parse)
-        augmenter._reword(draft)
-        picking, placing = draft.to_parse().tasks
-        for task in (picking, placing):
-            assert tuple(task.trigger.text.lower().split()) in phrasing.triggers[task.type]
-        assert picking.trigger.text[0].isupper()  # the first word keeps its capital
-        (theme,) = picking.arguments
-        assert (theme.span.text, theme.grounding, [(m.type, m.span.text) for m in theme.attributes]) == (
-            "red cup", "cup", [("isColour", "red")])
-        assert [(a.role, a.span.text, a.grounding) for a in placing.arguments] == [("Theme", "it", "cup"),
-                                                                                   ("Goal", "table", "table")]
-        seen.add((picking.trigger.text, placing.trigger.text))
-    assert ("Pick up", "put") in seen and len({p for p, _ in seen}) >= 4 and len({q for _, q in seen}) >= 4
-
-
-def test_a_trigger_outside_its_list_or_inside_an_argument_is_never_reworded(phrasing):
-    outside, _ = read_row("pick the cup up", "0 0 Picking ; 2 2 Theme", "picking : pick , theme : cup :cup")
-    inside, _ = read_row("find the open door", "0 0 Searching ; 2 3 Theme",
-                         "searching : find , theme : open door :door")
-    inside = inside.model_copy(update={"tasks": (*inside.tasks, inside.tasks[0].model_copy(update={
-        "type": "Opening", "trigger": inside.span(2, 2), "arguments": ()}))})
-    augmenter = Augmenter(phrasing, seed=0)
-    for k in range(40):
-        augmenter.rng = random.Random(k)
-        for parse in (outside, inside):
-            draft = _Draft.of(parse)
-            augmenter._reword(draft)
-            assert [t.trigger.text for t in draft.to_parse().tasks][-1] == [t.trigger.text for t in parse.tasks][-1]
-
-
 @pytest.mark.parametrize("text, problem", [("[1, 2]", "expected a mapping"), ("prefixes: []", "'prefixes' must be"),
                                           (": :", "cannot read")])
 def test_a_bad_phrasing_file_names_the_file_and_the_problem(tmp_path, text, problem):
     path = tmp_path / "phrasing.yaml"
     path.write_text(text)
     with pytest.raises(DataError, match=problem) as err:
-        Phrasing.load(path)
-    assert str(path) in str(err.value)
-
-
-def test_a_trigger_list_of_one_word_is_refused(tmp_path):
-    text = data_path("augment", "phrasing.yaml").read_text(encoding="utf-8") + "\n"
-    path = tmp_path / "phrasing.yaml"
-    path.write_text(text.replace("  Pushing: [push, shove, nudge]", "  Pushing: [push]"))
-    with pytest.raises(DataError, match="triggers.Pushing must list at least two") as err:
         Phrasing.load(path)
     assert str(path) in str(err.value)
 
@@ -152,19 +101,3 @@ def test_a_relative_clause_goes_between_an_argument_and_its_relation(phrasing):
         text = augmenter.vary(parse, [parse]).instruction.lower()
         found |= any(f"{c} on" in text for c in clauses)
     assert found
-
-
-def test_trigger_lists_name_task_types_of_the_vocabulary(phrasing, tmp_path):
-    assert phrasing.unknown_task_types(default_vocabulary().task_types) == []
-    text = data_path("augment", "phrasing.yaml").read_text(encoding="utf-8")
-    path = tmp_path / "phrasing.yaml"
-    path.write_text(text.replace("  Pushing: [push, shove, nudge]", "  Pushng: [push, shove, nudge]"))
-    assert Phrasing.load(path).unknown_task_types(default_vocabulary().task_types) == ["Pushng"]
-
-
-def test_a_trigger_list_of_one_word_twice_is_refused(tmp_path):
-    text = data_path("augment", "phrasing.yaml").read_text(encoding="utf-8")
-    path = tmp_path / "phrasing.yaml"
-    path.write_text(text.replace("  Pushing: [push, shove, nudge]", "  Pushing: [push, Push]"))
-    with pytest.raises(DataError, match="triggers.Pushing must list at least two different"):
-        Phrasing.load(path)
