@@ -46,14 +46,14 @@ class Planner:
 
         A task over a set ("take all the plates") runs once per member; the tasks after it over the same set
         ("... and put them in the sink") run in the same round, so each plate is taken and put in turn."""
-        state = WorldState.initial(self.scene, self.lexicon)
+        state, initial = WorldState.initial(self.scene, self.lexicon), WorldState.initial(self.scene, self.lexicon)
         steps: list[PlanStep] = []
         runnable = list(itertools.takewhile(lambda t: t.status == "grounded" and t.skill is not None, tasks))
         for group in _rounds_of(runnable):
             for task, args in group:
                 skill = self.library[task.skill]
-                if skill.goals and all(all(a in args for a in g.args) and state.holds(g, args) for g in skill.goals):
-                    continue  # already so: "bring it to me" right after a step handed it over
+                if _done(skill, args, state) and not _done(skill, args, initial):
+                    continue  # made so by an earlier task: "bring it to me" right after a step handed it over
                 try:
                     steps += self._expand(skill, args, task.task, state, 0)
                 except PlanRejected as err:
@@ -114,3 +114,8 @@ class Planner:
                     return steps
         raise PlanRejected(f"{skill.name}({', '.join(args.values())}): {literal} does not hold"
                            f"{state.why(literal, args)}")
+
+
+def _done(skill: Skill, args: dict[str, str], state: WorldState) -> bool:
+    """Whether every goal (`achieves`) of `skill` holds in `state` with `args`."""
+    return bool(skill.goals) and all(all(a in args for a in g.args) and state.holds(g, args) for g in skill.goals)
