@@ -255,20 +255,30 @@ class GrammarConstraints(Constraints):
         out = list(self.g.allowed_range(self.state, self.space.type0, len(self.space.task_types)))
         return out + [self.model.stop_id] if self.space.STOP in self.g.allowed(self.state) else out
 
+    # An argument's span may hold another argument's or lie inside it, or be the same span under another role
+    # ("kitchen" as Goal and Area), but a role does not come twice over overlapping words ("on", then "on the" as
+    # Operational_state) and spans do not cross: no gold tagE parse has either.
     def starts(self, role: int | None) -> list[int]:
         spans = self.used.get(role)
         if not spans:
             return self.words
-        return [s for s in self.words if sum(a == s for a, _ in spans) < self.n - s]
+        return [s for s in self.words if not any(a <= s <= b for a, b in spans)]  # then (s, s) itself fits
 
     def ends(self, role: int | None, start: int) -> list[int]:
-        spans = self.used.get(role)
-        return [e for e in range(start, self.n) if not spans or (start, e) not in spans]
+        if role is None:
+            return list(range(start, self.n))
+        return [e for e in range(start, self.n) if self._fits(role, start, e)]
+
+    def _fits(self, role: int, s: int, e: int) -> bool:
+        for other, spans in self.used.items():
+            for a, b in spans:
+                if s <= b and a <= e and (other == role or not (s <= a <= b <= e or a <= s <= e <= b)):
+                    return False
+        return True
 
     def roles(self) -> list[int]:
-        full = self.n * (self.n + 1) // 2  # a role with every span taken cannot come again
         allowed = [r for r in self.g.allowed_range(self.state, self.space.role0, len(self.space.roles))
-                   if len(self.used.get(r, ())) < full]
+                   if self.starts(r)]  # a role whose spans cover every word cannot come again
         used = {self.space.roles[r] for r in self.roles_used}
         missing = [g for g in self.spec.required.get(self.task_type, ()) if not used & set(g)]
         if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):

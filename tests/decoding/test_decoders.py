@@ -135,6 +135,39 @@ def test_constrained_outputs_are_always_valid(parsers, backend):
         assert default_vocabulary().problems(parse) == [] and spec.problems(parse) == [], parse.instruction
 
 
+@pytest.mark.parametrize("backend", ["constrained", "speculative", "hybrid"])
+def test_no_role_twice_over_the_same_words_and_no_crossing_spans(parsers, backend):
+    # as no gold parse has them; nested spans and one span under two roles stay allowed
+    texts = _fuzzed(300) + ["turn on the lamp in the bedroom", "switch off the television in the living room"]
+    for parse in parsers[backend].parse_many([Words.of(t) for t in texts]):
+        for task in parse.tasks:
+            spans = [(a.role, a.span.start, a.span.end) for a in task.arguments]
+            for i, (role, s, e) in enumerate(spans):
+                for role2, s2, e2 in spans[i + 1:]:
+                    if s <= e2 and s2 <= e:
+                        assert role != role2 and (s <= s2 <= e2 <= e or s2 <= s <= e <= e2), parse.instruction
+
+
+def test_the_grammar_leaves_a_role_only_the_words_it_has_not_taken(shipped_parser, tmp_path):
+    model = shipped_parser.model
+    c = model.config
+    spec = OutputSpec({"Changing_operational_state": ("Operational_state", "Device", "Source")}, max_tasks=2,
+                      max_arguments=4)
+    grammar = Grammar(spec, ActionSpace(c.task_types, c.roles, c.classes), tmp_path)
+    rules = ConstrainedDecoder(grammar).constraints(model, model.encode([["turn", "on", "the", "lamp"]])[0])
+    state, device, source = (c.roles.index(r) for r in ("Operational_state", "Device", "Source"))
+    rules.took("type", c.task_types.index("Changing_operational_state"))
+    unk = c.classes.index("unk")
+    for kind, value in (("start", 0), ("end", 0), ("role", state), ("start", 1), ("end", 1), ("class", unk)):
+        rules.took(kind, value)
+    assert rules.starts(state) == [0, 2, 3]             # "on" is taken by Operational_state
+    assert rules.ends(device, 0) == [0, 1, 2, 3]        # around "on", or the same words: fine for another role
+    assert rules.ends(device, 1) == [1, 2, 3]
+    for kind, value in (("role", device), ("start", 2), ("end", 3), ("class", unk)):  # Device "the lamp"
+        rules.took(kind, value)
+    assert rules.ends(source, 1) == [1, 3]              # not "on the", crossing "the lamp"
+
+
 def test_a_forced_step_costs_no_decoder_call(shipped_parser, tmp_path):
     model = shipped_parser.model
     c = model.config
