@@ -269,6 +269,10 @@ class GrammarConstraints(Constraints):
             return list(range(start, self.n))
         return [e for e in range(start, self.n) if self._fits(role, start, e)]
 
+    def _uncovered(self, role: int) -> bool:
+        """Whether a word is left that `role`'s spans do not cover: a role covering every word cannot come again."""
+        return len({w for a, b in self.used[role] for w in range(a, b + 1)}) < self.n
+
     def _fits(self, role: int, s: int, e: int) -> bool:
         for other, spans in self.used.items():
             for a, b in spans:
@@ -278,7 +282,7 @@ class GrammarConstraints(Constraints):
 
     def roles(self) -> list[int]:
         allowed = [r for r in self.g.allowed_range(self.state, self.space.role0, len(self.space.roles))
-                   if self.starts(r)]  # a role whose spans cover every word cannot come again
+                   if r not in self.used or self._uncovered(r)]
         used = {self.space.roles[r] for r in self.roles_used}
         missing = [g for g in self.spec.required.get(self.task_type, ()) if not used & set(g)]
         if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):
