@@ -103,10 +103,11 @@ def _by_position(question: Clarification, words: list[str]) -> tuple[str, ...]:
 def _by_description(question: Clarification, words: list[str], scene: SceneGraph, lexicon: Lexicon
                     ) -> tuple[str, ...]:
     # A reply rarely repeats the noun ("the red one"): the question's own noun stands in for it. A bare
-    # adjective ("red") reads as a noun on its own, so it is read again as "red one".
+    # adjective ("red") reads as a noun on its own, so it is read again as "red one", and a bare place ("next to
+    # the stove", "in the sink") as "one next to the stove".
     noun = describe(question.span.split(), lexicon).heads
     matcher = Matcher(scene, lexicon)
-    for desc in (describe(words, lexicon), describe([*words, "one"], lexicon)):
+    for desc in (describe(words, lexicon), describe([*words, "one"], lexicon), describe(["one", *words], lexicon)):
         nodes = matcher.match(_with_noun(desc, noun), _ANY_KIND).nodes
         fitting = tuple(c for c in question.candidates if c in nodes)
         if fitting:

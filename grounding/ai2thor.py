@@ -364,8 +364,9 @@ def _thor_object(scene: SceneGraph, node, ids: dict[str, str], materials: dict[s
     for able, (flag, key) in _STATES.items():
         if out.get(able, key in node.states):   # an affordance's flag, else (dirtyable ...) a state recorded
             out[able], out[flag] = True, bool(node.states.get(key))
-    if "contents" in node.attributes:
-        out["fillLiquid"] = str(node.attributes["contents"])
+    if "contents" in node.attributes and node.states.get("filled") is not False:
+        # what THOR reads back: the liquid of a filled object (a map's glass of water states no `filled`)
+        out |= {"canFillWithLiquid": True, "isFilledWithLiquid": True, "fillLiquid": str(node.attributes["contents"])}
     material = node.attributes.get("material")
     if material in materials:
         out["salientMaterials"] = [materials[material]]

@@ -12,7 +12,7 @@ import yaml
 from decoding.errors import DataError
 from decoding.files import SafeYamlLoader, read_text
 
-__all__ = ["LocatedDict", "LocatedList", "load_data", "line_of"]
+__all__ = ["LocatedDict", "LocatedList", "load_data", "load_model", "located", "at", "line_of"]
 
 
 class LocatedDict(dict):

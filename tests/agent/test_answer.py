@@ -26,6 +26,8 @@ def asked(shipped_agent, kitchen):
     ("blue", ("mug_2",)),
     ("the red one", ("mug_1", "mug_3")),
     ("the one in the sink", ("mug_2",)),
+    ("in the sink", ("mug_2",)),                # a bare place, as a reply to "the one in the sink or ...?"
+    ("on the counter", ("mug_3",)),
     ("the red one on the counter", ("mug_3",)),
     ("the big one", ("mug_3",)),
     ("the second one", ("mug_2",)),

@@ -290,3 +290,12 @@ def test_thor_export_of_objects_made_here():
     assert "isDirty" not in box and "isFilledWithLiquid" not in box
     assert (glass["dirtyable"], glass["isDirty"], glass["canFillWithLiquid"], glass["isFilledWithLiquid"],
             glass["fillLiquid"]) == (True, True, True, True, "water")
+
+
+def test_a_map_glass_of_water_goes_to_thor_and_back_with_its_water():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "glass_1", "class": "glass", "room": "k", "position": [0, 0, 1], "attributes": {"contents": "water"}},
+        {"id": "glass_2", "class": "glass", "room": "k", "position": [1, 0, 1], "attributes": {"contents": "water"},
+         "states": {"filled": False}}]})   # emptied: THOR keeps no liquid
+    back = import_ai2thor(export_ai2thor(scene), room="k")["objects"]
+    assert [o["attributes"].get("contents") for o in back] == ["water", None]
