@@ -35,6 +35,7 @@ _STATES = {"openable": ("isOpen", "open"), "toggleable": ("isToggled", "on"), "d
 _EXPECTED = {"string_type": "a string", "string_too_short": "a non-empty string", "float_type": "a number",
              "finite_number": "a finite number", "bool_type": "true or false", "list_type": "a list or null",
              "model_type": "a mapping with numbers x, y and z"}   # (position is the one nested mapping)
+_HEIGHT_TOLERANCE = 0.05   # metres: a receptacle's centre this much above an object's may still hold it
 _WRAPPED = "a list of objects, a mapping with `objects: [...]` or an event's `metadata: {objects: [...]}`"
 
 
@@ -274,7 +275,8 @@ def _supports(objects: list[_ThorObject], ids: dict[str, str]) -> nx.DiGraph:
 def _parent(o: _ThorObject, supports: nx.DiGraph, heights: dict[str, float], mapping: ThorMapping) -> str | None:
     """The receptacle `o` is on or in. Of its parentReceptacles (else of the objects listing it among their
     receptacleObjectIds), the most specific: the one no other of them rests on or in (a SinkBasin before its Sink
-    and the CounterTop, a CoffeeMachine before the CounterTop), whatever their order; the highest if several remain."""
+    and the CounterTop, a CoffeeMachine before the CounterTop), whatever their order; if several remain, the nearest
+    in height, one whose centre is not above the object's first."""
     import networkx as nx
 
     def usable(candidates) -> list[str]:
@@ -284,7 +286,9 @@ def _parent(o: _ThorObject, supports: nx.DiGraph, heights: dict[str, float], map
     parents = usable(o.parentReceptacles or ()) or usable(holders)
     below = {p: nx.descendants(supports, p) for p in parents}
     specific = [p for p in parents if not any(p in below[q] for q in parents if q != p)]
-    return max(specific or parents, key=lambda p: (heights[p], p), default=None)
+    # several unrelated ones left: the nearest in height, below the object's centre before above it
+    y = o.position.y + _HEIGHT_TOLERANCE
+    return max(specific or parents, key=lambda p: (heights[p] <= y, -abs(heights[p] - y), p), default=None)
 
 
 def load_ai2thor(path: str | Path, room: str | None = None) -> SceneGraph:

@@ -225,11 +225,12 @@ def test_receptacle_object_ids_stand_in_for_missing_parents():
                          ("mug_2", "in", "sink_basin_1"), ("apple_1", "on", "counter_top_1")}
 
 
-def test_of_unrelated_receptacles_the_highest_is_kept():
+@pytest.mark.parametrize("y, support", [(1.6, "shelf_1"), (0.9, "desk_1"), (0.75, "desk_1"), (0.5, "desk_1")])
+def test_of_unrelated_receptacles_the_highest_below_the_object_is_kept(y, support):
     objects = [thor("Shelf", "Shelf|1|1|1", 1.5), thor("Desk", "Desk|1|1|1", 0.7),
-               thor("Book", "Book|1|1|1", parentReceptacles=["Shelf|1|1|1", "Desk|1|1|1"])]
-    for listed in (objects, [objects[1], objects[0], objects[2]]):
-        assert import_ai2thor(listed)["relations"] == [{"subject": "book_1", "predicate": "on", "object": "shelf_1"}]
+               thor("Book", "Book|1|1|1", y, parentReceptacles=["Shelf|1|1|1", "Desk|1|1|1"])]
+    for listed in (objects, [objects[1], objects[0], objects[2]]):   # whatever the order
+        assert import_ai2thor(listed)["relations"] == [{"subject": "book_1", "predicate": "on", "object": support}]
 
 
 # -- the room of a floor plan ---------------------------------------------------------------------------------------
