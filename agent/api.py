@@ -20,6 +20,7 @@ from grounding import (
     ground_parse,
     ground_ranked,
 )
+from grounding.maps import load_scene
 
 from .answer import answer_clarification
 from .defaults import load_library, open_vocabulary
@@ -183,7 +184,8 @@ class Agent:
 
 
 def _graph(scene: SceneGraph | str | Path) -> SceneGraph:
-    return scene if isinstance(scene, SceneGraph) else SceneGraph.load(scene)
+    """A scene as given, or read from a scene file or a robot map file (`grounding.maps.load_scene`)."""
+    return scene if isinstance(scene, SceneGraph) else load_scene(scene)
 
 
 def _check_instruction(instruction: object) -> None:

@@ -132,7 +132,8 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 
 @cli.command()
 @click.argument("instruction")
-@click.option("--scene", type=click.Path(path_type=Path), required=True, help="YAML or JSON scene graph")
+@click.option("--scene", type=click.Path(path_type=Path), required=True,
+              help="YAML or JSON scene graph, or a robot map (AI2-THOR metadata, a list of objects)")
 @_skills_option
 @_backend_option()
 @_model_option
@@ -141,11 +142,12 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str,
            as_json: bool) -> None:
     """Ground INSTRUCTION in a scene: the plan, or the questions to ask. Exit code 1 if not fully grounded."""
-    from grounding import SceneGraph, format_result
+    from grounding import format_result
+    from grounding.maps import load_scene
 
     from .api import Agent
 
-    graph = SceneGraph.load(scene)  # load the scene before the model: a bad file fails fast
+    graph = load_scene(scene)  # load the scene before the model: a bad file fails fast
     _warn(graph)
     result = Agent.load(model, backend, skills or None, runtime=runtime).ground(instruction, graph)
     _emit(result.model_dump(mode="json", exclude_none=True), as_json, format_result(result))
@@ -155,7 +157,8 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 
 @cli.command()
 @click.argument("instructions", nargs=-1)
-@click.option("--scene", type=click.Path(path_type=Path), required=True, help="YAML or JSON scene graph")
+@click.option("--scene", type=click.Path(path_type=Path), required=True,
+              help="YAML or JSON scene graph, or a robot map (AI2-THOR metadata, a list of objects)")
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path), default=None,
               help="execute a grounded result saved as JSON (tage ground --json) instead of instructions")
 @_skills_option
@@ -176,11 +179,12 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
              as_json: bool, out: Path | None, plot_dir: Path | None) -> None:
     """Ground and execute INSTRUCTIONS one after another on one scene (the state carries over) and check that
     each achieves its goal. Exit code 1 if a step failed or a goal does not hold."""
-    from grounding import Faults, SceneGraph, export_scene
+    from grounding import Faults, export_scene
+    from grounding.maps import load_scene
 
     from .simulation import check_instructions, format_trace, read_result, replay, simulate_session
 
-    graph = SceneGraph.load(scene)  # bad input fails before the model loads
+    graph = load_scene(scene)  # bad input fails before the model loads
     faults = Faults(grasp_failure=grasp_failure, missing=frozenset(missing), seed=seed)
     if plan_file is not None:
         if instructions:

@@ -16,7 +16,7 @@ from .lexicon import default_lexicon_path
 from .scene import SceneGraph
 from .sources import LocatedDict, load_data, load_model, located
 
-__all__ = ["import_map", "load_map", "import_map_file", "MAP_KINDS"]
+__all__ = ["import_map", "load_map", "load_scene", "import_map_file", "MAP_KINDS"]
 
 MAP_KINDS = ("auto", "map", "ai2thor")   # auto: AI2-THOR when the objects have an objectId (`is_ai2thor`)
 
@@ -145,6 +145,18 @@ def load_map(path: str | Path, kind: str = "auto", room: str | None = None) -> S
     if kind == "ai2thor" or (kind == "auto" and is_ai2thor(data)):
         return load_ai2thor(path, room)
     return SceneGraph.from_dict(import_map(data, str(path), room), source=str(path))
+
+
+def load_scene(path: str | Path) -> SceneGraph:
+    """A scene file (formats.md section 3), or a robot map read as `tage data import-map` reads it (AI2-THOR
+    metadata, or a bare list of objects) with a warning saying so: a robot's map file works where a scene does."""
+    data = load_data(path, SceneError)
+    if not (is_ai2thor(data) or isinstance(data, list)):
+        return SceneGraph.from_dict(data, source=str(path))
+    scene = load_map(path)
+    scene.warnings = (f"{path}: read as a robot map, not a scene (`tage data import-map {path} -o SCENE.yaml` "
+                      "writes it as one, to check or edit)", *scene.warnings)
+    return scene
 
 
 def import_map_file(path: str | Path, out: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:

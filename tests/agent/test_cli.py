@@ -198,3 +198,13 @@ def test_the_runtime_option_chooses_the_encoder_and_refuses_unknown_ones(tmp_pat
     assert [t["type"] for t in json.loads(result.stdout)["tasks"]] == ["Picking"]
     assert list((tmp_path / "cache" / "onnx").glob("encoder-int8-*.onnx")), "the int8 encoder was not the one run"
     _assert_clean_failure(tage("parse", "pick up the box", "--runtime", "gpu", cwd=tmp_path), "'gpu' is not one of")
+
+
+def test_ground_reads_a_robot_map_where_a_scene_goes(tmp_path):
+    thor = ROOT / "data" / "scenes" / "ai2thor" / "FloorPlan6_kitchen_objects.json"
+    plain = tmp_path / "map.json"
+    plain.write_text('[{"class": "Mug", "position": [1, 1, 0.9]}]', encoding="utf-8")
+    for scene, what, node in ((thor, "apple", "apple_1"), (plain, "mug", "cup_1")):
+        run = tage("ground", f"bring me the {what}", "--scene", scene, "--json", cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        assert "read as a robot map, not a scene" in run.stderr and f'"node": "{node}"' in run.stdout
