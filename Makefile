@@ -48,7 +48,7 @@ LS_VENV := .venv-labelstudio
 $(LS_VENV)/.installed:
 	test -d $(LS_VENV) || $(PYTHON) -m venv $(LS_VENV)
 	$(LS_VENV)/bin/pip install -q --upgrade pip
-	$(LS_VENV)/bin/pip install -q 'label-studio>=1.13,<2'
+	$(LS_VENV)/bin/pip install -q 'label-studio>=1.13,<2' 'sentry-sdk<3'  # sentry-sdk 3 drops an option LS 1.23 passes
 	touch $(LS_VENV)/.installed
 
 integration: $(STAMP) $(LS_VENV)/.installed
