@@ -86,10 +86,14 @@ class SpeculativeDecoder(Decoder):
     def steps(self, batch: Batch, i: int) -> Walk:
         model, enc = batch.model, batch.encoded[i]
         draft = self.draft(model, enc)
-        if self.margin and enc.hint is not None and not enc.hint.tasks and (yield from self._no_task_kept(batch, i)):
-            return Decoded([], 1)
+        checked = 0  # decoder calls spent on the drafter's "no task" when it is not kept
+        if self.margin and enc.hint is not None and not enc.hint.tasks:
+            if (yield from self._no_task_kept(batch, i)):
+                return Decoded([], 1)
+            checked = 1
         if not draft:  # nothing to verify: a pass would only check the first STOP, which rarely holds
             out = yield from self.stepper.steps(batch, i)
+            out.calls += checked
             self.table.learn(out.tasks, enc.tokens)
             return out
         scores = yield Step("verify", (draft,))
@@ -102,7 +106,7 @@ class SpeculativeDecoder(Decoder):
             out = yield from self.stepper.resume_steps(check.walk, check.h, check.done)
         elif decision_key(out.tasks) == decision_key(draft):  # the pass scored exactly the output: confidence known
             out.raw = (scores["task_p"], scores["arg_p"])
-        out.calls += 1  # the pass
+        out.calls += 1 + checked  # the pass
         self.table.learn(out.tasks, enc.tokens)
         return out
 

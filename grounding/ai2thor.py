@@ -23,8 +23,8 @@ from .sources import load_data, load_model, located
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["ThorMapping", "default_mapping", "import_ai2thor", "load_ai2thor", "is_ai2thor", "export_ai2thor",
-           "export_scene", "slug", "snake_case"]
+__all__ = ["ThorMapping", "default_mapping", "import_ai2thor", "load_ai2thor", "ai2thor_scene", "is_ai2thor",
+           "export_ai2thor", "export_scene", "slug", "snake_case"]
 
 _AFFORDANCES = {"pickupable": "pickable", "openable": "openable", "toggleable": "toggleable",
                 "receptacle": "receptacle", "sliceable": "sliceable", "moveable": "movable"}
@@ -296,7 +296,11 @@ def load_ai2thor(path: str | Path, room: str | None = None) -> SceneGraph:
     it is the room word of the file name ("FloorPlan6_kitchen_objects.json": kitchen), else the room of the iTHOR
     floor plan its name or `sceneName` gives (FloorPlan201: living room), else the file name, with a warning in
     `SceneGraph.warnings`."""
-    data = load_data(path, SceneError)
+    return ai2thor_scene(load_data(path, SceneError), path, room)
+
+
+def ai2thor_scene(data: object, path: str | Path, room: str | None = None) -> SceneGraph:
+    """`load_ai2thor` on the decoded content of the file at `path` (read once by a caller that looked at it)."""
     warning = None
     if room is None:
         room, warning = _room_of(Path(path), data, default_mapping())

@@ -103,7 +103,7 @@ class Grounder:
         if skill is None:
             st.out.errors.append(GroundingErrorItem(task=index, code="no_skill",
                                                     message=f"no skill grounds task type {task.type!r}"))
-        params = self._assign(task, skill, st.parse)
+        params = self._assign(task, skill)
         outcomes = self._ground_arguments(index, task, params, st)
         self._back_resolve(task, outcomes, st)
         return self._finish(index, task, skill, params, outcomes, st)
@@ -114,15 +114,11 @@ class Grounder:
         spans = [task.trigger] + [a.span for a in task.arguments if a.role in value_roles]
         return [normalise(w) for s in spans for w in parse.tokens[s.start:s.end + 1]]
 
-    def _assign(self, task: TaskFrame, skill: Skill | None, parse: Parse) -> list[Parameter | None]:
-        """The parameter each argument fills; a second argument for a filled parameter narrows the first, and so
-        does a narrowing one next to which a thing is ("pick up the knife next to the apple": the apple tells which
-        knife, it is not where the knife is picked from)."""
+    def _assign(self, task: TaskFrame, skill: Skill | None) -> list[Parameter | None]:
+        """The parameter each argument fills; a second argument for a filled parameter narrows the first."""
         taken, out = set(), []
         for arg in task.arguments:
             param = skill.parameter_for(arg.role) if skill else None
-            if param and arg.role in self.lexicon.narrows and self._beside(arg, parse):
-                param = None
             out.append(param if param and param.name not in taken else None)
             if param:
                 taken.add(param.name)

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from .affordances import default_affordances
-from .ai2thor import default_mapping, export_scene, is_ai2thor, load_ai2thor, slug, snake_case
+from .ai2thor import ai2thor_scene, default_mapping, export_scene, is_ai2thor, slug, snake_case
 from .errors import SceneError
 from .lexicon import default_lexicon_path
 from .scene import SceneGraph
@@ -141,9 +141,12 @@ def load_map(path: str | Path, kind: str = "auto", room: str | None = None) -> S
     name the file, the object and the problem."""
     if kind not in MAP_KINDS:
         raise ValueError(f"unknown map kind {kind!r}; known: {', '.join(MAP_KINDS)}")
-    data = load_data(path, SceneError)
+    return _map_scene(load_data(path, SceneError), path, kind, room)
+
+
+def _map_scene(data: object, path: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:
     if kind == "ai2thor" or (kind == "auto" and is_ai2thor(data)):
-        return load_ai2thor(path, room)
+        return ai2thor_scene(data, path, room)
     return SceneGraph.from_dict(import_map(data, str(path), room), source=str(path))
 
 
@@ -153,7 +156,7 @@ def load_scene(path: str | Path) -> SceneGraph:
     data = load_data(path, SceneError)
     if not (is_ai2thor(data) or isinstance(data, list)):
         return SceneGraph.from_dict(data, source=str(path))
-    scene = load_map(path)
+    scene = _map_scene(data, path)
     scene.warnings = (f"{path}: read as a robot map, not a scene (`tage data import-map {path} -o SCENE.yaml` "
                       "writes it as one, to check or edit)", *scene.warnings)
     return scene

