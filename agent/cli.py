@@ -316,9 +316,12 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
               help="extractor: start stage 2 from this checkpoint folder instead of training stage 1")
 @click.option("--mix-from-start/--two-stages", default=None,
               help="extractor: one stage on the augmented mix (the default, as shipped), or tagE alone then the mix")
+@click.option("--ema", "ema_decay", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="extractor: select and save an exponential moving average of the weights with this decay per "
+                   "step (e.g. 0.999; default: the shipped recipe's)")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
           epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
-          mix_from_start: bool | None) -> None:
+          mix_from_start: bool | None, ema_decay: float | None) -> None:
     """Train the extractor or the generative baseline (CPU; progress per epoch) and save the best dev checkpoint."""
     from .training import train_extractor, train_generative_baseline
 
@@ -328,7 +331,7 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
         click.echo(f"best epoch {summary.best_epoch}: dev loss {summary.dev_loss:.4f}; saved to {out}")
         return
     best = train_extractor(train_file, dev_file, out, seed, epochs, augment, init, finetune_epochs, mix_from_start,
-                           log=click.echo)
+                           ema_decay, log=click.echo)
     click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .augment import Augmenter
 from .batching import Labels, targets
@@ -33,7 +34,8 @@ class TrainConfig:
     One stage by default (`mix_from_start`): the tagE parses mixed with fresh augmented phrasings of each
     (`augment_copies` per parse per epoch) from the pretrained encoder, for `epochs`. Or two stages: the tagE parses
     alone (`epochs`), then a fine-tuning on the mix (`finetune_epochs`, learning rates scaled by
-    `finetune_lr_scale`). Each stage keeps its epoch with the best dev argument F1."""
+    `finetune_lr_scale`). Each stage keeps its epoch with the best dev argument F1; with `ema_decay`, of the moving
+    average of the weights (`torch.optim.swa_utils`) rather than of the weights themselves."""
 
     seed: int = 0
     epochs: int = 30             # stage 1: passes over the training split (and its phrasings, in one stage)
@@ -47,6 +49,7 @@ class TrainConfig:
     finetune_lr_scale: float = 0.3  # two stages: stage 2 starts at this fraction of the stage 1 learning rates
     augment_copies: int = 1      # fresh augmented phrasings of each training parse, per epoch of the mix
     mix_from_start: bool = True  # one stage on the augmented mix from the pretrained encoder (False: two stages)
+    ema_decay: float = 0.0       # > 0: select and save an exponential moving average of the weights (per step)
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:
@@ -129,22 +132,24 @@ def _fit(model: Extractor, train_parses, dev_parses, stage: _Stage, s: TrainConf
     size = (1 + stage.copies) * len(train_parses)
     steps = stage.epochs * ((size + s.batch_size - 1) // s.batch_size)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda k: max(0.05, 1 - k / steps))
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(s.ema_decay)) if s.ema_decay else None
+    scored = ema.module if ema is not None else model
     best, best_state, stale, started = None, None, 0, time.time()
     order = list(range(size))
     for epoch in range(1, stage.epochs + 1):
         variants = stage.augmenter.variants(train_parses, stage.copies) if stage.copies else []
         parses, lower = [*train_parses, *variants], cached + _cache_lower(model, variants)
         rng.shuffle(order)
-        loss = _epoch(model, optimiser, schedule, order, lower, parses, labels, s)
-        dev = _dev_scores(model, dev_parses)
+        loss = _epoch(model, optimiser, schedule, order, lower, parses, labels, s, ema)
+        dev = _dev_scores(scored, dev_parses)
         improved = best is None or dev["arg_f1"] > best["arg_f1"]
         log(f"stage {meta['stage']} epoch {epoch:3d}  loss {loss:.4f}  dev arg F1 {dev['arg_f1']:.4f}  grounded "
             f"{dev['arg_f1_grounded']:.4f}  task F1 {dev['task_f1']:.4f}  exact {dev['exact_match']:.4f}  "
             f"{time.time() - started:6.0f}s" + ("  *" if improved else ""))
         if improved:
-            best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(model.state_dict()), 0
+            best, best_state, stale = {**dev, "epoch": epoch}, copy.deepcopy(scored.state_dict()), 0
             # saved now, so that an interrupted run keeps its best epoch
-            save_checkpoint(model, out, {**meta, "dev": best, "complete": False})
+            save_checkpoint(scored, out, {**meta, "dev": best, "complete": False})
         else:
             stale += 1
             if stale >= s.patience:
@@ -171,7 +176,8 @@ def calibrate(model: Extractor, dev: Sequence[Parse]) -> Calibration:
     return replace(calibration, ask_below=ask_threshold(scores, raw["argument"][1]))
 
 
-def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainConfig) -> float:
+def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainConfig,
+           ema: AveragedModel | None = None) -> float:
     model.train()
     model.encoder.embeddings.eval()
     model.encoder.frozen_layers.eval()
@@ -187,5 +193,7 @@ def _epoch(model, optimiser, schedule, order, cached, parses, labels, s: TrainCo
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], s.clip)
         optimiser.step()
         schedule.step()
+        if ema is not None:
+            ema.update_parameters(model)
         total, batches = total + loss.item(), batches + 1
     return total / max(batches, 1)

@@ -146,6 +146,23 @@ def test_cli_train_writes_a_loadable_checkpoint(tmp_path):
     assert parse.returncode == 0, parse.stderr
 
 
+def test_cli_train_ema_selects_the_moving_average_of_the_weights(tmp_path):
+    lines = (ROOT / "data" / "tage" / "train.jsonl").read_text().splitlines()[:12]
+    (tmp_path / "small.jsonl").write_text("\n".join(lines) + "\n")
+    weights = {}
+    for name, extra in (("plain", ()), ("ema", ("--ema", "0.9"))):
+        out = tmp_path / name
+        run = _tage("train", "--train", str(tmp_path / "small.jsonl"), "--dev", str(tmp_path / "small.jsonl"),
+                    "--epochs", "1", "--out", str(out), *extra)
+        assert run.returncode == 0, run.stderr
+        meta = checkpoint_meta(out)
+        assert meta["train"]["ema_decay"] == (0.9 if extra else 0.0)
+        weights[name] = checkpoint_weights(out, meta).read_bytes()
+    assert weights["plain"] != weights["ema"]     # same seed and data: only the averaging differs
+    bad = _tage("train", "--train", str(tmp_path / "small.jsonl"), "--ema", "1", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "--ema" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_cli_bench_reports_every_backend_in_one_run():
     run = _tage("bench", "--limit", "8", "--json")
     assert run.returncode == 0, run.stderr
