@@ -42,13 +42,15 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
                     ema_decay: float | None = None, log: Callable[[str], None] = print) -> dict:
     """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the shipped
     model's mix, in one stage from the pretrained encoder; `mix_from_start=False`: `train_file` alone, then a
-    fine-tuning on the mix; `ema_decay`: select a moving average of the weights), selecting on `dev_file` (never the test split); save to `out`; the best dev scores.
+    fine-tuning on the mix; `ema_decay`: select a moving average of the weights), selecting on `dev_file` (never
+    the test split); save to `out`; the best dev scores.
     `init`, a checkpoint folder, is fine-tuned on the mix instead."""
     from decoding.checkpoint import load_checkpoint
 
     train_parses, dev_parses = _splits(train_file, dev_file)
     overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment),
-                                   ("finetune_epochs", finetune_epochs), ("mix_from_start", mix_from_start), ("ema_decay", ema_decay))
+                                   ("finetune_epochs", finetune_epochs), ("mix_from_start", mix_from_start),
+                                   ("ema_decay", ema_decay))
                  if v is not None}
     settings = TrainConfig(seed=seed, **overrides)
     model, init_meta = load_checkpoint(init) if init is not None else (None, None)
