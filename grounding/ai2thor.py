@@ -36,7 +36,8 @@ _EXPECTED = {"string_type": "a string", "string_too_short": "a non-empty string"
              "finite_number": "a finite number", "bool_type": "true or false", "list_type": "a list or null",
              "model_type": "a mapping with numbers x, y and z"}   # (position is the one nested mapping)
 _HEIGHT_TOLERANCE = 0.05   # metres: a receptacle's centre this much above an object's may still hold it
-_WRAPPED = "a list of objects, a mapping with `objects: [...]` or an event's `metadata: {objects: [...]}`"
+_WRAPPED = ("a list of objects, a mapping with `objects: [...]`, an event's `metadata: {objects: [...]}` or a list of "
+            "one such event")
 
 
 class ThorMapping(BaseModel):
@@ -141,16 +142,37 @@ def import_ai2thor(data: object, room: str = "room", source: str = "<ai2thor>",
 
 def is_ai2thor(data: object) -> bool:
     """Whether decoded file data is AI2-THOR metadata: an event's `metadata`, or objects with an `objectId` (a list,
-    or under `objects:`)."""
-    metadata = data.get("metadata") if isinstance(data, dict) else None
+    or under `objects:`), or a list of such events (a recorded episode)."""
+    if isinstance(data, list) and data and all(isinstance(e, dict) and _is_event(e) for e in data):
+        return True
+    if isinstance(data, dict) and _is_event(data):
+        return True
+    return isinstance(data, list) and any(isinstance(o, dict) and "objectId" in o for o in data)
+
+
+def _is_event(data: dict) -> bool:
+    metadata = data.get("metadata")
     if isinstance(metadata, dict) and "objects" in metadata:
         return True   # an event's metadata saved whole, even with no objects
-    objects = data.get("objects") if isinstance(data, dict) else data
+    objects = data.get("objects")
     return isinstance(objects, list) and any(isinstance(o, dict) and "objectId" in o for o in objects)
+
+
+def _one_event(data: object, source: str) -> object:
+    """`data`, or the one event of a list of events; several events are several states of the world, and which
+    one the robot is in is the caller's to say."""
+    if not (isinstance(data, list) and data and all(isinstance(e, dict) and _is_event(e) for e in data)):
+        return data
+    if len(data) > 1:
+        raise SceneError(f"{source}: a list of {len(data)} AI2-THOR events (an episode), not one state of the "
+                         "world: save the metadata of the one to ground in (for the last state, "
+                         "events[-1].metadata)")
+    return data[0]
 
 
 def _listed(data: object, source: str) -> list:
     """The object list of THOR metadata saved bare, as `{objects: [...]}` or as an event's `{metadata: {...}}`."""
+    data = _one_event(data, source)
     if isinstance(data, dict) and isinstance(data.get("metadata"), dict):
         data = data["metadata"]
     if isinstance(data, dict) and isinstance(data.get("objects"), list):
@@ -301,7 +323,7 @@ def load_ai2thor(path: str | Path, room: str | None = None) -> SceneGraph:
 
 def ai2thor_scene(data: object, path: str | Path, room: str | None = None) -> SceneGraph:
     """`load_ai2thor` on the decoded content of the file at `path` (read once by a caller that looked at it)."""
-    warning = None
+    data, warning = _one_event(data, str(path)), None
     if room is None:
         room, warning = _room_of(Path(path), data, default_mapping())
     scene = SceneGraph.from_dict(import_ai2thor(data, room=room, source=str(path)), source=str(path))

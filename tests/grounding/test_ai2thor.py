@@ -5,12 +5,13 @@ room of a floor plan; and the exporter back to THOR and to the project's format.
 import copy
 import itertools
 import json
+import re
 
 import pytest
 
 from agent.cli import main
 from grounding import SceneError, SceneGraph, export_ai2thor, export_scene, ground_parse, import_ai2thor, load_ai2thor
-from grounding.maps import load_map
+from grounding.maps import load_map, load_scene
 
 from .conftest import ROOT, parse_of, write_yaml
 
@@ -155,6 +156,19 @@ def test_saved_forms_of_thor_metadata_are_read(tmp_path, wrap, kind):
                                                                                                    "kitchen")).to_dict()
 
 
+@pytest.mark.parametrize("kind", ["ai2thor", "auto"])
+def test_a_list_of_one_event_is_its_state_and_of_several_is_refused(tmp_path, kind):
+    event = {"metadata": {"sceneName": "FloorPlan6", "objects": KITCHEN}}
+    one = load_map(dump(tmp_path / "one.json", [event]), kind)
+    assert one.to_dict() == load_map(dump(tmp_path / "event.json", event), kind).to_dict()
+    assert one.agent.room == "kitchen" and load_scene(tmp_path / "one.json").to_dict() == one.to_dict()
+    path = dump(tmp_path / "episode.json", [event, {"objects": KITCHEN}])
+    for read in (lambda: load_map(path, kind), lambda: load_scene(path)):
+        with pytest.raises(SceneError, match=rf"^{re.escape(str(path))}: a list of 2 AI2-THOR events \(an episode\)"
+                                             r".*events\[-1\]\.metadata"):
+            read()
+
+
 def test_an_empty_event_is_thor_metadata(tmp_path):
     path = dump(tmp_path / "event.json", {"metadata": {"sceneName": "FloorPlan6", "objects": []}})
     assert load_map(path).agent.room == "kitchen"
@@ -171,8 +185,8 @@ def test_neither_form_says_what_was_expected(tmp_path, name, data, got):
         load_map(path, "ai2thor")
     message = str(err.value)
     assert message.startswith(str(path)) and got in message
-    assert "expected AI2-THOR object metadata (a list of objects, a mapping with `objects: [...]` or an event's " \
-           "`metadata: {objects: [...]}`)" in message
+    assert "expected AI2-THOR object metadata (a list of objects, a mapping with `objects: [...]`, an event's " \
+           "`metadata: {objects: [...]}` or a list of one such event)" in message
     assert "JSON" not in message and "Located" not in message and "dict" not in message
 
 
