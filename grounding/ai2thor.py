@@ -327,9 +327,24 @@ def ai2thor_scene(data: object, path: str | Path, room: str | None = None) -> Sc
     if room is None:
         room, warning = _room_of(Path(path), data, default_mapping())
     scene = SceneGraph.from_dict(import_ai2thor(data, room=room, source=str(path)), source=str(path))
-    if warning:
-        scene.warnings = (warning, *scene.warnings)
+    scene.warnings = (*([warning] if warning else []), *_unknown_parents(data, str(path)), *scene.warnings)
     return scene
+
+
+def _unknown_parents(data: object, source: str) -> list[str]:
+    """One warning naming the objects all of whose parentReceptacles are missing from the file (a filtered dump):
+    they stand where their positions put them, on or in nothing."""
+    listed = _listed(data, source)
+    known = {o.get("objectId") for o in listed}
+    lost = [f"{i} ({o['objectId']})" for i, o in enumerate(listed)
+            if (parents := [p for p in o.get("parentReceptacles") or () if isinstance(p, str)])
+            and not known.intersection(parents)]
+    if not lost:
+        return []
+    named = ", ".join(lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+    s = "s" if len(lost) > 1 else ""
+    return [f"{source}: the parentReceptacles of {len(lost)} object{s} are not in the file (object{s} {named}), so "
+            "they are on or in nothing; was the dump filtered?"]
 
 
 def _room_of(path: Path, data: object, mapping: ThorMapping) -> tuple[str, str | None]:

@@ -169,6 +169,17 @@ def test_a_list_of_one_event_is_its_state_and_of_several_is_refused(tmp_path, ki
             read()
 
 
+def test_parents_missing_from_a_filtered_dump_are_one_warning(tmp_path):
+    picked = [o for o in KITCHEN if o.get("pickupable")]
+    lost = [o for o in picked if o.get("parentReceptacles")
+            and not {p["objectId"] for p in picked} & set(o["parentReceptacles"])]
+    assert len(lost) >= 1
+    path = dump(tmp_path / "kitchen.json", picked)
+    [warning] = [w for w in load_map(path).warnings if "parentReceptacles" in w]
+    assert warning.startswith(f"{path}: the parentReceptacles of {len(lost)} object") and lost[0]["objectId"] in warning
+    assert not [w for w in load_map(dump(tmp_path / "whole_kitchen.json", KITCHEN)).warnings if "parentRecep" in w]
+
+
 def test_an_empty_event_is_thor_metadata(tmp_path):
     path = dump(tmp_path / "event.json", {"metadata": {"sceneName": "FloorPlan6", "objects": []}})
     assert load_map(path).agent.room == "kitchen"
