@@ -3,6 +3,7 @@ scene in the project's format (`import_map`, `import_map_file`)."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -13,7 +14,7 @@ from .affordances import default_affordances
 from .ai2thor import ai2thor_scene, default_mapping, export_scene, is_ai2thor, slug, snake_case
 from .errors import SceneError
 from .lexicon import default_lexicon_path
-from .scene import SceneGraph
+from .scene import DEFAULT_NEAR_THRESHOLD, SceneGraph
 from .sources import LocatedDict, load_data, load_model, located
 
 __all__ = ["import_map", "load_map", "load_scene", "import_map_file", "MAP_KINDS"]
@@ -30,7 +31,10 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     table, cellphone and cup), the word given staying the object's name when it has none; a class the project
     does not know, or one the map's own `affordances:` section names, stays as written. Objects without an id get
     `<class>_<n>`; rooms without an id get one from their name. `room` makes a map that declares no rooms one room
-    holding the robot and every object that states none. Nothing else is added: rooms come from areas,
+    holding the robot and every object that states none. A map rarely states what stands on what, so an object
+    that can be picked up, stated on or in nothing, stands `on` the surface below it within the map's
+    `near_threshold` horizontally, the nearest one (`_place_on_surfaces`; a surface: a receptacle that does not
+    open, whose inside a position cannot tell from its top). Nothing else is added: rooms come from areas,
     affordances from the class defaults, when loaded.
 
     Examples
@@ -53,7 +57,44 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     if room:
         _one_room(data, room, source)
     _name_objects(data["objects"])
+    _place_on_surfaces(data, own)
     return data
+
+
+def _place_on_surfaces(data: dict, own: dict) -> None:
+    """Add `x on s` for each pickable object `x` that no relation puts on or in anything, whose position has a
+    height, and that has surfaces below it within the near threshold horizontally: `s` is the nearest of them.
+    ("the mug on the coffee table" in a map that gives the mug and the table positions only.)"""
+    table = default_affordances()
+
+    def affordances(o: dict) -> set:
+        given = o.get("affordances")
+        return set(given) if isinstance(given, list) else set(own.get(o["class"]) or table.classes.get(o["class"], ()))
+
+    def point(o: dict) -> tuple[float, float, float] | None:
+        p = o.get("position")
+        ok = isinstance(p, list) and len(p) == 3 and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                                          for v in p)
+        return tuple(map(float, p)) if ok else None
+
+    relations = data.get("relations") if isinstance(data.get("relations"), list) else []
+    placed = {r.get("subject") for r in relations if isinstance(r, dict) and r.get("predicate") in ("on", "in")}
+    reach = data.get("near_threshold", DEFAULT_NEAR_THRESHOLD)
+    reach = reach if isinstance(reach, int | float) and not isinstance(reach, bool) else DEFAULT_NEAR_THRESHOLD
+    surfaces = [(o, point(o)) for o in data["objects"]
+                if point(o) and {"receptacle"} <= affordances(o) and "openable" not in affordances(o)]
+    added = []
+    for o in data["objects"]:
+        at = point(o)
+        if at is None or o["id"] in placed or "pickable" not in affordances(o):
+            continue
+        below = [(math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
+                 if s is not o and p[2] < at[2] and math.dist(at[:2], p[:2]) <= reach
+                 and s.get("room") == o.get("room")]
+        if below:
+            added.append({"subject": o["id"], "predicate": "on", "object": min(below)[1]})
+    if added:
+        data["relations"] = [*relations, *added]
 
 
 def _wrapped(objects: list) -> LocatedDict:

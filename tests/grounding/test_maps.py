@@ -81,6 +81,39 @@ def test_a_map_of_detector_labels_plans(default_library, text, spans, texts, bou
     assert result.complete and result.plan and not scene.warnings, result
 
 
+FLAT = {"rooms": [{"id": "living_room", "area": {"min": [0, 0], "max": [9, 9]}}],
+        "objects": [{"class": "table", "name": "coffee table", "position": [6.0, 3.0, 0.0]},
+                    {"class": "cup", "name": "mug", "position": [6.0, 3.1, 0.45], "attributes": {"color": "blue"}},
+                    {"class": "cup", "name": "mug", "position": [1.0, 1.0, 0.9], "attributes": {"color": "red"}},
+                    {"class": "counter", "position": [1.2, 1.0, 0.0]},
+                    {"class": "fridge", "position": [3.0, 6.0, 0.0]},
+                    {"class": "bottle", "name": "milk", "position": [3.0, 6.0, 1.0]},
+                    {"class": "book", "position": [6.3, 3.0, 0.0]},
+                    {"class": "apple", "position": [8.5, 8.5, 0.9]},
+                    {"class": "pillow", "position": [6.1, 2.9, 0.5]}],
+        "relations": [{"subject": "pillow_1", "predicate": "on", "object": "counter_1"}]}
+
+
+def test_a_pickable_object_above_a_surface_stands_on_the_nearest_one():
+    scene = SceneGraph.from_dict(import_map(json.loads(json.dumps(FLAT))))
+    on = {(s, o) for s, p, o in scene.asserted if p == "on"}
+    # the mugs stand on what is below them; the milk is not put on (or in) the fridge, which opens; the book on the
+    # floor and the apple with nothing within reach stand on nothing; the stated relation stays the only one
+    assert on == {("cup_1", "table_1"), ("cup_2", "counter_1"), ("pillow_1", "counter_1")}
+
+
+def test_the_mug_on_the_coffee_table_of_a_map_without_relations(default_library):
+    data = json.loads(json.dumps(FLAT))
+    del data["relations"]
+    scene = SceneGraph.from_dict(import_map(data))
+    parse = parse_of("bring me the mug on the coffee table", "0 0 Bringing ; 1 1 Recipient ; 3 3 Theme ; 6 7 Source",
+                     "bringing : bring , recipient : me :person , theme : mug :cup , source : coffee table :table")
+    result = ground_parse(parse, scene, default_library)
+    assert [(b.role, b.node) for b in result.tasks[0].bindings] == [("Recipient", "user"), ("Theme", "cup_1"),
+                                                                    ("Source", "table_1")]
+    assert result.complete and result.plan, result
+
+
 def test_room_makes_a_roomless_map_one_room(tmp_path, capsys):
     src = write_yaml(tmp_path / "map.yaml", [{"class": "cup"}, {"class": "sofa", "room": "living_room"}])
     main(["data", "import-map", str(src), "-o", str(tmp_path / "scene.yaml"), "--room", "living room"])
