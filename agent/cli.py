@@ -189,9 +189,15 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
     if plan_file is not None:
         if instructions:
             raise click.UsageError("give instructions or --plan, not both")
+        from grounding import SimulationError
+
         from .defaults import load_library
 
-        trace = replay(read_result(plan_file), graph, load_library(skills or None), faults)
+        result = read_result(plan_file)
+        try:
+            trace = replay(result, graph, load_library(skills or None), faults)
+        except SimulationError as err:   # a step the scene or library cannot run: name both files
+            raise SimulationError(f"{plan_file} on {scene}: {err}") from err
     else:
         from .api import Agent
 

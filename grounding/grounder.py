@@ -21,6 +21,7 @@ _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
 _GOAL_ROLES = ("Goal", "coGoal")   # where things go: their words do not say where the things are
 _NOT_FITTING = ("object_not_found", "description_mismatch")
+_NOUN_AFFORDANCES = ("receptacle", "container")   # "it is not a receptacle"; the others read "it is not pickable"
 _SWITCHING = "toggleable"          # the affordance of a parameter that switches things (switch_on, switch_off)
 
 
@@ -274,7 +275,8 @@ class Grounder:
         if able:
             return replace(outcome, nodes=able)
         node = outcome.nodes[0]
-        lacking = ", ".join(sorted(need - self.lexicon.implied_affordances(tuple(self.scene[node].affordances))))
+        has = self.lexicon.implied_affordances(tuple(self.scene[node].affordances))
+        lacking = " or ".join(f"a {a}" if a in _NOUN_AFFORDANCES else a for a in sorted(need - has))
         return replace(outcome, nodes=(), code="affordance_violation", nearest=outcome.nodes[:3],
                        message=f"{describe_node(self.scene, node)} cannot fill {param.name!r}: it is not {lacking}")
 

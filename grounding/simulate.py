@@ -216,8 +216,8 @@ class Simulator:
             if kind is None:
                 raise SimulationError(f"{where}: {step.skill!r} has no parameter {name!r}")
             if kind != "value" and value not in self.state.scene:
-                raise SimulationError(f"{where}: {name} = {value!r} is not a node of scene "
-                                      f"{self.state.scene.name or '<unnamed>'!r}")
+                scene = f"scene {self.state.scene.name!r}" if self.state.scene.name else "the scene"
+                raise SimulationError(f"{where}: {name} = {value!r} is not a node of {scene}")
         missing = [p.name for p in facts.skill.parameters if p.required and p.name not in step.args]
         if missing:
             raise SimulationError(f"{where}: required parameter {missing[0]!r} has no argument")

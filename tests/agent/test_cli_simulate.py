@@ -41,7 +41,8 @@ def test_a_failed_step_exits_1_with_the_trace(tmp_path):
 @pytest.mark.parametrize("case, fragments", [
     ("empty instruction", ["instruction 2 of 2 is empty"]),
     ("no instruction", ["no instruction to simulate"]),
-    ("unknown node", ["plan step 1 (navigate): destination = 'garage' is not a node of scene 'apartment'"]),
+    ("unknown node", ["plan.json on ", "apartment.yaml: plan step 1 (navigate): destination = 'garage' is not a node "
+                      "of scene 'apartment'"]),
     ("unknown skill", ["plan step 1 (teleport): unknown skill 'teleport'"]),
     ("bad scene", ["scene.yaml", "unknown room 'attic'"]),
     ("plan and instructions", ["give instructions or --plan, not both"]),

@@ -49,7 +49,7 @@ def test_a_run_stops_at_the_failed_step(scene, library):
 
 @pytest.mark.parametrize("bad, problem", [
     (step("fly", destination="kitchen"), "plan step 2 (fly): unknown skill 'fly'"),
-    (step("navigate", destination="garage"), "destination = 'garage' is not a node of scene"),
+    (step("navigate", destination="garage"), "destination = 'garage' is not a node of the scene"),  # unnamed
     (step("navigate", target="kitchen"), "'navigate' has no parameter 'target'"),
     (step("pick"), "required parameter 'object' has no argument"),
     (step("bring", object="mug_1"), "'bring' is composite"),
