@@ -10,7 +10,7 @@ from grounding.lexicon import Lexicon, default_lexicon
 from grounding.match import Matcher
 from grounding.question import clarification_question
 
-from .rebind import Pick, rebind
+from .rebind import Pick, check_result, rebind
 
 __all__ = ["answer_clarification", "fitting_candidates"]
 
@@ -37,10 +37,18 @@ def answer_clarification(result: GroundingResult, scene: SceneGraph, library: Sk
     """
     lexicon = lexicon or default_lexicon()
     question = _pending(result, reply, node)
+    check_result(result, scene, library)
+    mentions = _mentions(result, question)
+    if not mentions:
+        raise GroundingError(f"the question {question.question!r} is about {question.role} of task {question.task}, "
+                             "which has no argument left open with those candidates")
     chosen = _checked_node(question, node) if node is not None else fitting_candidates(question, reply, scene, lexicon)
     if len(chosen) > 1:
+        if set(chosen) == set(question.candidates):
+            raise GroundingError(f"the reply {reply!r} fits every candidate of {question.question!r} "
+                                 f"({', '.join(question.candidates)}): name one by its colour, its place or its id")
         return _narrowed(result, question, chosen, scene, lexicon)
-    return rebind(result, dict.fromkeys(_mentions(result, question), chosen[0]), scene, library, lexicon)
+    return rebind(result, dict.fromkeys(mentions, chosen[0]), scene, library, lexicon)
 
 
 def _pending(result: GroundingResult, reply: str | None, node: str | None) -> Clarification:
@@ -74,6 +82,9 @@ def fitting_candidates(question: Clarification, reply: str, scene: SceneGraph, l
     """
     lexicon = lexicon or default_lexicon()
     words = [w for w in (normalise(t) for t in reply.split()) if w]
+    if not words:
+        raise GroundingError(f"the reply {reply!r} says nothing: name one of the candidates of {question.question!r} "
+                             f"({', '.join(question.candidates)}) by its colour, its place or its id")
     named = tuple(c for c in question.candidates if c.lower() in words)
     fitting = named or _confirmed(question, words) or _by_position(question, words) or _by_description(
         question, words, scene, lexicon)

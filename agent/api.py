@@ -11,10 +11,12 @@ from pathlib import Path
 from decoding.backend_names import DEFAULT_BACKEND
 from decoding.errors import DecodingError
 from decoding.parse import Parse
+from decoding.tokenize import check_text
 from grounding import (
     GroundingError,
     GroundingResult,
     OpenVocabulary,
+    SceneError,
     SceneGraph,
     SkillLibrary,
     ground_parse,
@@ -98,6 +100,7 @@ class Agent:
         """
         from decoding.parser import Words  # imports torch: only once a model is in use
 
+        instructions = _instructions(instructions)
         for instruction in instructions:
             _check_instruction(instruction)
         with self._lock:
@@ -109,8 +112,10 @@ class Agent:
         With `n_best` > 1 the `n_best` best parses are grounded and re-ranked by how well they ground: the first
         with the fewest grounding errors (a parse whose arguments all exist beats one whose Theme is nowhere),
         ties going to the model's order."""
+        if isinstance(n_best, bool) or not isinstance(n_best, int) or n_best < 1:
+            raise DecodingError(f"n_best must be a positive integer, not {n_best!r}")
         start = time.perf_counter()
-        if n_best <= 1:
+        if n_best == 1:
             parse = self.parse(instruction)
             return self.ground_parse(parse, scene, parse_ms=(time.perf_counter() - start) * 1000)
         parses = self.parse_n(instruction, n_best)
@@ -130,6 +135,7 @@ class Agent:
         >>> [r.complete for r in results]                                                   # doctest: +SKIP
         [False, True]
         """
+        instructions = _instructions(instructions)
         graph = _graph(scene)
         start = time.perf_counter()
         parses = self.parse_many(instructions)
@@ -158,6 +164,13 @@ class Agent:
         >>> agent.answer(result, "the one in the sink").tasks[0].parameters["object"]   # doctest: +SKIP
         'mug_2'
         """
+        if not isinstance(result, GroundingResult):
+            raise GroundingError(f"answer takes the GroundingResult that asked, not {type(result).__name__} (a "
+                                 "result as JSON: GroundingResult.model_validate(data))")
+        if reply is not None:
+            check_text(reply, "reply")
+        if node is not None and not isinstance(node, str):
+            raise GroundingError(f"node must be a node id (a string), not {type(node).__name__}")
         graph = _graph(scene) if scene is not None else self._scenes.get(id(result))
         if graph is None:
             raise GroundingError(f"the scene of the result of {result.instruction!r} is unknown (this agent did not "
@@ -183,11 +196,26 @@ class Agent:
         return result
 
 
-def _graph(scene: SceneGraph | str | Path) -> SceneGraph:
-    """A scene as given, or read from a scene file or a robot map file (`grounding.maps.load_scene`)."""
-    return scene if isinstance(scene, SceneGraph) else load_scene(scene)
+def _graph(scene: SceneGraph | str | Path | dict) -> SceneGraph:
+    """A scene as given, built from a scene dict (formats.md section 3), or read from a scene file or a robot map
+    file (`grounding.maps.load_scene`)."""
+    if isinstance(scene, SceneGraph):
+        return scene
+    if isinstance(scene, dict):
+        return SceneGraph.from_dict(scene)
+    if isinstance(scene, str | Path):
+        return load_scene(scene)
+    raise SceneError(f"scene must be a SceneGraph, a scene dict or the path of a scene file, not "
+                     f"{type(scene).__name__}")
+
+
+def _instructions(instructions: object) -> list:
+    """The instructions of a batch as a list; one string is refused (it would be grounded letter by letter)."""
+    if isinstance(instructions, str) or not isinstance(instructions, Sequence):
+        raise DecodingError(f"instructions must be a list of strings, not {type(instructions).__name__}"
+                            + (" (one instruction: use parse or ground)" if isinstance(instructions, str) else ""))
+    return list(instructions)
 
 
 def _check_instruction(instruction: object) -> None:
-    if not isinstance(instruction, str):
-        raise TypeError(f"instruction must be a string, not {type(instruction).__name__}")
+    check_text(instruction)

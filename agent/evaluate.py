@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from decoding.errors import DataError
+from decoding.errors import DataError, DecodingError
 from decoding.files import describe_validation, read_jsonl, read_parses
 from decoding.generative.names import GENERATIVE_BACKENDS
 from decoding.metrics import score
@@ -30,7 +30,7 @@ def eval_parser(backend: str, model: str | Path | None, library=None, runtime: s
     shipped one), else the trained extractor (its encoder run by `runtime`) or the rule baseline
     (`agent.parsers.make_parser`)."""
     if backend not in eval_backends():
-        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(eval_backends())}")
+        raise DecodingError(f"unknown backend {backend!r}; known: {', '.join(eval_backends())}")
     if backend not in GENERATIVE_BACKENDS:
         from .parsers import make_parser
 

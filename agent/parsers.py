@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY, RUNTIMES
-from decoding.errors import ModelError
+from decoding.errors import DecodingError, ModelError
 from decoding.parse import Parse
 
 from .defaults import cache_dir, default_model_dir, load_library, rule_parser
@@ -50,7 +50,7 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     if backend == RULES:
         return rule_parser()
     if backend not in DECODER_NAMES:
-        raise ValueError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
+        raise DecodingError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
     from decoding.checkpoint import load_checkpoint
     from decoding.confidence import Calibration
     from decoding.decoders import get_backend

@@ -345,12 +345,12 @@ BACKENDS = {GREEDY: GreedyDecoder, CONSTRAINED: ConstrainedDecoder, SPECULATIVE:
 
 
 def get_backend(name: str, grammar: Grammar | None = None) -> Decoder:
-    """The decoder registered under `name`; `ValueError` names the known ones otherwise.
+    """The decoder registered under `name`; `DecodingError` names the known ones otherwise.
 
     Backends other than `greedy` need the output `grammar` they constrain to.
     """
     if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; known: {', '.join(sorted(BACKENDS))}")
+        raise DecodingError(f"unknown backend {name!r}; known: {', '.join(sorted(BACKENDS))}")
     if name == GREEDY:
         return GreedyDecoder()
     if grammar is None:

@@ -14,7 +14,7 @@ from .model import Extractor
 from .nbest import nbest
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
-from .windows import merge, split
+from .windows import longest_piece, merge, split
 
 __all__ = ["TaskParser", "Words"]
 
@@ -67,9 +67,9 @@ class TaskParser:
 
     def parse_n(self, instruction: str, n: int) -> list[Parse]:
         """The `n` best valid parses of raw user text, best first (`decoding.nbest`): the first is `parse`'s.
-        An instruction longer than the model's window has its one parse."""
+        An instruction long enough to be read in pieces has its one parse."""
         words = Words.of(instruction)
-        if not words.tokens or len(words.tokens) > self.model.config.max_words or n <= 1:
+        if not words.tokens or len(words.tokens) > longest_piece(self.model.config.max_words) or n <= 1:
             return [self.parse(instruction)]
         with torch.inference_mode():
             enc = self.encode([words])[0]
@@ -78,10 +78,10 @@ class TaskParser:
         return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
-        """Parses of already tokenised instructions, encoded in batches; an instruction longer than the model's
-        window is parsed in pieces (sentences, then windows: `decoding.windows`) merged back."""
+        """Parses of already tokenised instructions, encoded in batches; a long instruction is parsed in pieces
+        (sentences, then clauses: `decoding.windows`) merged back."""
         limit = self.model.config.max_words
-        if all(len(w.tokens) <= limit for w in items):
+        if all(len(w.tokens) <= longest_piece(limit) for w in items):
             return self._parse_batch(items)
         cuts = [split(w.instruction, w.tokens, w.offsets, limit) for w in items]
         pieces = [Words(w.instruction, w.tokens[s:e], w.offsets[s:e]) for w, c in zip(items, cuts, strict=True)

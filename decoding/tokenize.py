@@ -5,9 +5,31 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["tokenize", "split_words", "english_tokenizer"]
+from .errors import DecodingError
+
+__all__ = ["tokenize", "split_words", "english_tokenizer", "check_text"]
 
 _NON_SPACE = re.compile(r"\S+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: object, what: str = "instruction") -> str:
+    """`text` if it is a string of Unicode text; else `DecodingError` naming `what` and the problem: not a string,
+    or a lone surrogate (half a UTF-16 pair, e.g. "\\ud800" in JSON, or bytes that are not UTF-8 in a command's
+    arguments), which no model, file or response can encode.
+
+    Examples
+    --------
+    >>> check_text("pick up the mug")
+    'pick up the mug'
+    """
+    if not isinstance(text, str):
+        raise DecodingError(f"{what} must be a string, not {type(text).__name__}")
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise DecodingError(f"{what}: character {bad.start()} is U+{ord(bad.group()):04X}, half of a UTF-16 surrogate "
+                            "pair, not text (an emoji cut in two, or bytes that are not UTF-8)")
+    return text
 
 
 def split_words(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:

@@ -36,6 +36,7 @@ class _Outcome:
     nearest: tuple[str, ...] = ()
     refers_to: int | None = None
     asked: bool = False          # the ambiguity was already put to the user at its first mention
+    reported: bool = False       # its error was already reported at its first mention (a repeated span)
     noun: str = "one"
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
     many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
@@ -166,7 +167,7 @@ class Grounder:
         key = (arg.span.start, arg.span.end)
         if key in st.by_span:
             task, earlier = st.by_span[key]
-            return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1)
+            return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
         desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
         if desc.robot:
             return _Outcome((self.scene.agent.id,), 1.0, noun="robot")
@@ -267,23 +268,14 @@ class Grounder:
     def _afforded(self, outcome: _Outcome, param: Parameter | None, beside: bool = False) -> _Outcome:
         if not outcome.nodes or param is None or not param.requires or (beside and param.kind == "location"):
             return outcome
-        need = set(param.requires)
-        able = tuple(n for n in outcome.nodes if self._able(n, need, param))
+        able = tuple(n for n in outcome.nodes if cannot_fill(self.scene, n, param, self.lexicon) is None)
         # a whole that cannot with a part of its class that can (a sink whose basin alone receives things): the part
         able = able or tuple(dict.fromkeys(p for n in outcome.nodes for p in sorted(self.scene.alike_parts(n))
-                                           if self._able(p, need, param)))
+                                           if cannot_fill(self.scene, p, param, self.lexicon) is None))
         if able:
             return replace(outcome, nodes=able)
-        node = outcome.nodes[0]
-        has = self.lexicon.implied_affordances(tuple(self.scene[node].affordances))
-        lacking = " or ".join(f"a {a}" if a in _NOUN_AFFORDANCES else a for a in sorted(need - has))
         return replace(outcome, nodes=(), code="affordance_violation", nearest=outcome.nodes[:3],
-                       message=f"{describe_node(self.scene, node)} cannot fill {param.name!r}: it is not {lacking}")
-
-    def _able(self, node: str, need: set[str], param: Parameter) -> bool:
-        # a room fills any place parameter: "put the mug in the living room" puts it somewhere in that room
-        return need <= self.lexicon.implied_affordances(tuple(self.scene[node].affordances)) \
-            or (param.kind == "location" and self.scene[node].kind == "room")
+                       message=cannot_fill(self.scene, outcome.nodes[0], param, self.lexicon))
 
     def _back_resolve(self, task: TaskFrame, outcomes: dict[int, _Outcome], st: _ParseState) -> None:
         """An ambiguous landmark ("the sink") becomes the one its resolved target relates to; for a set ("the cups
@@ -373,8 +365,8 @@ class Grounder:
                 and param is not None and outcome.refers_to is None)
 
     def _error(self, index: int, arg: Argument, outcome: _Outcome, param: Parameter | None, st: _ParseState) -> int:
-        if outcome.refers_to is not None and outcome.code != "unresolved_reference":
-            return 2  # reported at the first mention
+        if outcome.reported:
+            return 2  # at the first mention; what fails only here (a pronoun's fridge as the thing to pick) is said
         message = outcome.message or f"nothing fits {arg.span.text!r}"
         st.out.errors.append(GroundingErrorItem(task=index, role=arg.role, code=outcome.code or "object_not_found",
                                                 message=message, nearest=outcome.nearest))
@@ -397,3 +389,15 @@ class Grounder:
                                                             f"({' or '.join(param.roles)}) and none was given"))
             problems |= 2
         return problems
+
+
+def cannot_fill(scene: SceneGraph, node: str, param: Parameter, lexicon: Lexicon) -> str | None:
+    """Why `node` cannot fill `param` (an affordance it lacks: "the fridge (fridge_1) cannot fill 'object': it is
+    not pickable"), or None when it can. A room fills any place parameter: "put the mug in the living room" puts it
+    somewhere in that room."""
+    has = lexicon.implied_affordances(tuple(scene[node].affordances))
+    lacking = sorted(set(param.requires) - has)
+    if not lacking or (param.kind == "location" and scene[node].kind == "room"):
+        return None
+    named = " or ".join(f"a {a}" if a in _NOUN_AFFORDANCES else a for a in lacking)
+    return f"{describe_node(scene, node)} cannot fill {param.name!r}: it is not {named}"

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 
 from decoding.errors import TageError
 from decoding.parse import Parse
+from decoding.tokenize import check_text
 from grounding import GroundingResult, SceneGraph
 
 from ..api import Agent
@@ -89,10 +90,11 @@ class _Service:
             raise RequestRefused(503, "timeout", f"the request took longer than the limit of "
                                                  f"{self.limits.timeout_s} s") from None
 
-    def check_instruction(self, instruction: str) -> None:
+    def check_instruction(self, instruction: str, what: str = "instruction") -> None:
+        check_text(instruction, what)   # before the batch: text no model can read fails alone, as a 422
         if len(instruction) > self.limits.max_instruction_chars:
-            raise RequestRefused(422, "instruction_too_long", f"the instruction has {len(instruction)} characters, "
-                                 f"over the limit of {self.limits.max_instruction_chars}")
+            raise RequestRefused(422, f"{what}_too_long", f"the {what} has {len(instruction)} characters, over the "
+                                 f"limit of {self.limits.max_instruction_chars}")
 
     def check_tasks(self, parse: Parse) -> Parse:
         if len(parse.tasks) > self.limits.max_tasks:
@@ -218,14 +220,14 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
         if len(body.instructions) > service.limits.max_instructions:
             raise RequestRefused(422, "too_many_instructions", f"{len(body.instructions)} instructions, over the "
                                  f"limit of {service.limits.max_instructions} per request")
-        for instruction in body.instructions:
-            service.check_instruction(instruction)
+        for i, instruction in enumerate(body.instructions):
+            _at(i, service.check_instruction, instruction)
 
         async def work() -> list[GroundingResult]:
             scene = await service.scene(body)
             results = await service.in_model_thread(service.model().ground_many, body.instructions, scene)
-            for result in results:
-                service.check_tasks(result.parse)
+            for i, result in enumerate(results):
+                _at(i, service.check_tasks, result.parse)
             return results
 
         return _json(await service.within_limit(work()))
@@ -234,6 +236,9 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
     async def answer(body: AnswerRequest) -> Response:
         """A result with its first question answered by words (`reply`) or a candidate id (`node`), in the scene
         it was grounded in: the plan, or a narrower question."""
+        if body.reply is not None:
+            service.check_instruction(body.reply, "reply")
+
         async def work() -> GroundingResult:
             scene = await service.scene(body)
             return await run_in_threadpool(lambda: service.model().answer(body.result, body.reply, node=body.node,
@@ -255,6 +260,15 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
     async def scene(scene_id: str) -> Response:
         """One scene of the server, in the scene format (formats.md section 3)."""
         return Response(service.scenes.source(scene_id), media_type="application/json")
+
+
+def _at(index: int, check, value) -> None:
+    """`check(value)` for item `index` of a batch request: a refusal names the item."""
+    try:
+        check(value)
+    except TageError as err:
+        refusal = refusal_of(err)
+        raise RequestRefused(refusal.status, refusal.code, f"instructions[{index}]: {refusal}") from err
 
 
 def _probe_routes(app: FastAPI, service: _Service) -> None:

@@ -101,3 +101,52 @@ def test_a_confirmation_is_answered_by_yes(shipped_agent, unsure, kitchen):
 def test_a_no_to_a_confirmation_asks_for_the_right_one(shipped_agent, unsure, kitchen):
     with pytest.raises(GroundingError, match="declines 'mug_2'"):
         answer_clarification(unsure, kitchen, shipped_agent.library, "no")
+
+
+# -- a result is client input: checked against the scene and library it is answered in (probe D3, D4, D10) ----------
+def _without(scene: SceneGraph, node: str) -> SceneGraph:
+    data = scene.to_dict()
+    data["objects"] = [o for o in data["objects"] if o["id"] != node]
+    data["relations"] = [r for r in data["relations"] if node not in (r["subject"], r["object"])]
+    return SceneGraph.from_dict(data)
+
+
+def test_an_answer_in_a_scene_without_the_node_names_it(shipped_agent, asked, kitchen):
+    with pytest.raises(GroundingError, match="'mug_1' is not a node of the scene given"):
+        answer_clarification(asked, _without(kitchen, "mug_1"), shipped_agent.library, node="mug_1")
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda r: _task(r, skill="teleport"), "unknown skill 'teleport'"),
+    (lambda r: _task(r, parameters={"goal": "ghost"}), "'ghost' is not a node of the scene given"),
+    (lambda r: _task(r, parameters={"colour": "red"}), "skill 'bring' has no parameter 'colour'"),
+    (lambda r: r.model_copy(update={"clarifications": (r.clarifications[0].model_copy(update={"task": 7}),)}),
+     "is about task 7, and the result has 1"),
+    (lambda r: r.model_copy(update={"clarifications": (r.clarifications[0].model_copy(update={"role": "Goal"}),)}),
+     "is about Goal of task 0, which has no argument left open"),
+])
+def test_a_tampered_result_is_refused(shipped_agent, asked, kitchen, change, problem):
+    with pytest.raises(GroundingError, match=problem):
+        answer_clarification(change(asked), kitchen, shipped_agent.library, node="mug_1")
+
+
+def _task(result, **update):
+    return result.model_copy(update={"tasks": (result.tasks[0].model_copy(update=update),)})
+
+
+def test_a_chosen_node_that_cannot_fill_its_parameter_is_an_error(shipped_agent, asked, kitchen):
+    data = kitchen.to_dict()
+    for o in data["objects"]:
+        if o["id"] == "mug_1":
+            o["affordances"] = []
+    done = answer_clarification(asked, SceneGraph.from_dict(data), shipped_agent.library, node="mug_1")
+    assert not done.plan and done.tasks[0].status == "failed"
+    assert [(e.code, e.role) for e in done.errors] == [("affordance_violation", "Theme")]
+    assert "cannot fill 'object': it is not pickable" in done.errors[0].message
+
+
+@pytest.mark.parametrize("reply, problem", [("", "says nothing"), ("   ", "says nothing"),
+                                            ("the mug", "fits every candidate")])
+def test_a_reply_that_does_not_choose_is_refused(shipped_agent, asked, kitchen, reply, problem):
+    with pytest.raises(GroundingError, match=problem):
+        answer_clarification(asked, kitchen, shipped_agent.library, reply)

@@ -8,7 +8,7 @@ import pytest
 from agent import Agent
 from agent.decisions import decisions
 from decoding.checkpoint import checkpoint_meta, checkpoint_weights
-from decoding.errors import TageError
+from decoding.errors import DecodingError, TageError
 from decoding.parse import Parse
 from decoding.tage_format import read_row
 
@@ -80,7 +80,7 @@ def test_the_agent_names_objects_by_meaning_where_its_lexicon_has_no_word(agent)
 
 
 def test_agent_refuses_a_non_string_instruction(agent):
-    with pytest.raises(TypeError, match="must be a string"):
+    with pytest.raises(DecodingError, match="must be a string"):
         agent.parse(None)
 
 

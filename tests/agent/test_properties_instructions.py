@@ -15,7 +15,7 @@ from agent import Agent
 from agent.cli import main
 from agent.defaults import default_vocabulary
 from agent.parsers import build_grammar
-from decoding.errors import TageError
+from decoding.errors import DecodingError, TageError
 from decoding.parse import Parse
 from grounding import SceneGraph
 from tests.properties import EDGE_INSTRUCTIONS, check_parse, check_result, examples, instructions, within
@@ -91,7 +91,7 @@ def test_the_model_grounds_any_instruction(shipped_agent, kitchen, text):
 
 @pytest.mark.parametrize("value", [None, 42, b"pick up the box", ["pick up the box"]])
 def test_an_instruction_that_is_not_text_is_a_type_error(rules_agent, value):
-    with pytest.raises(TypeError, match="instruction must be a string"):
+    with pytest.raises(DecodingError, match="instruction must be a string"):
         rules_agent.parse(value)
 
 

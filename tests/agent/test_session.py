@@ -47,3 +47,12 @@ def test_the_scene_can_be_replaced_by_a_new_state(session):
 def test_answering_before_asking_is_refused(session):
     with pytest.raises(GroundingError, match="asked nothing yet"):
         session.answer("the red one")
+
+
+@pytest.mark.parametrize("turns", [("open the microwave", "pick it up"), ("go to the fridge", "pick it up")])
+def test_a_pronoun_of_an_earlier_turn_must_fit_the_skill_too(session, turns):
+    session.ground(turns[0])
+    result = session.ground(turns[1])
+    assert not result.plan and result.tasks[0].status == "failed"
+    assert [e.code for e in result.errors] == ["affordance_violation"]
+    assert "cannot fill 'object': it is not pickable" in result.errors[0].message

@@ -5,6 +5,7 @@ import pytest
 from agent.defaults import default_vocabulary, load_library, rule_parser
 from agent.parsers import build_grammar, make_parser
 from decoding.decoders import ConstrainedDecoder, DecodedArgument, DecodedTask, GreedyDecoder, get_backend
+from decoding.errors import DecodingError
 from decoding.files import read_parses
 from decoding.grammar import ActionSpace, Grammar, OutputSpec
 from decoding.parse import Argument, TaskFrame
@@ -180,12 +181,12 @@ def test_a_forced_step_costs_no_decoder_call(shipped_parser, tmp_path):
     assert free.calls <= paid.calls - 2 or not free.tasks
 
 
-def test_unknown_backend_and_missing_grammar_are_value_errors():
-    with pytest.raises(ValueError, match="unknown backend 'beam'"):
+def test_an_unknown_backend_is_bad_input_and_a_missing_grammar_a_value_error():
+    with pytest.raises(DecodingError, match="unknown backend 'beam'"):
         get_backend("beam")
     with pytest.raises(ValueError, match="needs an output grammar"):
         get_backend("constrained")
-    with pytest.raises(ValueError, match="unknown backend"):
+    with pytest.raises(DecodingError, match="unknown backend"):
         make_parser("beam")
 
 

@@ -67,8 +67,17 @@ def test_long_instruction_is_parsed_in_pieces_with_spans_in_the_whole(shipped_pa
     assert default_vocabulary().problems(parse) == []
 
 
-def test_a_sentence_longer_than_the_window_is_cut_into_windows(shipped_parser):
-    text = " ".join(["go to the table and"] * 60)  # one sentence of 300 words
+@pytest.mark.parametrize("repeats", [15, 26, 60])   # 74, 129 and 299 words: one sentence, as many commands
+def test_a_long_sentence_is_cut_at_clauses_and_keeps_every_command(shipped_parser, repeats):
+    text = " ".join(["pick up the box and"] * repeats).removesuffix(" and")
+    parse = shipped_parser.parse(text)
+    assert default_vocabulary().problems(parse) == []
+    # every command once (the decoder stops at 12 tasks a piece; a window cut mid-command made up tasks)
+    assert [t.trigger.start for t in parse.tasks] == list(range(0, 5 * repeats, 5))
+
+
+def test_windows_where_no_clause_boundary_is_left(shipped_parser):
+    text = " ".join(["go to the big red table"] * 30)  # 180 words, no comma, no "and"
     parse = shipped_parser.parse(text)
     assert default_vocabulary().problems(parse) == [] and parse.tasks
 

@@ -146,6 +146,9 @@ BAD = [  # (path, body or raw text, status, code)
                     "reply": "the red one", "scene_id": "kitchen"}, 422, "cannot_answer"),
     ("/v1/answer", {"result": {"instruction": "x", "parse": {"instruction": "x", "tokens": ["x"]}},
                     "scene_id": "kitchen"}, 422, "invalid_request"),
+    ("/v1/parse", '{"instruction": "pick \\ud800 up"}', 422, "invalid_instruction"),   # half an emoji
+    ("/v1/ground", '{"instruction": "\\udfff", "scene_id": "kitchen"}', 422, "invalid_instruction"),
+    ("/v1/ground_many", '{"instructions": ["go", "x \\ud83d"], "scene_id": "kitchen"}', 422, "invalid_instruction"),
     ("/v1/nothing", {}, 404, "not_found"),
     ("/v1/skills", {}, 405, "method_not_allowed"),
 ]
@@ -159,6 +162,36 @@ def test_bad_requests_get_a_4xx_with_an_error_body(client, path, body, status, c
         response = client.post(path, json=body)
     assert (response.status_code, response.json()["error"]["code"]) == (status, code), response.text
     assert response.json()["error"]["message"]
+
+
+def test_a_bad_instruction_fails_alone_in_its_micro_batch(server, shipped_agent):
+    good = ["take the red mug", "open the fridge", "go to the table", "bring me the mug"] * 4
+
+    def parse(instruction: str) -> int:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=300) as own:
+            body = json.dumps({"instruction": instruction}, ensure_ascii=False).replace("BAD", "\\ud800")
+            return own.post("/v1/parse", content=body, headers={"Content-Type": "application/json"}).status_code
+
+    with ThreadPoolExecutor(max_workers=17) as pool:
+        codes = list(pool.map(parse, [*good[:8], "pick BAD up", *good[8:]]))
+    assert codes == [200] * 8 + [422] + [200] * 8
+
+
+def test_ground_many_names_the_item_over_a_limit(client):
+    response = client.post("/v1/ground_many", json={"instructions": ["go", "x" * 301], "scene_id": "kitchen"})
+    assert response.json()["error"]["message"].startswith("instructions[1]: the instruction has 301 characters")
+
+
+def test_an_answer_in_a_scene_that_lost_the_node_is_refused_naming_it(client, kitchen):
+    asked = client.post("/v1/ground", json={"instruction": "bring me the mug", "scene_id": "kitchen"}).json()
+    data = kitchen.to_dict()
+    data["objects"] = [o for o in data["objects"] if o["id"] != "mug_1"]
+    data["relations"] = [r for r in data["relations"] if "mug_1" not in (r["subject"], r["object"])]
+    for answer in ({"node": "mug_3", "scene": data}, {"reply": "", "scene_id": "kitchen"},
+                   {"reply": "x" * 301, "scene_id": "kitchen"}, {"node": "mug_1", "scene_id": "apartment"}):
+        response = client.post("/v1/answer", json={"result": asked, **answer})
+        assert response.status_code == 422, response.text
+    assert "'mug_1' is not a node of the scene given" in response.json()["error"]["message"]
 
 
 def test_an_answer_naming_a_node_that_is_not_a_candidate_is_refused(client):
