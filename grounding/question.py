@@ -60,10 +60,10 @@ def _landmarks(scene: SceneGraph, ids: list[str], structural: frozenset[str]) ->
     in_room = Counter((n.room, n.label) for n in scene.of_kind("object"))   # how many a name means, per room
     nearby = [_nearby(scene, i, ids, structural, in_room) for i in ids]
     labels = [{scene[n].label for n in near} for near in nearby]
+    near_how_many = Counter(label for own in labels for label in own)   # of the candidates
     out = []
-    for k, near in enumerate(nearby):
-        elsewhere = set().union(*(labels[j] for j in range(len(ids)) if j != k))
-        mark = next((n for n in near if scene[n].label not in elsewhere), None)
+    for near in nearby:
+        mark = next((n for n in near if near_how_many[scene[n].label] == 1), None)   # near this one only
         out.append(f"next to the {scene[mark].label}" if mark else None)
     return out
 

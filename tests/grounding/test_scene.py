@@ -1,11 +1,13 @@
 """The scene graph: loading, derived near, supports and places, validation errors naming file, place and value."""
 
 import copy
+import math
 import re
 
 import pytest
 
 from grounding import SceneError, SceneGraph
+from grounding.scene import NEAR_LIMIT
 
 from .conftest import FIVE_OBJECTS, ROOT, write_yaml
 
@@ -25,6 +27,27 @@ def test_near_is_derived_from_positions_within_a_room(scene_data):
     assert "mug_2" not in scene.related("mug_1", "near")  # 2.9 m apart
     scene_data["near_threshold"] = 5.0
     assert "mug_2" in SceneGraph.from_dict(scene_data).related("mug_1", "near")
+
+
+@pytest.mark.parametrize("path", ["data/scenes/kitchen.yaml", "data/scenes/thor/FloorPlan6_kitchen.yaml",
+                                  "data/scenes/maps/home_map.yaml"])
+def test_near_is_every_pair_within_the_threshold_in_real_scenes(path):
+    scene = SceneGraph.load(ROOT / path)
+    placed = [n for n in scene.of_kind("object") if n.position is not None]
+    pairs = {(a.id, b.id) for a in placed for b in placed if a.id < b.id and a.room == b.room
+             and math.dist(a.position[:2], b.position[:2]) <= scene.near_threshold}
+    assert pairs and {(a.id, b) for a in placed for b in scene.related(a.id, "near") if a.id < b} == pairs
+
+
+def test_near_in_a_heap_of_look_alikes_is_each_ones_nearest(scene_data):
+    scene_data["objects"] += [{"id": f"cup_{i:03d}", "class": "cup", "position": [5 + 0.001 * i, 5, 0]}
+                              for i in range(300)]   # 300 cups within 30 cm: 44,850 pairs
+    scene = SceneGraph.from_dict(scene_data)
+    cups = [f"cup_{i:03d}" for i in range(300)]
+    for i in (0, 150, 299):
+        near = scene.related(cups[i], "near")
+        nearest = sorted(cups, key=lambda c: abs(int(c[4:]) - i))[1:NEAR_LIMIT + 1]
+        assert set(nearest) <= near and len(near) <= 2 * NEAR_LIMIT
 
 
 def test_near_needs_the_same_room(scene_data):
