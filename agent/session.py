@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from decoding.parse import Argument, Parse, TaskFrame
-from decoding.tokenize import tokenize
+from decoding.tokenize import check_text, tokenize
 from grounding import GroundingError, GroundingResult, SceneGraph
 from grounding.describe import normalise
 from grounding.lexicon import default_lexicon
@@ -59,22 +59,30 @@ class Session:
 
     def ground(self, instruction: str) -> GroundingResult:
         """Ground the next instruction of the dialogue."""
-        if not isinstance(instruction, str):
-            raise TypeError(f"instruction must be a string, not {type(instruction).__name__}")
+        check_text(instruction)
         start = time.perf_counter()
+        pending = self.last.clarifications if self.last is not None else ()
         parse, referents = self._parse(instruction)
         result = self.agent.ground_parse(parse, self.scene, parse_ms=(time.perf_counter() - start) * 1000)
         if referents:
             result = rebind(result, referents, self.scene, self.agent.library)
-        return self._keep(result)
+        if pending:  # "take the mug" asked which; "now put it in the sink" cannot know either
+            errors = tuple(e.model_copy(update={"message": f"{e.message}: the question of the previous instruction "
+                                                           f"({pending[0].question!r}) is not answered yet; answer "
+                                                           "it (session.answer), then say this again"})
+                           if e.code == "unresolved_reference" else e for e in result.errors)
+            result = result.model_copy(update={"errors": errors})
+        return self.keep(result)
 
     def answer(self, reply: str | None = None, *, node: str | None = None) -> GroundingResult:
         """Answer the last result's question by words or node id (see `Agent.answer`)."""
         if self.last is None:
             raise GroundingError("the session has asked nothing yet: ground an instruction first")
-        return self._keep(self.agent.answer(self.last, reply, node=node, scene=self.scene))
+        return self.keep(self.agent.answer(self.last, reply, node=node, scene=self.scene))
 
-    def _keep(self, result: GroundingResult) -> GroundingResult:
+    def keep(self, result: GroundingResult) -> GroundingResult:
+        """Make `result` the dialogue's latest turn, what later pronouns refer to: a result of `ground`, or one
+        settled elsewhere (a question answered by a script); returns it."""
         self.last = result
         context = _Context.of(result, self.scene)
         if context.nodes:

@@ -77,7 +77,8 @@ def check_instructions(instructions: Sequence[str]) -> list[str]:
 
 def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str], faults: Faults | None = None,
                      answer: Answer | None = None) -> Trace:
-    """Ground and execute each instruction on the scene the previous one left; `scene` itself is not changed.
+    """Ground and execute each instruction on the scene the previous one left, as a dialogue (`Agent.session`: "it"
+    in "now put it on the table" is what an earlier instruction named); `scene` itself is not changed.
 
     `answer`, when given, is called on a result that asks a question and returns it settled (the answer in code
     of a script, or a user's reply). A failed step or goal does not stop the session: the next instruction starts
@@ -93,12 +94,13 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
     """
     texts = check_instructions(instructions)
     simulator = Simulator(scene, agent.library, faults=faults)
+    session = agent.session(scene)
     turns = []
     for text in texts:
-        before = simulator.scene
-        result = agent.ground(text, before)
+        before = session.scene = simulator.scene
+        result = session.ground(text)
         if answer is not None and result.clarifications:
-            result = answer(result, before)
+            result = session.keep(answer(result, before))
         turns.append(Turn(result, simulator.run(result), before, simulator.scene))
     return Trace(scene, tuple(turns))
 

@@ -31,6 +31,15 @@ def test_session_with_json_out_and_plot(tmp_path):
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["turn_01.png", "turn_02.png"]
 
 
+def test_a_pronoun_refers_to_what_an_earlier_instruction_named(tmp_path):
+    result = tage("simulate", "--scene", KITCHEN, "take the blue mug", "now put it on the table", "--json",
+                  cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    turns = json.loads(result.stdout)["turns"]
+    assert [s["args"] for s in turns[1]["run"]["steps"] if s["skill"] == "place"] == [{"object": "mug_2",
+                                                                                        "target": "table_1"}]
+
+
 def test_a_failed_step_exits_1_with_the_trace(tmp_path):
     plan = _saved_plan(tmp_path, [{"skill": "pick", "args": {"object": "mug_red"}, "from_task": 0}])
     result = tage("simulate", "--scene", APARTMENT, "--plan", plan, cwd=tmp_path)

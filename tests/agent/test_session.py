@@ -56,3 +56,10 @@ def test_a_pronoun_of_an_earlier_turn_must_fit_the_skill_too(session, turns):
     assert not result.plan and result.tasks[0].status == "failed"
     assert [e.code for e in result.errors] == ["affordance_violation"]
     assert "cannot fill 'object': it is not pickable" in result.errors[0].message
+
+
+def test_a_pronoun_after_an_unanswered_question_says_to_answer_it(session):
+    assert session.ground("take the mug").clarifications
+    result = session.ground("now put it in the sink")
+    unresolved = [e for e in result.errors if e.code == "unresolved_reference"]
+    assert unresolved and "the question of the previous instruction ('Which mug" in unresolved[0].message
