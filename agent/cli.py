@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -155,6 +156,12 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
         sys.exit(1)
 
 
+def _a_number(value: float) -> float:
+    if math.isnan(value):
+        raise click.BadParameter("not a number (nan): give a probability from 0 to 1")
+    return value
+
+
 @cli.command()
 @click.argument("instructions", nargs=-1)
 @click.option("--scene", type=click.Path(path_type=Path), required=True,
@@ -166,7 +173,7 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
 @_model_option
 @runtime_option
 @click.option("--grasp-failure", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="injected fault: probability that a grasp fails")
+              callback=lambda _, __, value: _a_number(value), help="injected fault: probability that a grasp fails")
 @click.option("--missing", multiple=True, help="injected fault: an object absent when the robot arrives (repeatable)")
 @click.option("--seed", type=int, default=0, show_default=True, help="seed of the injected faults")
 @click.option("--json", "as_json", is_flag=True, help="print the session as JSON")
@@ -185,6 +192,9 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
     from .simulation import check_instructions, format_trace, read_result, replay, simulate_session
 
     graph = load_scene(scene)  # bad input fails before the model loads
+    unknown = [m for m in missing if m not in graph]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(map(repr, unknown))}: not a node of {scene}", param_hint="--missing")
     faults = Faults(grasp_failure=grasp_failure, missing=frozenset(missing), seed=seed)
     if plan_file is not None:
         if instructions:

@@ -208,3 +208,12 @@ def test_ground_reads_a_robot_map_where_a_scene_goes(tmp_path):
         run = tage("ground", f"bring me the {what}", "--scene", scene, "--json", cwd=tmp_path)
         assert run.returncode == 0, run.stderr
         assert "read as a robot map, not a scene" in run.stderr and f'"node": "{node}"' in run.stdout
+
+
+@pytest.mark.parametrize("command", [["parse"], ["ground", "--scene", str(ROOT / "data" / "scenes" / "kitchen.yaml")]])
+def test_an_argument_that_is_not_utf8_exits_2(tmp_path, command):
+    # bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape): no model or output can take them
+    result = subprocess.run([*TAGE, *command[:1], b"pick up \xff the box", *command[1:]], cwd=tmp_path,
+                            capture_output=True, timeout=120)
+    err = result.stderr.decode("utf-8", "replace")
+    assert result.returncode == 2 and "Traceback" not in err and "half of a UTF-16 surrogate pair" in err

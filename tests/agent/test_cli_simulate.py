@@ -55,6 +55,8 @@ def test_a_failed_step_exits_1_with_the_trace(tmp_path):
     ("unknown skill", ["plan step 1 (teleport): unknown skill 'teleport'"]),
     ("bad scene", ["scene.yaml", "unknown room 'attic'"]),
     ("plan and instructions", ["give instructions or --plan, not both"]),
+    ("nan", ["--grasp-failure", "not a number (nan)"]),
+    ("missing ghost", ["--missing", "'ghost_9': not a node of"]),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, case, fragments):
     scene, args = APARTMENT, []
@@ -64,6 +66,10 @@ def test_bad_input_exits_2_with_a_message(tmp_path, case, fragments):
         skill, arg = ("navigate", "garage") if case != "unknown skill" else ("teleport", "kitchen")
         args = ["--plan", _saved_plan(tmp_path, [{"skill": skill, "args": {"destination": arg}, "from_task": 0}])]
         args += ["turn on the tv"] if case == "plan and instructions" else []
+    elif case == "nan":
+        args = ["turn on the tv", "--grasp-failure", "nan"]
+    elif case == "missing ghost":
+        args = ["turn on the tv", "--missing", "ghost_9"]
     elif case == "bad scene":
         scene = tmp_path / "scene.yaml"
         scene.write_text(yaml.safe_dump({"rooms": [{"id": "k"}], "agent": {"room": "attic"}}))
