@@ -97,8 +97,10 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
 def describe_node(scene: SceneGraph, node_id: str) -> str:
     """A short description of a node for messages: "the red mug on the counter (mug_1)"."""
     node = scene[node_id]
-    color = node.attributes.get("color")
     place = _place_phrase(scene, node_id) or _room_phrase(scene, node_id)
+    if node.kind == "person":   # "you in the living room (user)", "Anna in the kitchen (anna)": a name, no "the"
+        return " ".join(p for p in (node.label, place, f"({node_id})") if p)
+    color = node.attributes.get("color")
     return " ".join(p for p in ("the", color, node.label, place, f"({node_id})") if p)
 
 

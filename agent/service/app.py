@@ -141,7 +141,7 @@ def create_app(config: ServiceConfig | None = None, agent: Agent | None = None) 
         await service.batcher.stop()
         service.model_thread.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPI(title="tage", version="0.1.0", lifespan=lifespan, responses=_ERRORS,
+    app = FastAPI(title="tage", version="0.1.0", lifespan=lifespan, responses=_ERRORS, redirect_slashes=False,
                   description="Instruction grounding for robots: parse, ground, plan, clarify. formats.md section 6.")
     refuse = _error_responder(metrics)
     _handlers(app, refuse)
@@ -176,25 +176,40 @@ def _handlers(app: FastAPI, refuse) -> None:
         return refuse(refusal.status, refusal.code, str(refusal))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_body(_: Request, err: RequestValidationError) -> Response:
-        return refuse(422, "invalid_request", _validation_message(err))
+    async def invalid_body(request: Request, err: RequestValidationError) -> Response:
+        return refuse(422, "invalid_request", _validation_message(err, request.headers.get("content-type")))
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, err: HTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "bad_request")
-        return refuse(err.status_code, code, str(err.detail), getattr(err, "headers", None))
+    async def http_error(request: Request, err: HTTPException) -> Response:
+        headers = getattr(err, "headers", None)
+        where = f"{request.method} {request.url.path}"
+        if err.status_code == 400:   # a body Starlette could not parse at all (nested past the JSON parser's depth)
+            return refuse(422, "invalid_request", f"invalid request body: not JSON that can be read ({err.detail})")
+        if err.status_code == 404:
+            return refuse(404, "not_found", f"no endpoint {where} (GET /openapi.json lists them)", headers)
+        if err.status_code == 405:
+            allowed = (headers or {}).get("Allow") or (headers or {}).get("allow", "")
+            return refuse(405, "method_not_allowed", f"{where}: method not allowed (allowed: {allowed})", headers)
+        return refuse(err.status_code, "bad_request", str(err.detail), headers)
 
     @app.exception_handler(Exception)
     async def server_fault(_: Request, err: Exception) -> Response:
         return refuse(500, "internal_error", f"the server failed: {type(err).__name__}")
 
 
-def _validation_message(err: RequestValidationError) -> str:
+def _validation_message(err: RequestValidationError, content_type: str | None) -> str:
     problems = []
     for e in err.errors()[:3]:
         where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
-        problems.append(f"{where}: {e.get('msg', 'invalid')}")
-    return "invalid request body: " + "; ".join(problems)
+        if e.get("type") == "json_invalid":
+            reason = (e.get("ctx") or {}).get("error", "not JSON")
+            problems.append(f"the body is not JSON: {reason} at character {e['loc'][-1]}")
+        else:
+            problems.append(f"{where}: {e.get('msg', 'invalid')}")
+    hint = ""
+    if not (content_type or "").startswith("application/json"):
+        hint = f" (send the body as JSON with `Content-Type: application/json`, not {content_type or 'none'})"
+    return "invalid request body: " + "; ".join(problems) + hint
 
 
 def _api_routes(app: FastAPI, service: _Service) -> None:
@@ -272,12 +287,12 @@ def _at(index: int, check, value) -> None:
 
 
 def _probe_routes(app: FastAPI, service: _Service) -> None:
-    @app.get("/healthz", response_model=Status, tags=["operations"])
+    @app.api_route("/healthz", methods=["GET", "HEAD"], response_model=Status, tags=["operations"])
     async def healthz() -> Status:
         """Live: the process answers."""
         return Status(status="ok")
 
-    @app.get("/readyz", response_model=Status, tags=["operations"])
+    @app.api_route("/readyz", methods=["GET", "HEAD"], response_model=Status, tags=["operations"])
     async def readyz() -> Status:
         """Ready: the model is loaded (503 until then)."""
         service.model()

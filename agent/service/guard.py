@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Callable
 
@@ -20,7 +21,10 @@ class Guard:
 
     def __init__(self, app, token: str | None, max_body_bytes: int, metrics: Metrics, routes: set[str],
                  refuse: Refuse) -> None:
-        self.app, self.max_body_bytes, self.metrics, self.routes = app, max_body_bytes, metrics, routes
+        self.app, self.max_body_bytes, self.metrics = app, max_body_bytes, metrics
+        # the label of a path in metrics: its route ("/v1/scenes/{scene_id}"), or "other" for unknown paths
+        self.routes = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(r)) + "$"), r)
+                       for r in sorted(routes)]
         self.expected = f"Bearer {token}".encode() if token else None
         self.refuse = refuse
 
@@ -38,7 +42,7 @@ class Guard:
         try:
             await self._serve(scope, receive, counted)
         finally:
-            path = scope["path"] if scope["path"] in self.routes else "other"  # unknown paths share one label
+            path = next((route for pattern, route in self.routes if pattern.match(scope["path"])), "other")
             self.metrics.request(scope["method"], path, status[0], time.perf_counter() - start)
 
     async def _serve(self, scope, receive, send) -> None:

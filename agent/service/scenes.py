@@ -8,7 +8,7 @@ from pathlib import Path
 from grounding import SceneGraph
 
 from ..resources import data_path
-from .errors import RequestRefused
+from .errors import RequestRefused, ServiceError
 from .schemas import SceneInfo, SceneList
 
 __all__ = ["SceneStore", "SCENE_SUFFIXES"]
@@ -32,11 +32,17 @@ class SceneStore:
 
     @classmethod
     def load(cls, folder: Path | None) -> SceneStore:
-        """Every scene file directly in `folder` (default: the shipped demo scenes); a bad file stops the server."""
+        """Every scene file directly in `folder` (default: the shipped demo scenes), hidden files aside; a bad file,
+        or two files of one id (`tiny.yaml`, `tiny.json`), stops the server."""
         folder = Path(folder) if folder is not None else data_path("scenes")
         if not folder.is_dir():
             raise FileNotFoundError(f"--scenes {folder}: no such folder")
-        files = sorted(p for p in folder.iterdir() if p.suffix in SCENE_SUFFIXES and p.is_file())
+        files = sorted(p for p in folder.iterdir()
+                       if p.suffix in SCENE_SUFFIXES and p.is_file() and not p.name.startswith("."))
+        twins = sorted({p.stem for p in files if sum(q.stem == p.stem for q in files) > 1})
+        if twins:
+            named = "; ".join(", ".join(p.name for p in files if p.stem == stem) for stem in twins)
+            raise ServiceError(f"--scenes {folder}: two files give one scene id ({named}): keep one of each")
         return cls({path.stem: SceneGraph.load(path) for path in files})
 
     def get(self, scene_id: str) -> SceneGraph:

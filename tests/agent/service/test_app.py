@@ -149,6 +149,8 @@ BAD = [  # (path, body or raw text, status, code)
     ("/v1/parse", '{"instruction": "pick \\ud800 up"}', 422, "invalid_instruction"),   # half an emoji
     ("/v1/ground", '{"instruction": "\\udfff", "scene_id": "kitchen"}', 422, "invalid_instruction"),
     ("/v1/ground_many", '{"instructions": ["go", "x \\ud83d"], "scene_id": "kitchen"}', 422, "invalid_instruction"),
+    ("/v1/parse", "[" * 20_000 + "]" * 20_000, 422, "invalid_request"),   # deeper than the JSON parser goes
+    ("/v1/parse/", {"instruction": "x"}, 404, "not_found"),                  # no redirect with an empty body
     ("/v1/nothing", {}, 404, "not_found"),
     ("/v1/skills", {}, 405, "method_not_allowed"),
 ]
@@ -175,6 +177,25 @@ def test_a_bad_instruction_fails_alone_in_its_micro_batch(server, shipped_agent)
     with ThreadPoolExecutor(max_workers=17) as pool:
         codes = list(pool.map(parse, [*good[:8], "pick BAD up", *good[8:]]))
     assert codes == [200] * 8 + [422] + [200] * 8
+
+
+def test_messages_say_what_is_wrong_with_the_request(client):
+    def message(response) -> str:
+        return response.json()["error"]["message"]
+
+    bad_json = client.post("/v1/parse", content='{"instruction": }', headers={"Content-Type": "application/json"})
+    assert message(bad_json).startswith("invalid request body: the body is not JSON: ") and "character" in message(
+        bad_json)
+    plain = client.post("/v1/parse", content='{"instruction": "x"}', headers={"Content-Type": "text/plain"})
+    assert "Content-Type: application/json" in message(plain)
+    assert message(client.post("/v1/nothing", json={})) == "no endpoint POST /v1/nothing (GET /openapi.json lists them)"
+    assert "allowed: GET" in message(client.post("/v1/skills", json={}))
+    assert client.head("/healthz").status_code == 200 and client.head("/readyz").status_code == 200
+
+
+def test_metrics_label_a_scene_request_by_its_route(client):
+    client.get("/v1/scenes/kitchen")
+    assert 'path="/v1/scenes/{scene_id}",status="200"' in client.get("/metrics").text
 
 
 def test_ground_many_names_the_item_over_a_limit(client):

@@ -1,6 +1,9 @@
+import json
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
 
 from agent.service.server import _loopback
 
@@ -58,3 +61,21 @@ def test_a_model_that_cannot_load_is_reported_by_readyz_and_every_request(tmp_pa
         assert parse.status_code == 503 and parse.json()["error"]["code"] == "load_failed"
     finally:
         server.stop()
+
+
+def test_two_files_of_one_scene_id_stop_tage_serve_naming_both(tmp_path):
+    kitchen = (Path(__file__).resolve().parents[3] / "data" / "scenes" / "kitchen.yaml").read_text()
+    (tmp_path / "tiny.yaml").write_text(kitchen)
+    (tmp_path / "tiny.json").write_text(json.dumps(yaml.safe_load(kitchen.replace(" on:", " 'on':"))))
+    run = subprocess.run([TAGE, "serve", "--port", "0", "--scenes", str(tmp_path), "--backend", "rules"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "two files give one scene id (tiny.json, tiny.yaml)" in run.stderr, run.stderr
+
+
+def test_hidden_files_are_no_scenes(tmp_path):
+    from agent.service.scenes import SceneStore
+
+    kitchen = Path(__file__).resolve().parents[3] / "data" / "scenes" / "kitchen.yaml"
+    (tmp_path / "kitchen.yaml").write_text(kitchen.read_text())
+    (tmp_path / ".kitchen.yaml.swp.yaml").write_text("not: [a scene")
+    assert [s.id for s in SceneStore.load(tmp_path).listing().scenes] == ["kitchen"]
