@@ -148,7 +148,7 @@ def create_app(config: ServiceConfig | None = None, agent: Agent | None = None) 
     _api_routes(app, service)
     _probe_routes(app, service)
     app.add_middleware(Guard, token=config.token, max_body_bytes=config.limits.max_body_bytes, metrics=metrics,
-                       routes={route.path for route in app.routes}, refuse=refuse)
+                       routes={route.path for route in app.routes}, refuse=refuse, timeout_s=config.limits.timeout_s)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import re
 import time
@@ -20,8 +21,8 @@ class Guard:
     `max_body_bytes` with 413, before the app reads it; counts and times every request by route."""
 
     def __init__(self, app, token: str | None, max_body_bytes: int, metrics: Metrics, routes: set[str],
-                 refuse: Refuse) -> None:
-        self.app, self.max_body_bytes, self.metrics = app, max_body_bytes, metrics
+                 refuse: Refuse, timeout_s: float = 30.0) -> None:
+        self.app, self.max_body_bytes, self.metrics, self.timeout_s = app, max_body_bytes, metrics, timeout_s
         # the label of a path in metrics: its route ("/v1/scenes/{scene_id}"), or "other" for unknown paths
         self.routes = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(r)) + "$"), r)
                        for r in sorted(routes)]
@@ -51,7 +52,18 @@ class Guard:
                                                         "TOKEN`", {"WWW-Authenticate": "Bearer"})
             await response(scope, receive, send)
             return
-        body = await _read_body(receive, self.max_body_bytes)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:   # refused before a byte of it is read
+            body = None
+        else:
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    body = await _read_body(receive, self.max_body_bytes)
+            except TimeoutError:   # a body that stops coming (a half-sent request) does not hold its connection
+                response = self.refuse(408, "body_timeout", f"the request body did not arrive within "
+                                                            f"{self.timeout_s} s", {"Connection": "close"})
+                await response(scope, receive, send)
+                return
         if body is None:
             response = self.refuse(413, "body_too_large", f"the request body is over the limit of "
                                                           f"{self.max_body_bytes} bytes", None)

@@ -240,3 +240,31 @@ def test_a_request_over_the_time_limit_gets_503(start_server):
     slow = start_server(command=(sys.executable, "-c", STUB))
     response = httpx.post(slow.url + "/v1/parse", json={"instruction": "open the fridge"}, timeout=30)
     assert response.status_code == 503 and response.json()["error"]["code"] == "timeout"
+
+
+def _raw(url: str, head: bytes, body: bytes, wait_s: float = 30) -> bytes:
+    """Send a request by hand (a declared length the body may not keep to) and read what comes back."""
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait_s) as s:
+        s.sendall(head + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < int(
+                answer.lower().split(b"content-length: ", 1)[1].split(b"\r\n", 1)[0]):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+
+
+def test_a_body_that_stops_coming_gets_408_and_an_oversized_length_413_at_once(start_server, server):
+    slow = start_server(command=(sys.executable, "-c", STUB))   # timeout_s = 0.5
+    head = b"POST /v1/parse HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    answer = _raw(slow.url, head, b'{"instruction": "op')
+    assert answer.startswith(b"HTTP/1.1 408") and b"body_timeout" in answer
+    huge = (b"POST /v1/parse HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n")
+    answer = _raw(server.url, huge, b"{")
+    assert answer.startswith(b"HTTP/1.1 413") and b"body_too_large" in answer
