@@ -21,6 +21,7 @@ from decoding.tokenize import check_text
 from grounding import GroundingResult, SceneGraph
 
 from ..api import Agent
+from ..rebind import check_result
 from .batcher import MicroBatcher
 from .config import ServiceConfig
 from .errors import RequestRefused, error_response, refusal_of
@@ -224,6 +225,11 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
         """One instruction grounded in a scene: bindings, plan, questions, errors (formats.md section 4)."""
         async def work() -> GroundingResult:
             scene = await service.scene(body)
+            if body.previous is not None:  # a dialogue: read with the previous turn, outside the micro-batch
+                service.check_instruction(body.instruction)
+                result = await service.in_model_thread(_next_turn, service.model(), scene, body)
+                service.check_tasks(result.parse)
+                return result
             found, ms = await service.parse(body.instruction)
             return await run_in_threadpool(service.agent.ground_parse, found, scene, ms)
 
@@ -275,6 +281,14 @@ def _api_routes(app: FastAPI, service: _Service) -> None:
     async def scene(scene_id: str) -> Response:
         """One scene of the server, in the scene format (formats.md section 3)."""
         return Response(service.scenes.source(scene_id), media_type="application/json")
+
+
+def _next_turn(agent: Agent, scene: SceneGraph, body: GroundRequest) -> GroundingResult:
+    """`body.instruction` as the turn after `body.previous` of a dialogue (`Agent.session`), in `scene`."""
+    check_result(body.previous, scene, agent.library)
+    session = agent.session(scene)
+    session.keep(body.previous)
+    return session.ground(body.instruction)
 
 
 def _at(index: int, check, value) -> None:

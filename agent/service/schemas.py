@@ -37,6 +37,9 @@ class _InScene(_Body):
 
 class GroundRequest(_InScene):
     instruction: str = Field(examples=["bring me the red mug"])
+    previous: GroundingResult | None = Field(
+        default=None, description="the result of the previous instruction of a dialogue, as this service returned "
+        "it (answered, if it asked): a pronoun of this one ('now put it in the sink') refers to what it named")
 
 
 class GroundManyRequest(_InScene):

@@ -105,6 +105,18 @@ def test_a_question_is_answered_by_words_then_by_node(client):
     assert [s["skill"] for s in done["plan"]][-1] == "handover" and not done["clarifications"]
 
 
+def test_a_dialogue_over_http_passes_the_previous_result(client):
+    first = client.post("/v1/ground", json={"instruction": "take the mug", "scene_id": "kitchen"}).json()
+    first = client.post("/v1/answer", json={"result": first, "reply": "the blue one", "scene_id": "kitchen"}).json()
+    second = client.post("/v1/ground", json={"instruction": "now put it on the table", "scene_id": "kitchen",
+                                             "previous": first})
+    assert second.status_code == 200, second.text
+    assert second.json()["tasks"][0]["parameters"] == {"object": "mug_2", "target": "table_1"}
+    apartment = client.post("/v1/ground", json={"instruction": "now put it on the table", "scene_id": "apartment",
+                                                "previous": first})
+    assert apartment.status_code == 422 and "is not a node of the scene given" in apartment.text
+
+
 def test_skills_scenes_metrics_and_openapi(client):
     assert "pick" in [s["name"] for s in client.get("/v1/skills").json()["skills"]]
     assert {"kitchen", "apartment"} <= {s["id"] for s in client.get("/v1/scenes").json()["scenes"]}
