@@ -86,6 +86,16 @@ def test_coordinated_objects_share_trigger_and_place(parser):
     assert parse.tasks[0].trigger == parse.tasks[1].trigger
 
 
+@pytest.mark.parametrize("text, themes", [
+    ("bring me the glass and the knife", ["glass", "knife"]),      # a noun that is also a material word
+    ("take the paper and then the pen", ["paper", "pen"]),
+    ("pick up the brown and white dresser", ["brown and white dresser"]),   # two colours of one thing
+])
+def test_and_after_a_material_noun_starts_another_object(parser, text, themes):
+    parse = parser.parse(text)
+    assert [a.span.text for t in parse.tasks for a in t.arguments if a.role == "Theme"] == themes
+
+
 def test_attribute_marks(parser):
     argument = parser.parse("pick the small red wooden box").tasks[0].arguments[0]
     assert [(a.type, a.span.text) for a in argument.attributes] == [
