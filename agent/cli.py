@@ -334,7 +334,7 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
               help="extractor: one stage on the augmented mix (the default, as shipped), or tagE alone then the mix")
 @click.option("--ema", "ema_decay", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="extractor: select and save an exponential moving average of the weights with this decay per "
-                   "step (e.g. 0.999; default: the shipped recipe's)")
+                   "step (e.g. 0.999; default: off, as the shipped model was trained)")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
           epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
           mix_from_start: bool | None, ema_decay: float | None) -> None:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Mapping
 
 from grounding import GroundingError, GroundingErrorItem, GroundingResult, SceneGraph, SkillLibrary, TaskGrounding
-from grounding.grounder import cannot_fill
+from grounding.grounder import beside, cannot_fill
 from grounding.lexicon import Lexicon, default_lexicon
 from grounding.plan import Planner
 
@@ -64,8 +64,11 @@ def check_result(result: GroundingResult, scene: SceneGraph, library: SkillLibra
             raise GroundingError(f"{where}: {value!r} is not a node of the scene given (was the result grounded in "
                                  "another scene, or has the scene changed since?)")
 
-    for task in result.tasks:
+    words = len(result.parse.tokens)
+    for i, task in enumerate(result.tasks):
         where = f"task {task.task}"
+        if task.task != i:
+            raise GroundingError(f"{where} is number {i} of the result's tasks: tasks are numbered in order from 0")
         if task.skill is not None and task.skill not in library:
             raise GroundingError(f"{where}: unknown skill {task.skill!r} (the library has "
                                  f"{', '.join(sorted(library.skills))})")
@@ -76,6 +79,9 @@ def check_result(result: GroundingResult, scene: SceneGraph, library: SkillLibra
             if kinds[name] != "value":
                 node(value, f"{where} {name}")
         for b in task.bindings:
+            if b.span.end >= words or b.span.start > b.span.end:
+                raise GroundingError(f"{where} {b.role}: words {b.span.start}-{b.span.end} are not words of the "
+                                     f"instruction, which has {words}")
             for value in (*([b.node] if b.node else []), *b.candidates, *b.members):
                 node(value, f"{where} {b.role}")
     for question in result.clarifications:
@@ -94,7 +100,9 @@ def _unfit(result: GroundingResult, picks: Mapping[Pick, str], scene: SceneGraph
         task, binding = result.tasks[t], result.tasks[t].bindings[b]
         params = {p.name: p for p in library[task.skill].parameters} if task.skill else {}
         param = params.get(binding.parameter)
-        why = cannot_fill(scene, node, param, lexicon) if param is not None else None
+        if param is None or (param.kind == "location" and beside(result.parse.tokens, binding.span.start, lexicon)):
+            continue   # "next to the chair": a landmark, as the grounder reads it
+        why = cannot_fill(scene, node, param, lexicon)
         if why is not None:
             out[(t, b)] = why
     return out

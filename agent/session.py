@@ -66,12 +66,14 @@ class Session:
         result = self.agent.ground_parse(parse, self.scene, parse_ms=(time.perf_counter() - start) * 1000)
         if referents:
             result = rebind(result, referents, self.scene, self.agent.library)
-        if pending:  # "take the mug" asked which; "now put it in the sink" cannot know either
+        if pending and any(e.code == "unresolved_reference" for e in result.errors):
+            # "take the mug" asked which; "now put it in the sink" cannot know either: the question stays the
+            # one to answer (this result is not kept)
             errors = tuple(e.model_copy(update={"message": f"{e.message}: the question of the previous instruction "
                                                            f"({pending[0].question!r}) is not answered yet; answer "
                                                            "it (session.answer), then say this again"})
                            if e.code == "unresolved_reference" else e for e in result.errors)
-            result = result.model_copy(update={"errors": errors})
+            return result.model_copy(update={"errors": errors})
         return self.keep(result)
 
     def answer(self, reply: str | None = None, *, node: str | None = None) -> GroundingResult:

@@ -14,7 +14,7 @@ from .model import Extractor
 from .nbest import nbest
 from .parse import Argument, Attribute, Parse, TaskFrame
 from .tokenize import tokenize
-from .windows import longest_piece, merge, split
+from .windows import halve, merge, split
 
 __all__ = ["TaskParser", "Words"]
 
@@ -67,9 +67,9 @@ class TaskParser:
 
     def parse_n(self, instruction: str, n: int) -> list[Parse]:
         """The `n` best valid parses of raw user text, best first (`decoding.nbest`): the first is `parse`'s.
-        An instruction long enough to be read in pieces has its one parse."""
+        An instruction longer than the model's window has its one parse."""
         words = Words.of(instruction)
-        if not words.tokens or len(words.tokens) > longest_piece(self.model.config.max_words) or n <= 1:
+        if not words.tokens or len(words.tokens) > self.model.config.max_words or n <= 1:
             return [self.parse(instruction)]
         with torch.inference_mode():
             enc = self.encode([words])[0]
@@ -78,19 +78,36 @@ class TaskParser:
         return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
-        """Parses of already tokenised instructions, encoded in batches; a long instruction is parsed in pieces
-        (sentences, then clauses: `decoding.windows`) merged back."""
-        limit = self.model.config.max_words
-        if all(len(w.tokens) <= longest_piece(limit) for w in items):
-            return self._parse_batch(items)
-        cuts = [split(w.instruction, w.tokens, w.offsets, limit) for w in items]
-        pieces = [Words(w.instruction, w.tokens[s:e], w.offsets[s:e]) for w, c in zip(items, cuts, strict=True)
-                  for s, e in c]
-        parsed, out = iter(self._parse_batch(pieces)), []
-        for words, c in zip(items, cuts, strict=True):
+        """Parses of already tokenised instructions, encoded in batches; a long instruction, or one whose parse
+        reaches the decoder's task limit, is parsed in pieces (sentences, then clauses: `decoding.windows`) merged
+        back."""
+        config = self.model.config
+        cuts = [split(w.instruction, w.tokens, w.offsets, config.max_words) for w in items]
+        done: dict[tuple[int, int, int], Parse] = {}
+        while True:
+            todo = [(k, s, e) for k, c in enumerate(cuts) for s, e in c if (k, s, e) not in done]
+            if not todo:
+                break
+            pieces = [Words(items[k].instruction, items[k].tokens[s:e], items[k].offsets[s:e]) for k, s, e in todo]
+            done.update(zip(todo, self._parse_batch(pieces), strict=True))
+            for k, c in enumerate(cuts):   # a piece at the task limit may hold more: read its halves
+                cuts[k] = [half for s, e in c for half in self._halves(items[k], s, e, done[(k, s, e)])]
+        out = []
+        for k, (words, c) in enumerate(zip(items, cuts, strict=True)):
+            if c == [(0, len(words.tokens))]:
+                out.append(done[(k, 0, len(words.tokens))])
+                continue
             whole = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
-            out.append(merge(whole, [s for s, _ in c], [next(parsed) for _ in c]))
+            out.append(merge(whole, [s for s, _ in c], [done[(k, s, e)] for s, e in c]))
         return out
+
+    def _halves(self, words: Words, s: int, e: int, parse: Parse) -> list[tuple[int, int]]:
+        """[(s, e)], or its two halves when its parse reached the decoder's task limit and a clause boundary
+        cuts it."""
+        if len(parse.tasks) < self.model.config.max_tasks:
+            return [(s, e)]
+        middle = halve(words.tokens, s, e)
+        return [(s, e)] if middle is None else [(s, middle), (middle, e)]
 
     def _parse_batch(self, items: Sequence[Words]) -> list[Parse]:
         """Instructions of similar lengths decoded together in lockstep (`decoding.lockstep`), `batch_size` at a

@@ -403,13 +403,13 @@ class _Run:
 
     # -- coordination ----------------------------------------------------------------------------------------
     def _starts_conjunct(self, task: _Task, i: int, hi: int) -> bool:
-        """"and (then) <object>" after a filled task starts another task of the same trigger; not "and" between
-        two attribute words ("the brown and white dresser"), but after a noun that can be one ("the glass and the
-        knife", "the paper and the pen")."""
+        """"and (then) <object>" after a filled task starts another task of the same trigger. After an attribute
+        word only when a determiner follows: a noun that can be one ("the glass and the knife", "the paper and
+        the pen"), not a list of attributes ("the brown and white dresser", "the big, heavy box")."""
         if self.low[i] not in ("and", "then", ","):
             return False
         j = self._skip_conjunction(i, hi)
-        if i and self.low[i - 1] in self.lex.attribute_of and j < hi and self.low[j] in self.lex.attribute_of:
+        if i and self.low[i - 1] in self.lex.attribute_of and not (j < hi and self.low[j] in self.d.determiners):
             return False
         before = self.low[task.trigger[1] : i]
         if j >= hi or "between" in before or (task.type in (_CATEGORY, _FOLLOWING) and "with" in before):

@@ -1,14 +1,13 @@
-"""Long instructions cut into pieces the extractor can read: sentences first, then windows of words.
+"""Long instructions cut into pieces the extractor can read: sentences first, then clauses.
 
-The extractor reads at most `max_words` words, and was trained on instructions of at most 39 (tagE), with at most
-8 tasks; it decodes at most `max_tasks` (12) tasks at once. An instruction longer than a third of `max_words` is
-cut at sentence boundaries (spaCy's rule-based sentencizer, no download); consecutive sentences are packed into
+The extractor reads at most `max_words` words and decodes at most `max_tasks` tasks at once. A longer instruction
+is cut at sentence boundaries (spaCy's rule-based sentencizer, no download); consecutive sentences are packed into
 pieces of at most a quarter of `max_words` (so that a pronoun finds its antecedent in the sentence before), and a
-sentence longer than a third of it is cut at the clause boundary nearest its middle (after a comma, semicolon or
-colon, or before "and" / "then"), again until every piece is that short (into windows where no boundary is left):
-fifteen commands in one sentence are fifteen tasks, not the twelve the decoder stops at. Each piece keeps its
-first word's index in the whole, so that parses of the pieces merge back with spans in the original words
-(`merge`).
+sentence longer than `max_words` is cut at clause boundaries (`halve`). A piece whose parse reaches the task limit
+(fifteen commands in one sentence) is cut in two at a clause boundary and read again, until no piece reaches it or
+none can be cut (`decoding.parser.TaskParser.parse_many`); an instruction that stays under both limits is read
+whole, as the extractor was trained. Each piece keeps its first word's index in the whole, so that parses of the
+pieces merge back with spans in the original words (`merge`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from functools import lru_cache
 
 from .parse import Argument, Attribute, Parse, TaskFrame
 
-__all__ = ["split", "merge", "longest_piece"]
+__all__ = ["split", "merge", "halve"]
 
 
 @lru_cache(maxsize=1)
@@ -44,33 +43,24 @@ def _sentence_starts(text: str, offsets: Sequence[tuple[int, int]]) -> list[int]
     return starts if starts and starts[0] == 0 else [0, *starts]
 
 
-def longest_piece(limit: int) -> int:
-    """The most words an instruction is read in at once by an extractor that accepts `limit`: a third of it."""
-    return limit // 3
-
-
 def split(text: str, tokens: Sequence[str], offsets: Sequence[tuple[int, int]], limit: int
           ) -> list[tuple[int, int]]:
-    """(start, end) word ranges cutting `tokens` of `text` into pieces of at most a third of `limit` words, at
-    sentence ends, else at clause boundaries, where possible (see the module).
+    """(start, end) word ranges cutting `tokens` of `text` into pieces of at most `limit` words, at sentence
+    ends, else at clause boundaries, where possible (see the module).
 
     Examples
     --------
     >>> from decoding.tokenize import tokenize
     >>> text = "take the cup. put it on the table. open the door"
-    >>> split(text, *tokenize(text), limit=24)
+    >>> split(text, *tokenize(text), limit=12)
     [(0, 4), (4, 10), (10, 13)]
-    >>> text = "open the door, take the cup and put it on the table then close the door"
-    >>> split(text, *tokenize(text), limit=24)
-    [(0, 7), (7, 13), (13, 17)]
     """
-    longest, pack = longest_piece(limit), limit // 4
-    if len(tokens) <= longest:
+    if len(tokens) <= limit:
         return [(0, len(tokens))]
-    bounds = [*_sentence_starts(text, offsets), len(tokens)]
+    bounds, pack = [*_sentence_starts(text, offsets), len(tokens)], limit // 4
     ranges: list[tuple[int, int]] = []
     for a, b in zip(bounds, bounds[1:], strict=False):
-        for s, e in _clauses(tokens, a, b, longest):
+        for s, e in _clauses(tokens, a, b, limit):
             if ranges and ranges[-1][1] == s and e - ranges[-1][0] <= pack:
                 ranges[-1] = (ranges[-1][0], e)  # pack short sentences together
             else:
@@ -79,18 +69,36 @@ def split(text: str, tokens: Sequence[str], offsets: Sequence[tuple[int, int]], 
 
 
 _AFTER = frozenset({",", ";", ":"})         # a clause starts after these words
-_BEFORE = frozenset({"and", "then"})        # ... or at these
+_BEFORE = frozenset({"then"})               # ... or at these
+_AND = "and"                                # ... or at "and" when nothing else is left ("between the salt and ...")
+
+
+def halve(tokens: Sequence[str], a: int, b: int) -> int | None:
+    """The clause boundary nearest the middle of words `a`..`b`: after a comma, semicolon or colon, or before
+    "then", else before "and"; None when there is none.
+
+    Examples
+    --------
+    >>> words = "go to the table , take the cup and bring it to me".split()
+    >>> halve(words, 0, len(words)), halve(words, 5, len(words)), halve(words, 0, 4)
+    (5, 8, None)
+    """
+    for strong in (True, False):
+        cuts = [i for i in range(a + 1, b) if (tokens[i - 1] in _AFTER or tokens[i].lower() in _BEFORE) == strong
+                and (strong or tokens[i].lower() == _AND)]
+        if cuts:
+            return min(cuts, key=lambda i: (abs(2 * i - a - b), i))
+    return None
 
 
 def _clauses(tokens: Sequence[str], a: int, b: int, longest: int) -> list[tuple[int, int]]:
-    """Words `a`..`b` cut at the clause boundary nearest the middle until each piece has at most `longest` words;
-    windows of `longest` words where no boundary is left."""
+    """Words `a`..`b` cut at clause boundaries (`halve`) until each piece has at most `longest` words; windows of
+    `longest` words where no boundary is left."""
     if b - a <= longest:
         return [(a, b)]
-    cuts = [i for i in range(a + 1, b) if tokens[i - 1] in _AFTER or tokens[i].lower() in _BEFORE]
-    if not cuts:
+    middle = halve(tokens, a, b)
+    if middle is None:
         return [(s, min(s + longest, b)) for s in range(a, b, longest)]
-    middle = min(cuts, key=lambda i: (abs(2 * i - a - b), i))
     return _clauses(tokens, a, middle, longest) + _clauses(tokens, middle, b, longest)
 
 

@@ -143,11 +143,16 @@ def import_ai2thor(data: object, room: str = "room", source: str = "<ai2thor>",
 def is_ai2thor(data: object) -> bool:
     """Whether decoded file data is AI2-THOR metadata: an event's `metadata`, or objects with an `objectId` (a list,
     or under `objects:`), or a list of such events (a recorded episode)."""
-    if isinstance(data, list) and data and all(isinstance(e, dict) and _is_event(e) for e in data):
+    if _is_episode(data):
         return True
     if isinstance(data, dict) and _is_event(data):
         return True
     return isinstance(data, list) and any(isinstance(o, dict) and "objectId" in o for o in data)
+
+
+def _is_episode(data: object) -> bool:
+    """A list of THOR events (a recorded episode, or one event in a list)."""
+    return isinstance(data, list) and bool(data) and all(isinstance(e, dict) and _is_event(e) for e in data)
 
 
 def _is_event(data: dict) -> bool:
@@ -161,7 +166,7 @@ def _is_event(data: dict) -> bool:
 def _one_event(data: object, source: str) -> object:
     """`data`, or the one event of a list of events; several events are several states of the world, and which
     one the robot is in is the caller's to say."""
-    if not (isinstance(data, list) and data and all(isinstance(e, dict) and _is_event(e) for e in data)):
+    if not _is_episode(data):
         return data
     if len(data) > 1:
         raise SceneError(f"{source}: a list of {len(data)} AI2-THOR events (an episode), not one state of the "

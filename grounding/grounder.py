@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from decoding.parse import Argument, Parse, TaskFrame
@@ -15,7 +16,7 @@ from .scene import SceneGraph
 from .skills import Parameter, Skill, SkillLibrary
 from .vocabulary import OpenVocabulary
 
-__all__ = ["Grounder", "Grounded"]
+__all__ = ["Grounder", "Grounded", "cannot_fill", "beside"]
 
 _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
@@ -136,7 +137,8 @@ class Grounder:
             outcome = self._argument(index, task, arg, param, st)
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
             outcome = self._switched(task, k, param, outcome, outcomes, st.parse)
-            outcomes[k] = self._counted(self._afforded(outcome, param, self._beside(arg, st.parse)))
+            landmark = beside(st.parse.tokens, arg.span.start, self.lexicon)
+            outcomes[k] = self._counted(self._afforded(outcome, param, landmark))
         return outcomes
 
     def _switched(self, task: TaskFrame, k: int, param: Parameter | None, outcome: _Outcome,
@@ -260,10 +262,6 @@ class Grounder:
         return replace(outcome, nodes=(), code="description_mismatch", nearest=outcome.nodes[:3],
                        message=f"{want} {outcome.noun} asked for, {len(outcome.nodes)} fit")
 
-    def _beside(self, arg: Argument, parse: Parse) -> bool:
-        """True for "put it next to the lamp": the lamp is a landmark, so it need not be a receptacle."""
-        predicates = relation_before(list(parse.tokens), arg.span.start, self.lexicon)
-        return bool(predicates) and set(predicates) <= {"next_to", "near"}
 
     def _afforded(self, outcome: _Outcome, param: Parameter | None, beside: bool = False) -> _Outcome:
         if not outcome.nodes or param is None or not param.requires or (beside and param.kind == "location"):
@@ -389,6 +387,13 @@ class Grounder:
                                                             f"({' or '.join(param.roles)}) and none was given"))
             problems |= 2
         return problems
+
+
+def beside(tokens: Sequence[str], start: int, lexicon: Lexicon) -> bool:
+    """True for the words from `start` on in "put it next to [the lamp]": a landmark, so a place parameter it
+    fills needs none of the affordances the parameter requires (it need not be a receptacle)."""
+    predicates = relation_before(list(tokens), start, lexicon)
+    return bool(predicates) and set(predicates) <= {"next_to", "near"}
 
 
 def cannot_fill(scene: SceneGraph, node: str, param: Parameter, lexicon: Lexicon) -> str | None:

@@ -33,9 +33,9 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     `<class>_<n>`; rooms without an id get one from their name. `room` makes a map that declares no rooms one room
     holding the robot and every object that states none. A map rarely states what stands on what, so an object
     that can be picked up, stated on or in nothing, stands `on` the surface below it within the map's
-    `near_threshold` horizontally, the nearest one (`_place_on_surfaces`; a surface: a receptacle that does not
-    open, whose inside a position cannot tell from its top). Nothing else is added: rooms come from areas,
-    affordances from the class defaults, when loaded.
+    `near_threshold` horizontally, the nearest one (`_place_on_surfaces`; a surface: a receptacle that neither
+    opens, as a position cannot tell its inside from its top, nor is carried). Nothing else is added: rooms come
+    from areas, affordances from the class defaults, when loaded.
 
     Examples
     --------
@@ -63,38 +63,44 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
 
 def _place_on_surfaces(data: dict, own: dict) -> None:
     """Add `x on s` for each pickable object `x` that no relation puts on or in anything, whose position has a
-    height, and that has surfaces below it within the near threshold horizontally: `s` is the nearest of them.
-    ("the mug on the coffee table" in a map that gives the mug and the table positions only.)"""
+    height, and that has surfaces below it (at most `_SURFACE_BELOW` m) within the near threshold horizontally: `s`
+    is the nearest of them. A surface is furniture: a receptacle that neither opens nor is carried (a mug is on
+    the table, not on the mug beside it). ("the mug on the coffee table" in a map that gives positions only.)
+    Runs before validation: a field of the wrong type is left for it to name."""
     table = default_affordances()
 
-    def affordances(o: dict) -> set:
+    def affordances(o: dict) -> set[str]:
         given = o.get("affordances")
-        return set(given) if isinstance(given, list) else set(own.get(o["class"]) or table.classes.get(o["class"], ()))
+        given = given if isinstance(given, list) else own.get(o["class"]) or table.classes.get(o["class"], ())
+        return {a for a in given if isinstance(a, str)} if isinstance(given, list | tuple) else set()
 
-    def point(o: dict) -> tuple[float, float, float] | None:
+    def point(o: dict) -> tuple[float, ...] | None:
         p = o.get("position")
         ok = isinstance(p, list) and len(p) == 3 and all(isinstance(v, int | float) and not isinstance(v, bool)
-                                                          for v in p)
+                                                          and math.isfinite(v) for v in p)
         return tuple(map(float, p)) if ok else None
 
     relations = data.get("relations") if isinstance(data.get("relations"), list) else []
-    placed = {r.get("subject") for r in relations if isinstance(r, dict) and r.get("predicate") in ("on", "in")}
+    placed = {r.get("subject") for r in relations
+              if isinstance(r, dict) and isinstance(r.get("subject"), str) and r.get("predicate") in ("on", "in")}
     reach = data.get("near_threshold", DEFAULT_NEAR_THRESHOLD)
     reach = reach if isinstance(reach, int | float) and not isinstance(reach, bool) else DEFAULT_NEAR_THRESHOLD
-    surfaces = [(o, point(o)) for o in data["objects"]
-                if point(o) and {"receptacle"} <= affordances(o) and "openable" not in affordances(o)]
+    objects = [(o, point(o), affordances(o)) for o in data["objects"] if isinstance(o.get("id"), str)]
+    surfaces = [(o, p) for o, p, able in objects if p and "receptacle" in able and not able & {"openable", "pickable"}]
     added = []
-    for o in data["objects"]:
-        at = point(o)
-        if at is None or o["id"] in placed or "pickable" not in affordances(o):
+    for o, at, able in objects:
+        if at is None or o["id"] in placed or "pickable" not in able:
             continue
         below = [(math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
-                 if s is not o and p[2] < at[2] and math.dist(at[:2], p[:2]) <= reach
+                 if 0 < at[2] - p[2] <= _SURFACE_BELOW and math.dist(at[:2], p[:2]) <= reach
                  and s.get("room") == o.get("room")]
         if below:
             added.append({"subject": o["id"], "predicate": "on", "object": min(below)[1]})
     if added:
         data["relations"] = [*relations, *added]
+
+
+_SURFACE_BELOW = 1.5   # metres: the most an object stands above the position of the surface it is put on
 
 
 def _wrapped(objects: list) -> LocatedDict:

@@ -129,15 +129,16 @@ def check_refusal(err: Exception, *names: str) -> None:
 
 def check_parse(parse, text: str, vocabulary, spec=None, max_words: int | None = None) -> None:
     """`parse` is a valid answer for `text`: a `Parse` of it inside the vocabulary and, when given, the output
-    grammar `spec` (whose task count applies per piece only, when the extractor of `max_words` reads `text` in
-    pieces: `decoding.windows`)."""
+    grammar `spec` (whose task count applies per piece only, when the extractor of `max_words` can read `text`
+    in pieces: longer than that, or with a clause boundary to cut a parse at the task limit, `decoding.windows`)."""
     from decoding.parse import Parse
-    from decoding.windows import longest_piece
+    from decoding.windows import halve
 
     assert isinstance(parse, Parse) and parse.instruction == text
     assert vocabulary.problems(parse) == [], vocabulary.problems(parse)
     if spec is not None:
-        windowed = max_words is not None and len(parse.tokens) > longest_piece(max_words)
+        windowed = max_words is not None and (len(parse.tokens) > max_words
+                                              or halve(parse.tokens, 0, len(parse.tokens)) is not None)
         problems = [p for p in spec.problems(parse) if not (windowed and p.endswith(f"over {spec.max_tasks}"))]
         assert problems == [], problems
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -291,8 +292,9 @@ def _next_turn(agent: Agent, scene: SceneGraph, body: GroundRequest) -> Groundin
     return session.ground(body.instruction)
 
 
-def _at(index: int, check, value) -> None:
-    """`check(value)` for item `index` of a batch request: a refusal names the item."""
+def _at(index: int, check: Callable[[object], None], value: object) -> None:
+    """`check(value)` for item `index` of a `/v1/ground_many` request: a refusal names the item
+    (`instructions[3]: ...`)."""
     try:
         check(value)
     except TageError as err:

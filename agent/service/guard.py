@@ -21,7 +21,7 @@ class Guard:
     `max_body_bytes` with 413, before the app reads it; counts and times every request by route."""
 
     def __init__(self, app, token: str | None, max_body_bytes: int, metrics: Metrics, routes: set[str],
-                 refuse: Refuse, timeout_s: float = 30.0) -> None:
+                 refuse: Refuse, timeout_s: float) -> None:
         self.app, self.max_body_bytes, self.metrics, self.timeout_s = app, max_body_bytes, metrics, timeout_s
         # the label of a path in metrics: its route ("/v1/scenes/{scene_id}"), or "other" for unknown paths
         self.routes = [(re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(r)) + "$"), r)

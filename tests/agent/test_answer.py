@@ -150,3 +150,24 @@ def test_a_chosen_node_that_cannot_fill_its_parameter_is_an_error(shipped_agent,
 def test_a_reply_that_does_not_choose_is_refused(shipped_agent, asked, kitchen, reply, problem):
     with pytest.raises(GroundingError, match=problem):
         answer_clarification(asked, kitchen, shipped_agent.library, reply)
+
+
+def test_a_landmark_chosen_for_next_to_needs_no_affordance(shipped_agent, kitchen):
+    from decoding.tage_format import read_row
+
+    parse, _ = read_row("put the red mug next to the chair", "0 0 Placing ; 2 3 Theme ; 7 7 Goal",
+                        "placing : put , theme : red mug :cup , goal : chair :chair")
+    result = shipped_agent.ground_parse(parse, kitchen)
+    while result.clarifications:
+        last = result.clarifications[0].candidates[-1]
+        result = answer_clarification(result, kitchen, shipped_agent.library, node=last)
+    assert result.complete and result.tasks[0].parameters["target"].startswith("chair"), result
+
+
+def test_a_result_with_spans_outside_its_words_or_tasks_out_of_order_is_refused(shipped_agent, asked, kitchen):
+    span = asked.tasks[0].bindings[1].span.model_copy(update={"start": 40, "end": 40})
+    bindings = (asked.tasks[0].bindings[0], asked.tasks[0].bindings[1].model_copy(update={"span": span}))
+    with pytest.raises(GroundingError, match="words 40-40 are not words of the instruction"):
+        answer_clarification(_task(asked, bindings=bindings), kitchen, shipped_agent.library, node="mug_1")
+    with pytest.raises(GroundingError, match="task 5 is number 0"):
+        answer_clarification(_task(asked, task=5), kitchen, shipped_agent.library, node="mug_1")

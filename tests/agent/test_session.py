@@ -63,3 +63,5 @@ def test_a_pronoun_after_an_unanswered_question_says_to_answer_it(session):
     result = session.ground("now put it in the sink")
     unresolved = [e for e in result.errors if e.code == "unresolved_reference"]
     assert unresolved and "the question of the previous instruction ('Which mug" in unresolved[0].message
+    assert session.answer("the blue one").complete      # the advice can be followed: the question is still open
+    assert session.ground("now put it in the sink").tasks[0].parameters["object"] == "mug_2"

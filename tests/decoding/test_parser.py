@@ -76,6 +76,17 @@ def test_a_long_sentence_is_cut_at_clauses_and_keeps_every_command(shipped_parse
     assert [t.trigger.start for t in parse.tasks] == list(range(0, 5 * repeats, 5))
 
 
+def test_a_long_command_under_the_limits_is_read_whole(shipped_parser):
+    # 44 words, one sentence, three tasks: cut at "and" it would lose the mug that "it" refers to
+    text = ("please go to the kitchen and take the big red mug that is standing on the counter right between the "
+            "salt and the pepper next to the sink and bring it to me in the living room where I am sitting on the "
+            "sofa")
+    parse = shipped_parser.parse(text)
+    assert parse == shipped_parser._parse_batch([Words.of(text)])[0]   # one piece: the whole
+    themes = [a.span.text for t in parse.tasks for a in t.arguments if a.role == "Theme"]
+    assert "sofa" not in themes and len(parse.tasks) < shipped_parser.model.config.max_tasks
+
+
 def test_windows_where_no_clause_boundary_is_left(shipped_parser):
     text = " ".join(["go to the big red table"] * 30)  # 180 words, no comma, no "and"
     parse = shipped_parser.parse(text)

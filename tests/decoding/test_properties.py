@@ -13,7 +13,6 @@ from agent.defaults import default_model_dir, default_vocabulary, load_library
 from agent.parsers import backend_names, build_grammar, make_parser
 from decoding.checkpoint import CONFIG, checkpoint_weights, load_checkpoint
 from decoding.errors import ModelError
-from decoding.windows import longest_piece
 from tests.properties import check_parse, check_refusal, examples, mutated, within
 
 MODEL_S = 60
@@ -40,8 +39,7 @@ def _at_the_limits(config) -> dict[str, str]:
                "the pan", "the pot"]
     for n in (config.max_arguments - 1, config.max_arguments, config.max_arguments + 2):
         out[f"{n} arguments"] = "put " + " , ".join(objects[:n]) + " on the table from the sink quickly"
-    piece = longest_piece(config.max_words)   # the longest instruction read whole (decoding.windows)
-    for n in (piece, piece + 1, config.max_words - 1, config.max_words, config.max_words + 1, 3 * config.max_words):
+    for n in (config.max_words - 1, config.max_words, config.max_words + 1, 3 * config.max_words):
         out[f"{n} words"] = " ".join((["pick", "up", "the", "red", "cup", "and"] * n)[:n])
     return out
 

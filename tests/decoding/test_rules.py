@@ -96,6 +96,13 @@ def test_and_after_a_material_noun_starts_another_object(parser, text, themes):
     assert [a.span.text for t in parse.tasks for a in t.arguments if a.role == "Theme"] == themes
 
 
+@pytest.mark.parametrize("text", ["take the big, heavy box", "pick up the small, shiny knife"])
+def test_a_list_of_adjectives_makes_no_second_task(parser, text):
+    assert len(parser.parse(text).tasks) == 1
+
+
+
+
 def test_attribute_marks(parser):
     argument = parser.parse("pick the small red wooden box").tasks[0].arguments[0]
     assert [(a.type, a.span.text) for a in argument.attributes] == [

@@ -102,6 +102,28 @@ def test_a_pickable_object_above_a_surface_stands_on_the_nearest_one():
     assert on == {("cup_1", "table_1"), ("cup_2", "counter_1"), ("pillow_1", "counter_1")}
 
 
+def test_no_object_is_put_on_a_carried_receptacle_or_far_below_it():
+    scene = SceneGraph.from_dict(import_map([
+        {"class": "mug", "position": [1.0, 1.0, 0.46]}, {"class": "mug", "position": [1.05, 1.0, 0.45]},
+        {"class": "bowl", "position": [1.1, 1.0, 0.44]}, {"class": "coffee_table", "position": [1.5, 1.0, 0.4]},
+        {"class": "book", "position": [1.2, 1.0, 2.4]}], room="living room"))
+    assert sorted((s, o) for s, p, o in scene.asserted) == [("bowl_1", "table_1"), ("cup_1", "table_1"),
+                                                            ("cup_2", "table_1")]   # the book: 2 m above it
+
+
+@pytest.mark.parametrize("data, problem", [
+    ({"affordances": {"cup": 5}, "objects": [{"class": "cup", "position": [0, 0, 1]}]}, "affordances.cup"),
+    ({"objects": [{"class": "cup", "position": [0, 0, 1], "affordances": [{"x": 1}]}]}, "affordances.0"),
+    ({"objects": [{"class": "cup", "position": [0, 0, 1]}], "relations": [{"subject": ["a"], "predicate": "on",
+                                                                          "object": "b"}]}, "subject"),
+])
+def test_a_malformed_map_is_named_not_crashed_on(tmp_path, data, problem):
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SceneError, match=problem):
+        load_map(path)
+
+
 def test_the_mug_on_the_coffee_table_of_a_map_without_relations(default_library):
     data = json.loads(json.dumps(FLAT))
     del data["relations"]
