@@ -48,6 +48,7 @@ class _Cue(_Strict):
     within: int
     type: str
     clause_end: bool = False
+    not_after: tuple[str, ...] = ()   # a cue word right after one of these is none ("next to": no Bringing "to")
 
 
 class _Roles(_Strict):
@@ -279,7 +280,7 @@ class _Run:
             window = clause[: cue.within]
             if cue.clause_end:
                 window = clause[-1:] if len(clause) <= cue.within else []
-            if any(w in cue.words for w in window):
+            if any(w in cue.words and not (k and window[k - 1] in cue.not_after) for k, w in enumerate(window)):
                 return cue.type
         return self.d.verbs[phrase]
 

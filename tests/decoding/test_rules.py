@@ -189,3 +189,13 @@ def test_cue_changes_the_task_type(parser):
 def test_missing_lexicon(tmp_path):
     with pytest.raises(DataError, match="cannot read"):
         RuleParser.load(tmp_path / "nope.yaml", LABELS)
+
+
+@pytest.mark.parametrize("text, task", [
+    ("take the red mug next to the sink", "Picking"),         # "to" of "next to" is no cue for Bringing
+    ("take the cup close to the lamp", "Picking"),
+    ("take the cup to the bedroom", "Bringing"),
+    ("take the box into the kitchen", "Bringing"),
+])
+def test_take_is_bringing_only_with_a_goal(parser, text, task):
+    assert [t.type for t in parser.parse(text).tasks] == [task]
