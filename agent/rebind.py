@@ -23,8 +23,8 @@ def rebind(result: GroundingResult, picks: Mapping[Pick, str], scene: SceneGraph
     A user's answer to a clarification, or the referent of a pronoun from an earlier turn, settles arguments the
     grounder left open; the tasks they belong to are grounded again when nothing else holds them back. A node that
     cannot fill its parameter ("it" = the fridge, as the thing to pick up) is an `affordance_violation` error of
-    its task, as the grounder says it. `result` may come from a client: a skill, parameter or node that `library`
-    and `scene` do not have raises `GroundingError` naming it.
+    its task, as the grounder says it. `result` must fit `scene` and `library` (`check_result`, which the entry
+    points taking a result from a client call: `answer_clarification`, the service's `previous`).
 
     Examples
     --------
@@ -36,7 +36,6 @@ def rebind(result: GroundingResult, picks: Mapping[Pick, str], scene: SceneGraph
     """
     start = time.perf_counter()
     lexicon = lexicon or default_lexicon()
-    check_result(result, scene, library)
     for (t, b), node in picks.items():
         if not (0 <= t < len(result.tasks) and 0 <= b < len(result.tasks[t].bindings)) or node not in scene:
             raise GroundingError(f"cannot bind task {t} argument {b} of {result.instruction!r} to {node!r}")

@@ -82,6 +82,7 @@ class TaskParser:
         reaches the decoder's task limit, is parsed in pieces (sentences, then clauses: `decoding.windows`) merged
         back."""
         config = self.model.config
+        self.calls = 0
         cuts = [split(w.instruction, w.tokens, w.offsets, config.max_words) for w in items]
         done: dict[tuple[int, int, int], Parse] = {}
         while True:
@@ -114,7 +115,6 @@ class TaskParser:
         time: sorting by length keeps the padding small."""
         out: list[Parse | None] = [None] * len(items)
         todo = sorted((i for i, w in enumerate(items) if w.tokens), key=lambda i: len(items[i].tokens))
-        self.calls = 0
         with torch.inference_mode():
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
