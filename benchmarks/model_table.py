@@ -1,4 +1,4 @@
-"""Extractor checkpoints side by side on tagE dev, tagE test and the three out-of-domain sets, with the rule baseline.
+"""Extractor checkpoints side by side on tagE dev, tagE test and the four out-of-domain sets, with the rule baseline.
 
     python benchmarks/model_table.py [--models DIR ...] [--backends speculative hybrid] [--margins M ...] [--json]
 
@@ -18,9 +18,9 @@ from decoding.metrics import correctness, expected_calibration_error, score
 from decoding.parser import Words
 from decoding.speculative import SpeculativeDecoder
 
-# ood2, ood3: evaluation only, never used to choose anything
+# ood2, ood3, ood4: evaluation only, never used to choose anything
 SETS = {"dev": ("tage", "dev.jsonl"), "test": ("tage", "test.jsonl"), "ood": ("ood", "ood.jsonl"),
-        "ood2": ("ood2", "ood2.jsonl"), "ood3": ("ood3", "ood3.jsonl")}
+        "ood2": ("ood2", "ood2.jsonl"), "ood3": ("ood3", "ood3.jsonl"), "ood4": ("ood4", "ood4.jsonl")}
 PARTS = {"ood3-175": ("ood3", 175)}  # ood3 without its last style, mixed_verbs (data/ood3/README.md says why)
 FIGURES = ("arg_f1", "arg_f1_grounded", "task_f1", "exact_match")
 

@@ -420,6 +420,8 @@ class _Run:
             k = k + 1 if k < hi and self.low[k] in self.d.determiners else k
             return k < hi and self.low[k] in self.d.manner and "Manner" in task.roles()
         k = j + 1 if self.low[j] in self.d.determiners else j
+        if k == j and k + 1 < hi and self.low[k + 1] in (*self.d.determiners, *self.d.kept_determiners):
+            return False  # "then wipe the table": a verb the lexicon lacks starts a clause of its own, not an object
         obj = self._object_role(task)
         return self._content(k, hi) and obj in task.roles()
 

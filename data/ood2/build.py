@@ -2,7 +2,7 @@
 """Build data/ood2/ood2.jsonl from data/ood2/source.yaml (or another held-out set written in the same syntax).
 
 Run from anywhere:  /work/main/.venv/bin/python data/ood2/build.py [SOURCE.yaml OUT.jsonl]
-(default: data/ood2/source.yaml -> data/ood2/ood2.jsonl; data/ood3/ is built with this script too)
+(default: data/ood2/source.yaml -> data/ood2/ood2.jsonl; data/ood3/ and data/ood4/ are built with this script too)
 
 source.yaml maps a style name to a list of entries:
 

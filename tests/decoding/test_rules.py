@@ -101,6 +101,16 @@ def test_a_list_of_adjectives_makes_no_second_task(parser, text):
     assert len(parser.parse(text).tasks) == 1
 
 
+@pytest.mark.parametrize("text, themes", [
+    ("put the dirty dishes in the sink then wipe the table", ["dirty dishes"]),   # "wipe": no task type
+    ("pick up the cup and water the plants", ["cup"]),
+    ("take the paper and then the pen", ["paper", "pen"]),
+])
+def test_an_unknown_verb_before_a_determiner_starts_no_object(parser, text, themes):
+    parse = parser.parse(text)
+    assert [a.span.text for t in parse.tasks for a in t.arguments if a.role == "Theme"] == themes
+
+
 
 
 def test_attribute_marks(parser):
