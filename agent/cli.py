@@ -335,9 +335,12 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
 @click.option("--ema", "ema_decay", type=click.FloatRange(0, 1, max_open=True), default=None,
               help="extractor: select and save an exponential moving average of the weights with this decay per "
                    "step (e.g. 0.999; default: off, as the shipped model was trained)")
+@click.option("--other-actions", type=click.FloatRange(0, 1), default=None,
+              help="extractor: share of augmented phrasings beside an action outside the 16 task types, a clause "
+                   "that adds no task ('wipe the table , then ...'; e.g. 0.15; default: 0, as shipped)")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
           epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
-          mix_from_start: bool | None, ema_decay: float | None) -> None:
+          mix_from_start: bool | None, ema_decay: float | None, other_actions: float | None) -> None:
     """Train the extractor or the generative baseline (CPU; progress per epoch) and save the best dev checkpoint."""
     from .training import train_extractor, train_generative_baseline
 
@@ -347,7 +350,7 @@ def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path 
         click.echo(f"best epoch {summary.best_epoch}: dev loss {summary.dev_loss:.4f}; saved to {out}")
         return
     best = train_extractor(train_file, dev_file, out, seed, epochs, augment, init, finetune_epochs, mix_from_start,
-                           ema_decay, log=click.echo)
+                           ema_decay, other_actions, log=click.echo)
     click.echo(f"best epoch {best['epoch']}: dev arg F1 {best['arg_f1']:.4f}; saved to {out}")
 
 

@@ -39,10 +39,12 @@ def _splits(train_file: Path | None, dev_file: Path | None) -> tuple[list[Parse]
 def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, seed: int = 0,
                     epochs: int | None = None, augment: int | None = None, init: Path | None = None,
                     finetune_epochs: int | None = None, mix_from_start: bool | None = None,
-                    ema_decay: float | None = None, log: Callable[[str], None] = print) -> dict:
+                    ema_decay: float | None = None, other_actions: float | None = None,
+                    log: Callable[[str], None] = print) -> dict:
     """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the shipped
     model's mix, in one stage from the pretrained encoder; `mix_from_start=False`: `train_file` alone, then a
-    fine-tuning on the mix; `ema_decay`: select a moving average of the weights), selecting on `dev_file` (never
+    fine-tuning on the mix; `ema_decay`: select a moving average of the weights; `other_actions`: the share of
+    phrasings beside an action outside the 16 task types), selecting on `dev_file` (never
     the test split); save to `out`; the best dev scores.
     `init`, a checkpoint folder, is fine-tuned on the mix instead."""
     from decoding.checkpoint import load_checkpoint
@@ -50,7 +52,7 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     train_parses, dev_parses = _splits(train_file, dev_file)
     overrides = {k: v for k, v in (("epochs", epochs), ("augment_copies", augment),
                                    ("finetune_epochs", finetune_epochs), ("mix_from_start", mix_from_start),
-                                   ("ema_decay", ema_decay))
+                                   ("ema_decay", ema_decay), ("other_actions", other_actions))
                  if v is not None}
     settings = TrainConfig(seed=seed, **overrides)
     model, init_meta = load_checkpoint(init) if init is not None else (None, None)
@@ -61,7 +63,7 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     if init_meta is not None:  # stage 1 came from this checkpoint: keep how it was made
         meta["init"] = {"path": str(init), "weights_sha256": init_meta.get("weights_sha256"),
                         "train": init_meta.get("train"), "dev": init_meta.get("dev")}
-    augmenter = Augmenter(Phrasing.load(data_path("augment", PHRASING)), seed=seed)
+    augmenter = Augmenter(Phrasing.load(data_path("augment", PHRASING)), seed=seed, other=settings.other_actions)
     return train(train_parses, dev_parses, default_vocabulary(), out, settings, log, augmenter, meta, model)
 
 

@@ -2,8 +2,9 @@
 
 Every operation edits the words of a gold `Parse` and moves its spans with them: requests and vocatives around
 an instruction ("robot , could you ... ?"), two instructions chained into one command ("... , and then ..."),
-commas before later tasks, another object word in place of an argument's head ("lettuce" for "apple", with
-its class), and casing. The phrasing data (`Phrasing`) is a YAML file; nothing here knows an evaluation set.
+a forbidden action or one outside the 16 task types beside it (clauses that add no task), commas before later
+tasks, another object word in place of an argument's head ("lettuce" for "apple", with its class), and casing.
+The phrasing data (`Phrasing`) is a YAML file; nothing here knows an evaluation set.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ _YOU, _AGENT = "you", "Agent"  # the addressee of a request and its role in tagE
 
 @dataclass(frozen=True)
 class Phrasing:
-    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors`, `relative_clauses`, `negations` (tuples
-    of words),
-    the `relations` words a relative clause may precede and, per kind
+    """Word lists for augmentation: `prefixes`, `suffixes`, `connectors`, `relative_clauses`, `negations`,
+    `other_actions` (tuples of words; in an other action, `{kind}` stands for an object word of that kind), the
+    `relations` words a relative clause may precede and, per kind
     (portable, fixture, room), object words (tuples of words) with their grounding class; `kinds` maps a class
     to its kind."""
 
@@ -36,6 +37,7 @@ class Phrasing:
     connectors: tuple[tuple[str, ...], ...]
     relative_clauses: tuple[tuple[str, ...], ...]
     negations: tuple[tuple[str, ...], ...]
+    other_actions: tuple[tuple[str, ...], ...]
     relations: frozenset[str]
     objects: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     kinds: dict[str, str]
@@ -50,15 +52,19 @@ class Phrasing:
         if not isinstance(raw, dict):
             raise DataError(f"{path}: expected a mapping with prefixes, suffixes, connectors, objects, kinds")
         words = {key: tuple(tuple(str(e).split()) for e in _field(raw, key, list, path))
-                 for key in ("prefixes", "suffixes", "connectors", "relative_clauses", "negations")}
+                 for key in ("prefixes", "suffixes", "connectors", "relative_clauses", "negations", "other_actions")}
         relations = frozenset(str(w) for w in _field(raw, "relations", list, path))
         objects = {kind: tuple((tuple(str(name).split()), str(cls_)) for name, cls_ in _table(table, kind, path))
                    for kind, table in _field(raw, "objects", dict, path).items()}
         kinds = {c: kind for kind, classes in _field(raw, "kinds", dict, path).items() for c in classes}
         if missing := sorted(set(kinds.values()) - set(objects)):
             raise DataError(f"{path}: kinds {missing} have no object names under 'objects'")
+        slots = {w for action in words["other_actions"] for w in action if w.startswith("{")}
+        if unknown := sorted(s for s in slots if s[1:-1] not in objects or not s.endswith("}")):
+            raise DataError(f"{path}: other_actions use {unknown}; a slot is {{kind}} with a kind of 'objects' "
+                            f"({', '.join(sorted(objects))})")
         return cls(words["prefixes"], words["suffixes"], words["connectors"], words["relative_clauses"],
-                   words["negations"], relations, objects, kinds)
+                   words["negations"], words["other_actions"], relations, objects, kinds)
 
 
 def _table(table: object, kind: str, path) -> list:
@@ -134,10 +140,11 @@ class Augmenter:
     """
 
     def __init__(self, phrasing: Phrasing, seed: int = 0, chain: float = 0.15, negate: float = 0.1,
-                 max_words: int = 60, max_tasks: int = 12):
+                 other: float = 0.0, max_words: int = 60, max_tasks: int = 12):
         self.phrasing, self.rng = phrasing, random.Random(seed)
         self.chain = chain  # share of variants chained with a second instruction (they cost the most to train on)
         self.negate = negate  # share of the others beside a forbidden action (a clause that is no task)
+        self.other = other  # share of the rest beside an action outside the 16 task types (no task either)
         self.max_words, self.max_tasks = max_words, max_tasks
         self._names = {words for table in phrasing.objects.values() for words, _ in table}
 
@@ -152,6 +159,8 @@ class Augmenter:
             self._chain(draft, rng.choice(pool))
         elif rng.random() < self.negate:
             self._forbid(draft, next((p for p in (rng.choice(pool) for _ in range(8)) if len(p.tasks) == 1), None))
+        elif self.other and rng.random() < self.other:  # no draw at 0: the shipped model's variants stay the same
+            self._other_action(draft)
         if rng.random() < 0.5:
             self._substitute(draft)
         if rng.random() < 0.25:
@@ -206,6 +215,22 @@ class Augmenter:
             draft.splice(0, 0, [*negation, *words, ","])
         else:
             draft.splice(len(draft.tokens), len(draft.tokens), [",", "but", *negation, *words])
+
+    def _other_action(self, draft: _Draft) -> None:
+        """An action outside the 16 task types before ("wipe the table , then ...") or after the instruction
+        ("... and then wash the cup"): its clause adds no task."""
+        rng, p = self.rng, self.phrasing
+        words = [w2 for w in rng.choice(p.other_actions)
+                 for w2 in (rng.choice(p.objects[w[1:-1]])[0] if w.startswith("{") else (w,))]
+        connector = list(rng.choice(p.connectors))
+        if len(draft.tokens) + len(words) + len(connector) > self.max_words:
+            return
+        if rng.random() < 0.5:
+            if draft.tokens[0] != "I":
+                draft.tokens[0] = draft.tokens[0].lower()
+            draft.splice(0, 0, [*words, *connector])
+        else:
+            draft.splice(len(draft.tokens), len(draft.tokens), [*connector, *words])
 
     def _comma_before_tasks(self, draft: _Draft) -> None:
         for task in reversed(draft.tasks[1:]):

@@ -4,7 +4,7 @@ import pytest
 
 from agent.defaults import default_vocabulary
 from agent.resources import data_path
-from decoding.augment import Augmenter, Phrasing
+from decoding.augment import Augmenter, Phrasing, _Draft
 from decoding.errors import DataError
 from decoding.files import read_parses
 from decoding.parse import Parse
@@ -101,3 +101,30 @@ def test_a_relative_clause_goes_between_an_argument_and_its_relation(phrasing):
         text = augmenter.vary(parse, [parse]).instruction.lower()
         found |= any(f"{c} on" in text for c in clauses)
     assert found
+
+
+def test_an_other_action_adds_words_but_no_task(phrasing):
+    parse, _ = read_row("put the cup on the table", "0 0 Placing ; 2 2 Theme ; 5 5 Goal",
+                        "placing : put , theme : cup :cup , goal : table :table")
+    seen = set()
+    for seed in range(40):
+        augmenter = Augmenter(phrasing, seed=seed, chain=0, negate=0, other=1.0)
+        augmenter._other_action(draft := _Draft.of(parse))
+        variant = draft.to_parse()
+        assert _pairs(variant) == _pairs(parse)
+        assert len(variant.tokens) > len(parse.tokens)
+        seen.add(variant.instruction.startswith("put"))
+    assert seen == {True, False}  # before and after the instruction
+
+
+def test_the_shipped_mix_is_unchanged_without_other_actions(phrasing, train):
+    assert Augmenter(phrasing, seed=5).variants(train[:40]) == Augmenter(phrasing, seed=5, other=0).variants(train[:40])
+
+
+def test_an_other_action_slot_must_name_a_kind_of_object(tmp_path, phrasing):
+    path = tmp_path / "phrasing.yaml"
+    text = data_path("augment", "phrasing.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("wipe the {fixture}", "wipe the {furniture}"), encoding="utf-8")
+    with pytest.raises(DataError, match=r"other_actions use \['\{furniture\}'\]") as err:
+        Phrasing.load(path)
+    assert str(path) in str(err.value)
