@@ -67,7 +67,7 @@ class Agent:
         embeddings for words it does not know), "lexicon" or "embeddings". `runtime` runs the encoder in "torch"
         or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when it is installed; "onnx-int8"
         its int8 copy, faster but not the same parse on every instruction (an opt-in trade, README)."""
-        vocabulary, library = open_vocabulary(naming), load_library(skills)
+        vocabulary, library = open_vocabulary(naming, runtime), load_library(skills)
         return cls(make_parser(backend, model, library, runtime), library, cautious, vocabulary)
 
     def parse(self, instruction: str) -> Parse:

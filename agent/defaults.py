@@ -87,15 +87,17 @@ def rule_parser():
     return RuleParser(copy.deepcopy(_lexicon()))
 
 
-def open_vocabulary(naming: str = "both"):
+def open_vocabulary(naming: str = "both", runtime: str = "auto"):
     """How words name scene nodes (`grounding.vocabulary.MODES`): None for the lexicon alone; otherwise an
-    `OpenVocabulary` whose encoder loads when a word first needs it. `GroundingError` names unknown modes."""
+    `OpenVocabulary` whose encoder loads when a word first needs it, in ONNX Runtime (exported to the cache once)
+    unless `runtime` is "torch" or ONNX Runtime is not installed. `GroundingError` names unknown modes."""
     from grounding import GroundingError, MiniLMEmbedder, OpenVocabulary
     from grounding.vocabulary import MODES
 
     if naming not in MODES:
         raise GroundingError(f"unknown naming {naming!r}; known: {', '.join(MODES)}")
-    return None if naming == "lexicon" else OpenVocabulary.load(MiniLMEmbedder(), mode=naming)
+    embedder = MiniLMEmbedder(onnx_cache=None if runtime == "torch" else cache_dir() / "onnx")
+    return None if naming == "lexicon" else OpenVocabulary.load(embedder, mode=naming)
 
 
 def cache_dir() -> Path:

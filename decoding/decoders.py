@@ -227,6 +227,10 @@ class _Walk:
 class GrammarConstraints(Constraints):
     """The choices an output grammar allows, plus its instruction-dependent rules (see `decoding.grammar`)."""
 
+    # The only roles a gold tagE parse puts on words of its own task's trigger ("Dim the lights": Operational_state
+    # 'Dim'; "veer right": Manner 'right'); any other role there ("stop": Device 'stop') is not an argument.
+    ON_TRIGGER = frozenset({"Manner", "Operational_state"})
+
     def __init__(self, grammar: Grammar, model: Extractor, n_words: int):
         super().__init__(n_words)
         self.g, self.space, self.model = grammar, grammar.space, model
@@ -241,14 +245,15 @@ class GrammarConstraints(Constraints):
         self.roles_used: list[int] = []
         self.role: int | None = None
         self.start: int | None = None
+        self.trigger: tuple[int, int] | None = None
 
     def save(self) -> tuple:
         """Where the constraints stand, for `restore` (a speculative decoder steps back over a missed draft)."""
         return (self.state, self.task_type, {r: set(s) for r, s in self.used.items()}, list(self.roles_used),
-                self.role, self.start)
+                self.role, self.start, self.trigger)
 
     def restore(self, saved: tuple) -> None:
-        self.state, self.task_type, used, roles_used, self.role, self.start = saved
+        self.state, self.task_type, used, roles_used, self.role, self.start, self.trigger = saved
         self.used, self.roles_used = {r: set(s) for r, s in used.items()}, list(roles_used)
 
     def types(self) -> list[int]:
@@ -257,17 +262,39 @@ class GrammarConstraints(Constraints):
 
     # An argument's span may hold another argument's or lie inside it, or be the same span under another role
     # ("kitchen" as Goal and Area), but a role does not come twice over overlapping words ("on", then "on the" as
-    # Operational_state) and spans do not cross: no gold tagE parse has either.
+    # Operational_state) and spans do not cross: no gold tagE parse has either. Nor does a role outside
+    # `ON_TRIGGER` take a word of the trigger, unless it is a required role with no other word left.
     def starts(self, role: int | None) -> list[int]:
+        free = self._free(role)
+        if self._restricted(role):
+            a, b = self.trigger
+            return [s for s in free if not a <= s <= b] or free  # or: a required role with no other word left
+        return free
+
+    def ends(self, role: int | None, start: int) -> list[int]:
+        if role is None:
+            return list(range(start, self.n))
+        last = self.trigger[0] if self._restricted(role) and start < self.trigger[0] else self.n
+        return [e for e in range(start, last) if self._fits(role, start, e)]
+
+    def _free(self, role: int | None) -> list[int]:
         spans = self.used.get(role)
         if not spans:
             return self.words
         return [s for s in self.words if not any(a <= s <= b for a, b in spans)]  # then (s, s) itself fits
 
-    def ends(self, role: int | None, start: int) -> list[int]:
-        if role is None:
-            return list(range(start, self.n))
-        return [e for e in range(start, self.n) if self._fits(role, start, e)]
+    def _restricted(self, role: int | None) -> bool:
+        """Whether `role`'s span must keep off the words of its task's trigger."""
+        return role is not None and self.trigger is not None and self.space.roles[role] not in self.ON_TRIGGER
+
+    def _placeable(self, role: int) -> bool:
+        """Whether `role` has a word to start on (off the trigger, where it must keep off it)."""
+        if not self._restricted(role):
+            return True
+        a, b = self.trigger
+        if role not in self.used:
+            return self.n > b - a + 1
+        return any(not a <= s <= b for s in self._free(role))
 
     def _uncovered(self, role: int) -> bool:
         """Whether a word is left that `role`'s spans do not cover: a role covering every word cannot come again."""
@@ -281,10 +308,12 @@ class GrammarConstraints(Constraints):
         return True
 
     def roles(self) -> list[int]:
+        required = self.spec.required.get(self.task_type, ())
         allowed = [r for r in self.g.allowed_range(self.state, self.space.role0, len(self.space.roles))
-                   if r not in self.used or self._uncovered(r)]
+                   if (r not in self.used or self._uncovered(r))
+                   and (self._placeable(r) or any(self.space.roles[r] in g for g in required))]
         used = {self.space.roles[r] for r in self.roles_used}
-        missing = [g for g in self.spec.required.get(self.task_type, ()) if not used & set(g)]
+        missing = [g for g in required if not used & set(g)]
         if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):
             # the remaining slots are needed for the required roles
             return [r for r in allowed if any(self.space.roles[r] in g for g in missing)]
@@ -305,6 +334,8 @@ class GrammarConstraints(Constraints):
         elif kind == "end" and self.role is not None:
             self.used.setdefault(self.role, set()).add((self.start, value))
             self.roles_used.append(self.role)
+        elif kind == "end" and self.trigger is None:
+            self.trigger = (self.start, value)
 
     def _action(self, kind: str, value: int) -> int:
         sp, m = self.space, self.model

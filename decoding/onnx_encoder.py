@@ -9,6 +9,10 @@ torch. Needs the `onnx` extra (`pip install 'tage[onnx]'`: onnxruntime and onnx)
 weights per output channel, activations quantized per tensor at run time): faster again on a CPU with VNNI, about
 the same argument F1 on tagE, but not the same parses on every instruction (`python benchmarks/onnx_parity.py`
 measures both; README): an opt-in trade of exactness for speed, never the default.
+
+`load_stock_encoder` runs the stock all-MiniLM-L6-v2 transformer the same way (keyed by the package's weights
+sha256), for the sentence embeddings of the grounder's open vocabulary: a process that needs them then reads the
+cached export instead of importing transformers and building the model (about 3 s of a `tage ground` here).
 """
 
 from __future__ import annotations
@@ -27,9 +31,9 @@ import torch
 from torch import nn
 
 from .errors import DataError, ModelError
-from .files import read_text, write_atomic
+from .files import read_text, sha256_file, write_atomic
 
-__all__ = ["OnnxEncoder", "onnx_available", "load_onnx_checkpoint"]
+__all__ = ["OnnxEncoder", "onnx_available", "load_onnx_checkpoint", "load_stock_encoder"]
 
 FORMAT = "tage-onnx-encoder-1"  # part of the cache key: a change of the exported graph makes new files
 
@@ -53,6 +57,18 @@ class _Transformer(nn.Module):
         return e.upper_hidden(e.lower({"input_ids": input_ids, "mask": mask}), {"mask": mask})
 
 
+class _Stock(nn.Module):
+    """input_ids, attention mask -> the last hidden states of a stock transformers model (one text per row)."""
+
+    def __init__(self, model) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.model(input_ids=input_ids, attention_mask=mask,
+                          token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+
 class OnnxEncoder:
     """Runs the exported transformer: `encoder(pieces)` gives `WordEncoder.lower` then the layers above."""
 
@@ -71,7 +87,8 @@ class OnnxEncoder:
     @classmethod
     def exported(cls, encoder, key: str, cache_dir: str | Path | None, int8: bool = False) -> OnnxEncoder:
         """`encoder` exported anew (quantized to int8 if `int8`), and cached in `cache_dir` under `key`."""
-        model = _export(encoder)
+        pieces = encoder.pieces([["pick", "up", "the", "box"], ["open", "the", "fridge"]])
+        model = _export(_Transformer(encoder), pieces["input_ids"], pieces["mask"])
         if int8:
             model = _quantized(model)
         if cache_dir:
@@ -127,6 +144,30 @@ def load_onnx_checkpoint(folder: str | Path, cache_dir: str | Path | None,
     return model, meta
 
 
+def load_stock_encoder(path: str | Path, cache_dir: str | Path) -> OnnxEncoder:
+    """The stock transformer of the encoder folder `path` (its `model.safetensors`) in ONNX Runtime, input ids and
+    attention mask -> last hidden states: read from `cache_dir` when exported before (keyed by the weights'
+    sha256), else built with transformers once, exported and cached (a damaged file is exported again)."""
+    _require_onnx()
+    salt = f"{FORMAT}:stock:{sha256_file(Path(path) / 'model.safetensors')}"
+    cached_at = Path(cache_dir) / f"stock-{hashlib.sha256(salt.encode()).hexdigest()[:24]}.onnx"
+    if _is_cached(cached_at):
+        cached = OnnxEncoder.read(cached_at)
+        if isinstance(cached, OnnxEncoder):
+            return cached
+        warnings.warn(f"{cached_at}: cached ONNX encoder is {cached}; exporting it again", stacklevel=2)
+    from transformers import AutoModel
+
+    from .encoder import load_tokenizer, quietly
+
+    stock = quietly(lambda: AutoModel.from_pretrained(str(path), local_files_only=True)).eval()
+    sample = load_tokenizer(str(path)).encode_batch(["pick up the box", "fridge"])
+    ids, mask = (torch.tensor([getattr(e, k) for e in sample]) for k in ("ids", "attention_mask"))
+    model = _export(_Stock(stock), ids, mask)
+    _store(cached_at, model)
+    return OnnxEncoder(model, torch.get_num_threads())
+
+
 def _path(key: str, cache_dir: str | Path, int8: bool = False) -> Path:
     if int8:  # the quantized graph depends on the quantizer's version too
         from onnxruntime import __version__ as runtime_version
@@ -141,12 +182,12 @@ def _is_cached(path: Path) -> bool:
     return path.is_file() and path.with_suffix(".json").is_file()
 
 
-def _export(encoder) -> bytes:
-    pieces = encoder.pieces([["pick", "up", "the", "box"], ["open", "the", "fridge"]])
+def _export(module: nn.Module, input_ids: torch.Tensor, mask: torch.Tensor) -> bytes:
+    """`module` (input ids, attention mask -> hidden states) as an ONNX graph, any batch size and length."""
     out = io.BytesIO()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's notes on tracing, not the user's concern
-        torch.onnx.export(_Transformer(encoder).eval(), (pieces["input_ids"], pieces["mask"]), out,
+        torch.onnx.export(module.eval(), (input_ids, mask), out,
                           input_names=["input_ids", "mask"], output_names=["hidden"], opset_version=17,
                           dynamic_axes={"input_ids": {0: "batch", 1: "pieces"}, "mask": {0: "batch", 1: "pieces"},
                                         "hidden": {0: "batch", 1: "pieces"}}, dynamo=False)

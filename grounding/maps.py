@@ -141,11 +141,12 @@ def _project_classes() -> dict[str, str]:
 
 
 def _use_project_class(o: dict, own: dict) -> None:
-    """Give `o` the project's class for its `class`, the word given staying its name ("the refrigerator")."""
+    """Give `o` the project's class for its `class`, the word given staying its name ("the refrigerator"). An
+    AI2-THOR type name as THOR writes it (KeyChain, Desk) takes the class the AI2-THOR importer gives it."""
     if o["class"] in own:
         return
     word = slug(snake_case(o["class"]))
-    cls = _project_classes().get(word)
+    cls = default_mapping().classes.get(o["class"]) or _project_classes().get(word)
     if cls is None:
         return
     o["class"] = cls
@@ -199,14 +200,22 @@ def _map_scene(data: object, path: str | Path, kind: str = "auto", room: str | N
 
 def load_scene(path: str | Path) -> SceneGraph:
     """A scene file (formats.md section 3), or a robot map read as `tage data import-map` reads it (AI2-THOR
-    metadata, or a bare list of objects) with a warning saying so: a robot's map file works where a scene does."""
+    metadata, a bare list of objects, or `{objects, rooms}` whose objects have no ids) with a warning saying so: a
+    robot's map file works where a scene does."""
     data = load_data(path, SceneError)
-    if not (is_ai2thor(data) or isinstance(data, list)):
+    if not (is_ai2thor(data) or isinstance(data, list) or _plain_map(data)):
         return SceneGraph.from_dict(data, source=str(path))
     scene = _map_scene(data, path)
     scene.warnings = (f"{path}: read as a robot map, not a scene (`tage data import-map {path} -o SCENE.yaml` "
                       "writes it as one, to check or edit)", *scene.warnings)
     return scene
+
+
+def _plain_map(data: object) -> bool:
+    """A plain map as a mapping: `objects` none of which has an id (a scene names every object: one that names
+    some is a scene with a mistake, for validation to point at)."""
+    objects = data.get("objects") if isinstance(data, dict) else None
+    return bool(objects) and isinstance(objects, list) and all(isinstance(o, dict) and "id" not in o for o in objects)
 
 
 def import_map_file(path: str | Path, out: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:

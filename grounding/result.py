@@ -31,7 +31,8 @@ class Binding(_Model):
     """Which scene node one argument grounded to (`node` null when it did not)."""
 
     role: str
-    parameter: str | None = Field(description="the skill parameter it fills; null for a narrowing or unused role")
+    parameter: str | None = Field(default=None,
+                                  description="the skill parameter it fills; null for a narrowing or unused role")
     span: Span
     node: str | None = None
     score: float | None = None
@@ -47,7 +48,7 @@ class TaskGrounding(_Model):
 
     task: int
     type: str
-    skill: str | None
+    skill: str | None = None
     status: Literal["grounded", "needs_clarification", "failed"]
     bindings: tuple[Binding, ...] = ()
     parameters: dict[str, str] = Field(default={}, description="parameter -> node id (or the words of a value "

@@ -69,8 +69,8 @@ class Change(_Model):
 
     node: str
     field: str
-    before: str | bool | None
-    after: str | bool | None
+    before: str | bool | None = None
+    after: str | bool | None = None
 
 
 class StepFailure(_Model):
@@ -99,7 +99,7 @@ class GoalCheck(_Model):
     """Whether a task's `achieves` goals hold once its steps have run."""
 
     task: int
-    skill: str | None
+    skill: str | None = None
     goals: tuple[str, ...] = Field(default=(), description="the goal literals with their nodes")
     status: TypeLiteral["holds", "unmet", "no_goal", "not_planned", "not_reached"]
     unmet: tuple[str, ...] = ()

@@ -40,6 +40,18 @@ def test_a_pronoun_refers_to_what_an_earlier_instruction_named(tmp_path):
                                                                                         "target": "table_1"}]
 
 
+def test_a_saved_ground_result_runs_as_a_plan(tmp_path):
+    # a binding of a role no parameter takes (Containing_object) is written without `parameter`: it reads back
+    grounded = tage("ground", "put the red mug in the fridge", "--scene", APARTMENT, "--json", cwd=tmp_path)
+    assert grounded.returncode == 0, grounded.stdout + grounded.stderr
+    saved = json.loads(grounded.stdout)
+    assert any("parameter" not in b for t in saved["tasks"] for b in t["bindings"])
+    (tmp_path / "result.json").write_text(grounded.stdout)
+    result = tage("simulate", "--scene", APARTMENT, "--plan", tmp_path / "result.json", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["success"]
+
+
 def test_a_failed_step_exits_1_with_the_trace(tmp_path):
     plan = _saved_plan(tmp_path, [{"skill": "pick", "args": {"object": "mug_red"}, "from_task": 0}])
     result = tage("simulate", "--scene", APARTMENT, "--plan", plan, cwd=tmp_path)
