@@ -80,6 +80,7 @@ def test_kitchen_mapping():
     ("Desktop", "computer", "desktop"),
     ("Boots", "boot", "boots"),
     ("Watch", "watch", "watch"),            # a type the table does not list: its own snake_case name
+    ("AppleSliced", "apple_sliced", "apple slice"), ("EggCracked", "egg_cracked", "cracked egg"),  # as people say
 ])
 def test_types_get_the_classes_and_names_people_use(kind, cls, name):
     node = import_ai2thor([{"objectId": f"{kind}|1|2|3", "objectType": kind, "position": {"x": 0, "y": 0, "z": 0}}])

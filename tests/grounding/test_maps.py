@@ -31,6 +31,17 @@ def test_a_bare_list_of_objects_is_a_map(tmp_path):
     assert sorted(n.id for n in load_map(path).of_kind("object")) == ["plate_1", "plate_2"]
 
 
+@pytest.mark.parametrize("form", ["yaml", "json"])
+def test_a_map_with_rooms_whose_objects_have_no_ids_is_read_where_a_scene_is(tmp_path, form):
+    from grounding.maps import load_scene
+
+    path = tmp_path / f"map.{form}"
+    path.write_text(json.dumps(MAP))  # JSON is YAML too
+    scene = load_scene(path)
+    assert {"glass_1", "cup_1", "cup_2"} <= {n.id for n in scene.of_kind("object")}
+    assert "read as a robot map" in scene.warnings[0]
+
+
 @pytest.mark.parametrize("given, cls, name", [
     ("Cup", "cup", None), ("Remote-Control", "remote_control", None),                  # case, spaces, hyphens
     ("CoffeeTable", "table", "coffee table"), ("Dining Table", "table", "dining table"),  # THOR's types, labels
@@ -41,6 +52,8 @@ def test_a_bare_list_of_objects_is_a_map(tmp_path):
     ("flux capacitor", "flux capacitor", None),  # no table knows it: as written
     ("cooker", "cooker", None), ("notebook", "notebook", None),  # words that name more than one class: as written
     ("bin", "bin", None), ("shoes", "shoes", None),
+    ("KeyChain", "key", "key chain"), ("Desk", "table", "desk"),  # a THOR type name: the AI2-THOR importer's class
+    ("coffee maker", "coffee_machine", "coffee maker"),
 ])
 def test_classes_are_put_in_the_projects_words(given, cls, name):
     [o] = import_map([{"class": given}])["objects"]
