@@ -201,7 +201,19 @@ class Matcher:
             said = " ".join(k if isinstance(v, bool) else str(v) for k, v in stated)
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
-        return [n for a, n in ranked if a == best], ""
+        level = next((v for k, v in stated if k == "level"), None)
+        return self._by_height([n for a, n in ranked if a == best], level), ""
+
+    @staticmethod
+    def _by_height(nodes: list[Node], level: object) -> list[Node]:
+        """"the top shelf", "the bottom drawer" among nodes that record no level: the highest or lowest by the
+        height of their positions (within 1 cm), when every one has a height; else `nodes` as they are."""
+        if level not in ("top", "bottom") or len(nodes) < 2 or any(
+                n.position is None or len(n.position) < 3 or "level" in n.attributes for n in nodes):
+            return nodes
+        pick = max if level == "top" else min
+        extreme = pick(n.position[2] for n in nodes)
+        return [n for n in nodes if abs(n.position[2] - extreme) <= 0.01]
 
     def _agreement(self, desc: Description, node: Node, stated: list[tuple[str, object]]) -> int | None:
         """How many stated attributes `node` agrees with; None when it contradicts one. A word in the node's name

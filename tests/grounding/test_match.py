@@ -175,3 +175,20 @@ BOOKS = {"objects": [{"id": "coffee_table", "class": "table", "name": "coffee ta
 ])
 def test_a_modifier_phrase_is_read_longest_first(text, nodes):
     assert match_in(BOOKS, text) == nodes
+
+
+SHELVES = {"objects": [{"id": "low", "class": "shelf", "position": [1, 1, 0.4]},
+                       {"id": "high", "class": "shelf", "position": [1, 1, 1.6]},
+                       {"id": "mid", "class": "shelf", "position": [1, 1, 1.0]}]}
+
+
+@pytest.mark.parametrize("scene, text, nodes", [
+    (SHELVES, "the top shelf", ("high",)), (SHELVES, "the upper shelf", ("high",)),
+    (SHELVES, "the bottom shelf", ("low",)), (SHELVES, "the shelf", ("low", "high", "mid")),
+    ({"objects": [{"id": "a", "class": "shelf", "position": [0, 0]},        # a floor map: no heights to compare
+                  {"id": "b", "class": "shelf", "position": [1, 1]}]}, "the top shelf", ("a", "b")),
+    ({"objects": [{**SHELVES["objects"][0], "attributes": {"level": "top"}}, SHELVES["objects"][1]]},
+     "the top shelf", ("low",)),                                              # a recorded level comes first
+])
+def test_top_and_bottom_by_height_where_no_level_is_recorded(scene, text, nodes):
+    assert match_in(scene, text) == nodes
