@@ -66,6 +66,9 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
+    portion = _portion(words, lexicon, marks)
+    if portion is not None:
+        return portion
     for i in range(1, len(words)):
         found = None if lexicon.inside_phrase(words, i) else lexicon.relation_at(words, i)
         rest = _content(words[i + found[0]:], lexicon) if found else []
@@ -86,6 +89,20 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
 def _partitive_dropped(words: list[str], lexicon: Lexicon) -> list[str]:
     """"all of the plates", "a couple of apples": the "of" after a quantifier is no relation."""
     return [w for i, w in enumerate(words) if not (w == "of" and i and words[i - 1] in lexicon.quantities)]
+
+
+def _portion(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -> Description | None:
+    """"a slice of bread": the description of "bread" whose first head is "bread slice" (a node named so), then
+    the bread's own heads; None when the words are not <portion> of <thing>."""
+    content = _content(words, lexicon)
+    if len(content) < 3 or content[0] not in lexicon.portions or content[1] != "of":
+        return None
+    thing = describe(content[2:], lexicon, marks)
+    if not thing.heads or thing.relations:
+        return None
+    portion = content[0][:-1] if content[0].endswith("s") and content[0][:-1] in lexicon.portions else content[0]
+    return replace(thing, heads=(f"{thing.heads[0]} {portion}", *thing.heads),
+                   quantity=thing.quantity or lexicon.quantity(words))
 
 
 def _content(words: list[str], lexicon: Lexicon) -> list[str]:

@@ -178,7 +178,7 @@ class Grounder:
         kinds = KIND_FILTER[param.kind if param else None]
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
-            match = self._with_tail(task, arg, kinds, st.parse) or match
+            match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
 
@@ -187,17 +187,20 @@ class Grounder:
         return {normalise(w): self.lexicon.attribute_marks[a.type] for a in arg.attributes
                 if a.type in self.lexicon.attribute_marks for w in st.parse.tokens[a.span.start:a.span.end + 1]}
 
-    def _with_tail(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse) -> Match | None:
-        """The match of the span plus the relation phrase after it that the parse left out of every argument
-        ("take [the mug] on the counter"), when that phrase narrows the candidates."""
+    def _with_tail(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse
+                   ) -> tuple[Match, Description] | None:
+        """The match and description of the span plus the relation phrase after it that the parse left out of
+        every argument ("take [the mug] on the counter"), when that phrase narrows the candidates, or rules them
+        all out (a place the scene knows that none is at: "the light in the bathroom" with no lamp there is not a
+        question about the lamps elsewhere; a switch there may still work it, `_switched`)."""
         taken = {i for t in parse.tasks for i in range(t.trigger.start, t.trigger.end + 1)}
         taken |= {i for a in task.arguments if a is not arg for i in range(a.span.start, a.span.end + 1)}
         tail = tail_words(list(parse.tokens), arg.span.end, taken, self.lexicon)
         if not tail:
             return None
-        words = list(parse.tokens[arg.span.start:arg.span.end + 1]) + tail
-        match = self.matcher.match(describe(words, self.lexicon), kinds, arg.grounding)
-        return match if match.nodes else None
+        desc = describe(list(parse.tokens[arg.span.start:arg.span.end + 1]) + tail, self.lexicon)
+        match = self.matcher.match(desc, kinds, arg.grounding)
+        return (match, desc) if match.nodes or match.code == "description_mismatch" else None
 
     def _antecedent(self, index: int, desc: Description, st: _ParseState) -> _Outcome:
         earlier = [(t, role, o) for t, role, o in reversed(st.mentions) if t < index and o.nodes]

@@ -65,3 +65,15 @@ def test_negated_relation_before_a_span():
 def test_tail_words(text, end, taken, tail):
     from grounding.describe import tail_words
     assert tail_words(text.split(), end, taken, default_lexicon()) == tail
+
+
+@pytest.mark.parametrize("text, heads", [
+    ("a slice of bread", ("bread slice", "bread")),
+    ("two pieces of cake", ("cake piece", "cake")),
+    ("a roll of toilet paper", ("toilet paper roll", "toilet paper", "paper")),
+    ("the bar of soap", ("soap bar", "soap")),
+])
+def test_a_portion_of_a_thing_is_named_by_both(text, heads):
+    desc = describe(text.split(), default_lexicon())
+    assert desc.heads == heads and not desc.relations
+    assert desc.quantity == (2 if text.startswith("two") else None)

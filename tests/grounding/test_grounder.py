@@ -316,6 +316,30 @@ def test_the_switch_of_a_light_is_narrowed_by_what_the_parse_says(default_librar
     assert ("Device", bound) in _bound(result) and not result.errors and not result.clarifications
 
 
+ROOMS_OF_LIGHTS = {"rooms": [{"id": "living_room"}, {"id": "bedroom"}, {"id": "bathroom"}, {"id": "kitchen"}],
+                   "objects": [
+    {"id": "lamp_1", "class": "lamp", "name": "floor lamp", "room": "living_room"},
+    {"id": "lamp_2", "class": "lamp", "name": "desk lamp", "room": "bedroom"},
+    {"id": "switch_1", "class": "light_switch", "room": "bathroom"},
+    {"id": "mug_1", "class": "cup", "name": "mug", "room": "living_room"},
+    {"id": "mug_2", "class": "cup", "name": "mug", "room": "bedroom"}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, bound, code", [
+    # the parse left "in the bathroom" out of every argument: no lamp is there, its switch is
+    ("turn on the light in the bathroom", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+     "changing_operational_state : turn , operational_state : on :unk , device : light :lamp", "switch_1", None),
+    ("take the mug in the bedroom", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup", "mug_2", None),
+    # no mug there: said, not a question about the mugs elsewhere
+    ("take the mug in the kitchen", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup", None,
+     "description_mismatch"),
+])
+def test_a_place_after_the_span_that_no_argument_took_still_counts(default_library, text, spans, texts, bound, code):
+    result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(ROOMS_OF_LIGHTS), default_library)
+    assert [b.node for t in result.tasks for b in t.bindings if b.role in ("Device", "Theme")] == [bound]
+    assert [e.code for e in result.errors] == ([code] if code else []) and not result.clarifications
+
+
 SINK_AND_BASIN = {"objects": [
     {"id": "mug_1", "class": "cup", "name": "mug", "affordances": ["pickable"]},
     {"id": "sink_1", "class": "sink", "affordances": []},   # the whole receives nothing, its basin does
