@@ -208,3 +208,11 @@ def test_missing_lexicon(tmp_path):
 ])
 def test_take_is_bringing_only_with_a_goal(parser, text, task):
     assert [t.type for t in parser.parse(text).tasks] == [task]
+
+
+@pytest.mark.parametrize("text, task_type", [
+    ("move the clock to the dresser", "Bringing"), ("move it next to the desk", "Bringing"),   # a thing moved
+    ("move a bit to the left", "Motion"), ("move to the kitchen", "Motion"),                  # the robot moves
+])
+def test_move_with_an_object_moves_the_object(parser, text, task_type):
+    assert [t.type for t in parser.parse(text).tasks] == [task_type]
