@@ -48,6 +48,7 @@ class _Cue(_Strict):
     within: int
     type: str
     clause_end: bool = False
+    or_before: tuple[str, ...] = ()   # clause_end: or right before one of these ("turn the tv off in the kitchen")
     not_after: tuple[str, ...] = ()   # a cue word right after one of these is none ("next to": no Bringing "to")
 
 
@@ -277,11 +278,10 @@ class _Run:
     def _cued(self, phrase: str, end: int) -> str:
         clause = self._clause_after(end)
         for cue in self.d.cues.get(phrase, ()):
-            window = clause[: cue.within]
-            if cue.clause_end:
-                window = clause[-1:] if len(clause) <= cue.within else []
-            if any(w in cue.words and not (k and window[k - 1] in cue.not_after) for k, w in enumerate(window)):
-                return cue.type
+            for k, w in enumerate(clause[: cue.within]):
+                ends = k == len(clause) - 1 or clause[k + 1] in cue.or_before
+                if w in cue.words and not (k and clause[k - 1] in cue.not_after) and (ends or not cue.clause_end):
+                    return cue.type
         return self.d.verbs[phrase]
 
     def _clause_after(self, end: int) -> list[str]:

@@ -216,3 +216,11 @@ def test_take_is_bringing_only_with_a_goal(parser, text, task):
 ])
 def test_move_with_an_object_moves_the_object(parser, text, task_type):
     assert [t.type for t in parser.parse(text).tasks] == [task_type]
+
+
+@pytest.mark.parametrize("text, state", [("turn the tv off in the living room", "off"),
+                                         ("turn the lights on please", "on"), ("turn it off", "off")])
+def test_on_or_off_ending_a_phrase_makes_turn_a_change_of_state(parser, text, state):
+    [task] = parser.parse(text).tasks
+    assert task.type == "Changing_operational_state"
+    assert [a.span.text for a in task.arguments if a.role == "Operational_state"] == [state]
