@@ -336,8 +336,9 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
               help="extractor: select and save an exponential moving average of the weights with this decay per "
                    "step (e.g. 0.999; default: off, as the shipped model was trained)")
 @click.option("--other-actions", type=click.FloatRange(0, 1), default=None,
-              help="extractor: share of augmented phrasings beside an action outside the 16 task types, a clause "
-                   "that adds no task ('wipe the table , then ...'; e.g. 0.15; default: 0, as shipped)")
+              help="extractor: share of the augmented phrasings neither chained nor beside a forbidden action "
+                   "(about 3/4 of them) that get an action outside the 16 task types beside them, a clause that adds "
+                   "no task ('wipe the table , then ...'; e.g. 0.2; default: 0, as shipped)")
 def train(train_file: Path | None, dev_file: Path | None, which: str, out: Path | None, seed: int,
           epochs: int | None, augment: int | None, finetune_epochs: int | None, init: Path | None,
           mix_from_start: bool | None, ema_decay: float | None, other_actions: float | None) -> None:

@@ -133,7 +133,7 @@ def evaluate_grounding(cases: str | Path, backend: str, model: str | Path | None
     from grounding.evaluate import evaluate_cases, simulate_cases
 
     library = load_library()
-    vocabulary = open_vocabulary(naming)
+    vocabulary = open_vocabulary(naming, runtime)
     score = partial(simulate_cases if simulate else evaluate_cases, vocabulary=vocabulary)
     report = {"from_gold_parses": _summary(score(cases, library)) | {"naming": naming}}
     parser = eval_parser(backend, model, library, runtime)

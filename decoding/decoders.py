@@ -228,7 +228,9 @@ class GrammarConstraints(Constraints):
     """The choices an output grammar allows, plus its instruction-dependent rules (see `decoding.grammar`)."""
 
     # The only roles a gold tagE parse puts on words of its own task's trigger ("Dim the lights": Operational_state
-    # 'Dim'; "veer right": Manner 'right'); any other role there ("stop": Device 'stop') is not an argument.
+    # 'Dim'; "veer right": Manner 'right'). Another role there ("go to the kitchen": Source 'go') is not an
+    # argument, unless the task type requires it: moved off the trigger, it would land on whatever word is left
+    # ("please stop": Device 'please'), so the model's choice stands.
     ON_TRIGGER = frozenset({"Manner", "Operational_state"})
 
     def __init__(self, grammar: Grammar, model: Extractor, n_words: int):
@@ -262,13 +264,13 @@ class GrammarConstraints(Constraints):
 
     # An argument's span may hold another argument's or lie inside it, or be the same span under another role
     # ("kitchen" as Goal and Area), but a role does not come twice over overlapping words ("on", then "on the" as
-    # Operational_state) and spans do not cross: no gold tagE parse has either. Nor does a role outside
-    # `ON_TRIGGER` take a word of the trigger, unless it is a required role with no other word left.
+    # Operational_state) and spans do not cross: no gold tagE parse has either. Nor does an optional role outside
+    # `ON_TRIGGER` take a word of the trigger.
     def starts(self, role: int | None) -> list[int]:
         free = self._free(role)
         if self._restricted(role):
             a, b = self.trigger
-            return [s for s in free if not a <= s <= b] or free  # or: a required role with no other word left
+            return [s for s in free if not a <= s <= b] or free  # (`roles` offers no role with nothing left)
         return free
 
     def ends(self, role: int | None, start: int) -> list[int]:
@@ -285,7 +287,9 @@ class GrammarConstraints(Constraints):
 
     def _restricted(self, role: int | None) -> bool:
         """Whether `role`'s span must keep off the words of its task's trigger."""
-        return role is not None and self.trigger is not None and self.space.roles[role] not in self.ON_TRIGGER
+        if role is None or self.trigger is None or self.space.roles[role] in self.ON_TRIGGER:
+            return False
+        return not any(self.space.roles[role] in g for g in self.spec.required.get(self.task_type, ()))
 
     def _placeable(self, role: int) -> bool:
         """Whether `role` has a word to start on (off the trigger, where it must keep off it)."""
@@ -308,12 +312,10 @@ class GrammarConstraints(Constraints):
         return True
 
     def roles(self) -> list[int]:
-        required = self.spec.required.get(self.task_type, ())
         allowed = [r for r in self.g.allowed_range(self.state, self.space.role0, len(self.space.roles))
-                   if (r not in self.used or self._uncovered(r))
-                   and (self._placeable(r) or any(self.space.roles[r] in g for g in required))]
+                   if (r not in self.used or self._uncovered(r)) and self._placeable(r)]
         used = {self.space.roles[r] for r in self.roles_used}
-        missing = [g for g in required if not used & set(g)]
+        missing = [g for g in self.spec.required.get(self.task_type, ()) if not used & set(g)]
         if missing and len(missing) >= self.spec.max_arguments - len(self.roles_used):
             # the remaining slots are needed for the required roles
             return [r for r in allowed if any(self.space.roles[r] in g for g in missing)]

@@ -86,6 +86,7 @@ class _LexiconFile(_Strict):
     pronouns: _Pronouns
     determiners: tuple[str, ...]
     kept_determiners: tuple[str, ...]
+    predeterminers: tuple[str, ...] = ()  # words before a determiner that start no clause ("both the plates")
     stopwords: tuple[str, ...]
     relations: tuple[str, ...]
     areas: tuple[str, ...]
@@ -406,7 +407,9 @@ class _Run:
     def _starts_conjunct(self, task: _Task, i: int, hi: int) -> bool:
         """"and (then) <object>" after a filled task starts another task of the same trigger. After an attribute
         word only when a determiner follows: a noun that can be one ("the glass and the knife", "the paper and
-        the pen"), not a list of attributes ("the brown and white dresser", "the big, heavy box")."""
+        the pen"), not a list of attributes ("the brown and white dresser", "the big, heavy box"). A word right
+        before a determiner is a verb the lexicon lacks ("then wipe the table"), no object, unless it is a
+        predeterminer ("and both the plates")."""
         if self.low[i] not in ("and", "then", ","):
             return False
         j = self._skip_conjunction(i, hi)
@@ -420,7 +423,8 @@ class _Run:
             k = k + 1 if k < hi and self.low[k] in self.d.determiners else k
             return k < hi and self.low[k] in self.d.manner and "Manner" in task.roles()
         k = j + 1 if self.low[j] in self.d.determiners else j
-        if k == j and k + 1 < hi and self.low[k + 1] in (*self.d.determiners, *self.d.kept_determiners):
+        if (k == j and k + 1 < hi and self.low[k + 1] in (*self.d.determiners, *self.d.kept_determiners)
+                and self.low[k] not in self.d.predeterminers):
             return False  # "then wipe the table": a verb the lexicon lacks starts a clause of its own, not an object
         obj = self._object_role(task)
         return self._content(k, hi) and obj in task.roles()

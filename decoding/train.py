@@ -50,7 +50,7 @@ class TrainConfig:
     augment_copies: int = 1      # fresh augmented phrasings of each training parse, per epoch of the mix
     mix_from_start: bool = True  # one stage on the augmented mix from the pretrained encoder (False: two stages)
     ema_decay: float = 0.0       # > 0: select and save an exponential moving average of the weights (per step)
-    other_actions: float = 0.0   # share of augmented phrasings beside an action outside the 16 task types
+    other_actions: float = 0.0   # share of the phrasings not chained or negated given an action outside the 16 types
 
 
 def _cache_lower(model: Extractor, parses: Sequence[Parse]) -> list[dict]:

@@ -97,8 +97,11 @@ def _portion(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -
     content = _content(words, lexicon)
     if len(content) < 3 or content[0] not in lexicon.portions or content[1] != "of":
         return None
+    after = words[words.index("of") + 1:]
+    if after and after[0] != content[2]:
+        return None  # "a piece of the puzzle", "the sheet of the bed": a part of a thing, not a portion of it
     thing = describe(content[2:], lexicon, marks)
-    if not thing.heads or thing.relations:
+    if not thing.heads:
         return None
     portion = content[0][:-1] if content[0].endswith("s") and content[0][:-1] in lexicon.portions else content[0]
     return replace(thing, heads=(f"{thing.heads[0]} {portion}", *thing.heads),

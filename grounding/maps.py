@@ -200,8 +200,8 @@ def _map_scene(data: object, path: str | Path, kind: str = "auto", room: str | N
 
 def load_scene(path: str | Path) -> SceneGraph:
     """A scene file (formats.md section 3), or a robot map read as `tage data import-map` reads it (AI2-THOR
-    metadata, a bare list of objects, or `{objects, rooms}` with objects that have no id) with a warning saying so:
-    a robot's map file works where a scene does."""
+    metadata, a bare list of objects, or `{objects, rooms}` whose objects have no ids) with a warning saying so: a
+    robot's map file works where a scene does."""
     data = load_data(path, SceneError)
     if not (is_ai2thor(data) or isinstance(data, list) or _plain_map(data)):
         return SceneGraph.from_dict(data, source=str(path))
@@ -212,10 +212,10 @@ def load_scene(path: str | Path) -> SceneGraph:
 
 
 def _plain_map(data: object) -> bool:
-    """A plain map as a mapping: `objects`, some without an id (a scene names every object; a map's importer names
-    the ones it does not)."""
+    """A plain map as a mapping: `objects`, none of which has an id (a scene names every object: one that names
+    some is a scene with a mistake, for validation to point at)."""
     objects = data.get("objects") if isinstance(data, dict) else None
-    return isinstance(objects, list) and any(isinstance(o, dict) and "id" not in o for o in objects)
+    return bool(objects) and isinstance(objects, list) and all(isinstance(o, dict) and "id" not in o for o in objects)
 
 
 def import_map_file(path: str | Path, out: str | Path, kind: str = "auto", room: str | None = None) -> SceneGraph:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ __all__ = ["Match", "Matcher", "KIND_FILTER"]
 # Which node kinds a parameter kind accepts (None: an argument that fills no parameter).
 KIND_FILTER = {"object": ("object",), "person": ("person",), "location": ("room", "object", "person"),
                None: ("room", "object", "person")}
+
+
+_STACK = 1.0  # metres across the floor within which shelves or drawers are one stack ("the top shelf" of it)
 
 
 @dataclass(frozen=True)
@@ -206,10 +210,13 @@ class Matcher:
 
     @staticmethod
     def _by_height(nodes: list[Node], level: object) -> list[Node]:
-        """"the top shelf", "the bottom drawer" among nodes that record no level: the highest or lowest by the
-        height of their positions (within 1 cm), when every one has a height; else `nodes` as they are."""
+        """"the top shelf", "the bottom drawer" among nodes that record no level and stand in one stack (within
+        `_STACK` m of each other across the floor): the highest or lowest by the height of their positions (within
+        1 cm). Nodes without a height, or in more than one stack (shelves in two rooms), stay as they are."""
         if level not in ("top", "bottom") or len(nodes) < 2 or any(
-                n.position is None or len(n.position) < 3 or "level" in n.attributes for n in nodes):
+                n.position is None or "level" in n.attributes for n in nodes):
+            return nodes
+        if any(math.dist(a.position[:2], b.position[:2]) > _STACK for a in nodes for b in nodes):
             return nodes
         pick = max if level == "top" else min
         extreme = pick(n.position[2] for n in nodes)

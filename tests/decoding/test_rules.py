@@ -210,12 +210,15 @@ def test_take_is_bringing_only_with_a_goal(parser, text, task):
     assert [t.type for t in parser.parse(text).tasks] == [task]
 
 
-@pytest.mark.parametrize("text, task_type", [
-    ("move the clock to the dresser", "Bringing"), ("move it next to the desk", "Bringing"),   # a thing moved
-    ("move a bit to the left", "Motion"), ("move to the kitchen", "Motion"),                  # the robot moves
+@pytest.mark.parametrize("text, task_type, arguments", [
+    ("move the clock to the dresser", "Bringing", [("Theme", "clock"), ("Goal", "dresser")]),   # a thing moved
+    ("move the chair next to the desk", "Bringing", [("Theme", "chair")]),
+    ("move a bit to the left", "Motion", [("Degree", "a bit"), ("Manner", "left")]),          # the robot moves
+    ("move to the kitchen", "Motion", [("Goal", "kitchen"), ("Area", "kitchen")]),
 ])
-def test_move_with_an_object_moves_the_object(parser, text, task_type):
-    assert [t.type for t in parser.parse(text).tasks] == [task_type]
+def test_move_with_an_object_moves_the_object(parser, text, task_type, arguments):
+    [task] = parser.parse(text).tasks
+    assert task.type == task_type and [(a.role, a.span.text) for a in task.arguments] == arguments
 
 
 @pytest.mark.parametrize("text, state", [("turn the tv off in the living room", "off"),
@@ -224,3 +227,8 @@ def test_on_or_off_ending_a_phrase_makes_turn_a_change_of_state(parser, text, st
     [task] = parser.parse(text).tasks
     assert task.type == "Changing_operational_state"
     assert [a.span.text for a in task.arguments if a.role == "Operational_state"] == [state]
+
+
+@pytest.mark.parametrize("text", ["take the cup and both the plates", "bring the cup and maybe the plate"])
+def test_a_predeterminer_after_and_is_no_verb(parser, text):
+    assert len(parser.parse(text).tasks) == 2   # another object of the same trigger, not a clause of its own

@@ -77,3 +77,10 @@ def test_a_portion_of_a_thing_is_named_by_both(text, heads):
     desc = describe(text.split(), default_lexicon())
     assert desc.heads == heads and not desc.relations
     assert desc.quantity == (2 if text.startswith("two") else None)
+
+
+def test_a_portion_keeps_its_relations_and_a_determiner_after_of_makes_a_part():
+    on_plate = describe("the slice of bread on the plate".split(), default_lexicon())
+    assert on_plate.heads == ("bread slice", "bread") and on_plate.relations[0].landmark.heads == ("plate",)
+    part = describe("a piece of the puzzle".split(), default_lexicon())
+    assert part.heads == ("piece",) and part.relations[0].predicates[0] == "part_of"

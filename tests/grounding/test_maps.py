@@ -36,10 +36,14 @@ def test_a_map_with_rooms_whose_objects_have_no_ids_is_read_where_a_scene_is(tmp
     from grounding.maps import load_scene
 
     path = tmp_path / f"map.{form}"
-    path.write_text(json.dumps(MAP))  # JSON is YAML too
+    plain = {**MAP, "objects": [{k: v for k, v in o.items() if k != "id"} for o in MAP["objects"]]}
+    path.write_text(json.dumps(plain))  # JSON is YAML too
     scene = load_scene(path)
     assert {"glass_1", "cup_1", "cup_2"} <= {n.id for n in scene.of_kind("object")}
     assert "read as a robot map" in scene.warnings[0]
+    path.write_text(json.dumps(MAP))  # some ids: a scene with a mistake, named
+    with pytest.raises(SceneError, match=r"map\.\w+(:1)?: rooms\[0\]: field id: Field required"):
+        load_scene(path)
 
 
 @pytest.mark.parametrize("given, cls, name", [

@@ -189,6 +189,8 @@ SHELVES = {"objects": [{"id": "low", "class": "shelf", "position": [1, 1, 0.4]},
                   {"id": "b", "class": "shelf", "position": [1, 1]}]}, "the top shelf", ("a", "b")),
     ({"objects": [{**SHELVES["objects"][0], "attributes": {"level": "top"}}, SHELVES["objects"][1]]},
      "the top shelf", ("low",)),                                              # a recorded level comes first
+    ({"objects": [*SHELVES["objects"], {"id": "garage", "class": "shelf", "position": [6, 1, 1.8]}]},
+     "the top shelf", ("low", "high", "mid", "garage")),                     # two stacks: which one is asked
 ])
 def test_top_and_bottom_by_height_where_no_level_is_recorded(scene, text, nodes):
     assert match_in(scene, text) == nodes
