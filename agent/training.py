@@ -44,8 +44,8 @@ def train_extractor(train_file: Path | None, dev_file: Path | None, out: Path, s
     """Train on `train_file` mixed with `augment` fresh phrasings of each parse per epoch (default: the shipped
     model's mix, in one stage from the pretrained encoder; `mix_from_start=False`: `train_file` alone, then a
     fine-tuning on the mix; `ema_decay`: select a moving average of the weights; `other_actions`: the share of the
-    phrasings neither chained nor negated that get an action outside the 16 task types beside them), selecting on `dev_file` (never
-    the test split); save to `out`; the best dev scores.
+    phrasings neither chained nor negated that get an action outside the 16 task types beside them), selecting on
+    `dev_file` (never the test split); save to `out`; the best dev scores.
     `init`, a checkpoint folder, is fine-tuned on the mix instead."""
     from decoding.checkpoint import load_checkpoint
 
