@@ -96,8 +96,10 @@ def open_vocabulary(naming: str = "both", runtime: str = "auto"):
 
     if naming not in MODES:
         raise GroundingError(f"unknown naming {naming!r}; known: {', '.join(MODES)}")
-    embedder = MiniLMEmbedder(onnx_cache=None if runtime == "torch" else cache_dir() / "onnx")
-    return None if naming == "lexicon" else OpenVocabulary.load(embedder, mode=naming)
+    if naming == "lexicon":
+        return None
+    return OpenVocabulary.load(MiniLMEmbedder(onnx_cache=None if runtime == "torch" else cache_dir() / "onnx"),
+                               mode=naming)
 
 
 def cache_dir() -> Path:

@@ -95,7 +95,10 @@ def _portion(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -
     """"a slice of bread": the description of "bread" whose first head is "bread slice" (a node named so), then
     the bread's own heads; None when the words are not <portion> of <thing>."""
     content = _content(words, lexicon)
-    if len(content) < 3 or content[0] not in lexicon.portions or content[1] != "of":
+    if len(content) < 3 or content[1] != "of":
+        return None
+    portion = content[0][:-1] if lexicon.plural(content[0]) else content[0]  # "two pieces of cake"
+    if portion not in lexicon.portions:
         return None
     after = words[words.index("of") + 1:]
     if after and after[0] != content[2]:
@@ -103,7 +106,6 @@ def _portion(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -
     thing = describe(content[2:], lexicon, marks)
     if not thing.heads:
         return None
-    portion = content[0][:-1] if content[0].endswith("s") and content[0][:-1] in lexicon.portions else content[0]
     return replace(thing, heads=(f"{thing.heads[0]} {portion}", *thing.heads),
                    quantity=thing.quantity or lexicon.quantity(words))
 

@@ -130,7 +130,8 @@ class _MapLabels(BaseModel):
 def _project_classes() -> dict[str, str]:
     """A word in snake_case -> the project's class: AI2-THOR's type names (CoffeeTable: table), the labels of maps
     and detectors (refrigerator: fridge), then the classes of the default-affordance table as they are (a later
-    source wins: desk is a class of its own there, though THOR's Desk is a table)."""
+    source wins: desk is a class of its own there, though THOR's Desk is a table). A class written exactly as a
+    THOR type name ("Desk") is looked up in the AI2-THOR mapping before this table (`_use_project_class`)."""
     table = default_affordances()
     labels = load_model(_MapLabels, default_lexicon_path().with_name("map_labels.yaml"), SceneError).labels
     unknown = sorted(f"{k}: {v}" for k, v in labels.items() if v not in table.classes)
