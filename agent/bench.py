@@ -34,26 +34,27 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_bench(data: str | Path, model: str | Path | None = None, limit: int | None = None,
-              batch_size: int = 32, generative: str | Path | None = None) -> dict:
+              batch_size: int = 32, generative: str | Path | None = None, runtime: str = "auto") -> dict:
     """Measure every backend on the instructions of `data` (a JSONL of parses); formats.md section 5.
 
-    `model` and `generative` are the extractor's and the generative baseline's checkpoints (default: shipped).
+    `model` and `generative` are the extractor's and the generative baseline's checkpoints (default: shipped);
+    `runtime` runs the extractor's encoding and teacher-forced pass (`agent.parsers.load_extractor`).
     """
     import torch
 
-    from decoding.checkpoint import load_checkpoint
     from decoding.decoders import get_backend
     from decoding.files import read_parses
     from decoding.generative import load_generative
     from decoding.metrics import score
     from decoding.parser import TaskParser, Words
 
-    from .defaults import default_generative_dir, default_model_dir, default_vocabulary, load_library, rule_parser
-    from .parsers import build_grammar
+    from .defaults import default_generative_dir, default_vocabulary, load_library, rule_parser
+    from .parsers import build_grammar, load_extractor
 
     gold = read_parses(data)[:limit]
     items = [Words.of_parse(g) for g in gold]
-    extractor, _ = load_checkpoint(model or default_model_dir())
+    extractor, _ = load_extractor(model, runtime)
+    runtime = runtime if runtime != "auto" else "torch" if extractor.runtime is None else "onnx"
     generative = Path(generative or default_generative_dir())
     gm = load_generative(generative)  # loaded before anything is measured: a bad checkpoint fails fast
     library = load_library()
@@ -85,8 +86,9 @@ def run_bench(data: str | Path, model: str | Path | None = None, limit: int | No
     _relate(rows, outputs, GREEDY)
     generative_rows, generative_summary = _generative_rows(gold, gm, spec, rows[0])
     generative_summary["checkpoint"] = _shown(generative)
-    return {"data": _shown(data), "n": len(gold), "rows": rows + generative_rows, "grammar": _grammar_costs(grammar),
-            "mask": mask, "batches": batches, "generative": generative_summary, "machine": _machine()}
+    return {"data": _shown(data), "n": len(gold), "runtime": runtime, "rows": rows + generative_rows,
+            "grammar": _grammar_costs(grammar), "mask": mask, "batches": batches, "generative": generative_summary,
+            "machine": _machine()}
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,8 @@ def format_bench(report: dict) -> str:
               f"from cache; mask: {m['mask_us_per_decoder_call']:.1f} us per decoder call = "
               f"{m['mask_share_of_step']:.1%} of a decoder step ({m['decoder_step_us']:.0f} us)",
               _generative_note(report), f"parse_many with {report['batches']['backend']} by batch size:",
-              *_batch_lines(report), f"{report['n']} instructions of {report['data']}; machine: {report['machine']}"]
+              *_batch_lines(report), f"{report['n']} instructions of {report['data']}; runtime: {report['runtime']}; "
+              f"machine: {report['machine']}"]
     return "\n".join(lines)
 
 
@@ -340,7 +343,7 @@ def bench_markdown(report: dict, command: str) -> str:
     return "\n".join([
         "# Benchmarks", "", f"Produced by `{command}` on {machine['date']}; every row measured in the same run, on "
         f"the same {report['n']} instructions ({report['data']}); the extractor's rows on the same encoder "
-        "outputs.", "",
+        f"outputs, its encoding and teacher-forced pass run by {report['runtime']} (`--runtime`).", "",
         "Decoding time excludes the encoder pass (reported beside it as `encode_ms_p50`); `e2e` includes it. "
         "Times are per instruction, one at a time; the extractor's decoders take turns on each instruction (the "
         "order rotating) so that a shared machine's noise falls on all of them alike; "

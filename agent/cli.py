@@ -296,8 +296,9 @@ def _compare_reports(a: Path, b: Path, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(1), default=None, help="only the first N instructions")
 @click.option("--write", type=click.Path(path_type=Path), default=None, help="also write the report as Markdown")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@runtime_option
 def bench(data_file: Path | None, model: Path | None, generative_model: Path | None, limit: int | None,
-          write: Path | None, as_json: bool) -> None:
+          write: Path | None, as_json: bool, runtime: str) -> None:
     """Measure every decoding backend, the generative baselines' too, in the same run: F1, validity, decoder
     calls, latency, speedups."""
     from decoding.files import write_atomic
@@ -306,7 +307,8 @@ def bench(data_file: Path | None, model: Path | None, generative_model: Path | N
     from .defaults import DEFAULT_TEST
     from .resources import data_path
 
-    report = run_bench(data_file or data_path("tage", DEFAULT_TEST), model, limit, generative=generative_model)
+    report = run_bench(data_file or data_path("tage", DEFAULT_TEST), model, limit, generative=generative_model,
+                       runtime=runtime)
     if write is not None:
         write_atomic(write, bench_markdown(report, "tage bench " + " ".join(sys.argv[2:])))
     _emit(report, as_json, format_bench(report))

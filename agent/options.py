@@ -10,5 +10,6 @@ __all__ = ["runtime_option"]
 
 runtime_option = click.option(
     "--runtime", type=click.Choice(RUNTIMES), default="auto", show_default=True,
-    help="what runs the model's encoder (the rules and generative backends ignore it): auto (ONNX Runtime when "
-         "installed), onnx, torch, or onnx-int8 (faster; not the same parses on every instruction)")
+    help="what runs the model's encoder and its decoder's teacher-forced pass (the rules and generative backends "
+         "ignore it): auto (ONNX Runtime when installed), onnx, torch, or onnx-int8 (the encoder in int8: faster; "
+         "not the same parses on every instruction)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from decoding.parser import Words
     from grounding import SkillLibrary
 
-__all__ = ["Parser", "make_parser", "build_grammar", "backend_names", "RULES"]
+__all__ = ["Parser", "make_parser", "load_extractor", "build_grammar", "backend_names", "RULES"]
 
 RULES = "rules"
 
@@ -42,31 +43,44 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     """The extractor for `backend`: `rules` is the spaCy rule baseline, any other name a decoder of the model.
 
     Constrained backends keep to the output grammar of `library` (default: the shipped skill library). `runtime`
-    (one of `RUNTIMES`) runs the encoder's transformer in torch, ONNX Runtime or its int8 copy
-    (`decoding.onnx_encoder`); the rule baseline has no encoder.
+    is `load_extractor`'s; the rule baseline has no model.
     """
-    if runtime not in RUNTIMES:
-        raise ModelError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
+    _check_runtime(runtime)
     if backend == RULES:
         return rule_parser()
     if backend not in DECODER_NAMES:
         raise DecodingError(f"unknown backend {backend!r}; known: {', '.join(backend_names())}")
-    from decoding.checkpoint import load_checkpoint
     from decoding.confidence import Calibration
     from decoding.decoders import get_backend
-    from decoding.onnx_encoder import load_onnx_checkpoint, onnx_available
     from decoding.parser import TaskParser
     from decoding.tokenize import english_tokenizer
 
-    if runtime in ("onnx", "onnx-int8") or (runtime == "auto" and onnx_available()):
-        # spaCy, which the first parse of raw text needs, loads while ONNX Runtime builds its session
-        extractor, meta = load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx", english_tokenizer,
-                                               int8=runtime == "onnx-int8")
-    else:
-        extractor, meta = load_checkpoint(model or default_model_dir())
+    # spaCy, which the first parse of raw text needs, loads while ONNX Runtime builds its sessions
+    extractor, meta = load_extractor(model, runtime, meanwhile=english_tokenizer)
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
     return TaskParser(extractor, get_backend(backend, grammar), rule_parser(),
                       calibration=Calibration.of(meta.get("calibration")))
+
+
+def load_extractor(model: str | Path | None = None, runtime: str = "auto",
+                   meanwhile: Callable[[], None] | None = None) -> tuple:
+    """The extractor checkpoint `model` (default: the shipped one) and its metadata, its inference run by
+    `runtime` (one of `RUNTIMES`): torch, ONNX Runtime (`decoding.onnx_runtime`: the encoding and the
+    teacher-forced pass), or the same with the encoding's int8 copy; `auto` is ONNX Runtime when installed.
+    `meanwhile`, more of the caller's loading, runs while ONNX Runtime builds its sessions (not at all in torch)."""
+    from decoding.checkpoint import load_checkpoint
+    from decoding.onnx_runtime import load_onnx_checkpoint, onnx_available
+
+    _check_runtime(runtime)
+    if runtime in ("onnx", "onnx-int8") or (runtime == "auto" and onnx_available()):
+        return load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx", meanwhile,
+                                    int8=runtime == "onnx-int8")
+    return load_checkpoint(model or default_model_dir())
+
+
+def _check_runtime(runtime: str) -> None:
+    if runtime not in RUNTIMES:
+        raise ModelError(f"unknown runtime {runtime!r}; known: {', '.join(RUNTIMES)}")
 
 
 def build_grammar(config, library):

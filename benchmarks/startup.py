@@ -4,7 +4,7 @@ process, medians over runs, beside `import torch` alone (the yardstick) measured
     python benchmarks/startup.py [--runs 5] [--write docs/startup.md]
 
 Stages are cumulative imports in the order a load meets them (each row: the time of that step alone, as the
-process goes on), so the rows add up to the whole. The ONNX encoder cache is warmed first (a robot loads the same
+process goes on), so the rows add up to the whole. The ONNX exports' cache is warmed first (a robot loads the same
 checkpoint every time); `python -X importtime -c "from agent import Agent"` gives the import tree in detail.
 """
 
@@ -27,7 +27,7 @@ def mark(name):
 import torch; mark("import torch")
 import tokenizers; mark("import tokenizers")
 from agent import Agent; mark("import agent (tage)")
-agent = Agent.load(); mark("Agent.load (checkpoint; ONNX session beside spaCy's import; grammar, rules, skills)")
+agent = Agent.load(); mark("Agent.load (checkpoint; ONNX sessions beside spaCy's import; grammar, rules, skills)")
 agent.parse("pick up the box from the couch"); mark("first parse")
 print(json.dumps(marks))
 """

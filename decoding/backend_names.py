@@ -16,6 +16,6 @@ DECODER_NAMES = (GREEDY, CONSTRAINED, SPECULATIVE, HYBRID)
 DEFAULT_BACKEND = HYBRID       # valid by construction like constrained, the best on dev (docs/model.md), as fast
 
 # what runs the encoder's transformer; auto: ONNX Runtime when installed; onnx-int8: its int8 copy, faster but not
-# the same parses on every instruction (decoding.onnx_encoder)
+# the same parses on every instruction (decoding.onnx_runtime)
 Runtime = Literal["auto", "onnx", "onnx-int8", "torch"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)

@@ -58,8 +58,6 @@ class WordEncoder(nn.Module):
     def __init__(self, trainable: int, transformer: bool = True):
         super().__init__()
         self.path = encoder_path()
-        # pieces -> piece vectors at inference, when set (`decoding.onnx_encoder.OnnxEncoder`); training runs torch
-        self.runtime = None
         if not transformer:  # the tokenizer and sizes only: the runtime does the rest (no torch transformer built)
             self.embeddings, self.frozen_layers, self.layers = None, nn.ModuleList(), nn.ModuleList()
             self.dim = int(json.loads(read_text(Path(self.path) / "config.json"))["hidden_size"])
@@ -115,11 +113,9 @@ class WordEncoder(nn.Module):
         return pieces["pool"] @ self.upper_hidden(hidden, pieces)  # (B, W, P) @ (B, P, C) -> (B, W, C)
 
     def forward(self, words: Sequence[Sequence[str]]) -> torch.Tensor:
-        pieces = self.pieces(words)
-        if self.runtime is not None and not self.training:
-            return pieces["pool"] @ self.runtime(pieces)
         if self.embeddings is None:
             raise ModelError("this encoder was loaded for its ONNX runtime only: it cannot run (or train) in torch")
+        pieces = self.pieces(words)
         return self.upper(self.lower(pieces), pieces)
 
 

@@ -178,7 +178,8 @@ class Batch:
         """Each decision sequence (tasks with `type`, `start`, `end` and `arguments` with `role`, `start`, `end`,
         `cls`; at least one task) of instruction `rows[k]` scored in one teacher-forced pass. Per sequence:
         `type`, `t_start`, `t_end`, `outer` (K+1, ...): each task then STOP; `role`, `a_start`, `a_end`, `class`,
-        `inner` (tasks, J+1, ...): each argument then END (`inner`: the state before it); and the model's
+        `inner`, `attributes` (tasks, J+1, ...): each argument then END (`inner`: the state before it;
+        `attributes`: each word's attribute mark scores, (J+1, L, A+1) per task); and the model's
         probability of each of the sequence's own tasks (`task_p`: type x first x last word of the trigger) and
         arguments (`arg_p`, per task: role x first x last word), the raw confidence of `decoding.confidence`."""
         s, b = self.scored(rows, sequences)
@@ -188,7 +189,8 @@ class Batch:
         out, n = [], 0
         for k, tasks in enumerate(sequences):
             out.append({**{key: s[key][k] for key in ("type", "t_start", "t_end", "outer")},
-                        **{key: s[key][n : n + len(tasks)] for key in ("role", "a_start", "a_end", "class", "inner")},
+                        **{key: s[key][n : n + len(tasks)]
+                           for key in ("role", "a_start", "a_end", "class", "inner", "attributes")},
                         "task_p": task_p[k][: len(tasks)],
                         "arg_p": [arg_p[n + j][: len(t.arguments)] for j, t in enumerate(tasks)]})
             n += len(tasks)
@@ -202,9 +204,8 @@ class Batch:
         width = max(lengths)
         decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
                            for t in tasks] for tasks in sequences], lengths, m.stop_id, m.end_id)
-        s = m.teacher_forced(self.words[index, :width], self.keys[index, :width], self.raw[index, :width],
-                             self.mask[index, :width], torch.tensor(lengths), decisions, attributes=False)
-        s["outer"], s["inner"] = s.pop("outer_states"), s["attribute_inputs"][0]
+        s = m.pass_scores(self.words[index, :width], self.keys[index, :width], self.raw[index, :width],
+                          self.mask[index, :width], torch.tensor(lengths), decisions)
         return s, decisions
 
 

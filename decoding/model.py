@@ -18,7 +18,12 @@ from torch import nn
 
 from .encoder import WordEncoder
 
-__all__ = ["ExtractorConfig", "Extractor", "Encoded"]
+__all__ = ["ExtractorConfig", "Extractor", "Encoded", "PASS_DECISIONS", "PASS_SCORES"]
+
+# what `Extractor.pass_scores` reads of packed decisions (`decoding.batching.pack`) and what it gives back
+PASS_DECISIONS = ("types", "t_start", "t_end", "t_anchor", "t_used", "task_sentence", "task_index", "roles",
+                  "a_start", "a_end", "classes", "a_inside")
+PASS_SCORES = ("type", "t_start", "t_end", "outer", "role", "a_start", "a_end", "class", "inner", "attributes")
 
 
 @dataclass
@@ -77,6 +82,9 @@ class Extractor(nn.Module):
         self.stop_id, self.end_id, self.no_attr = len(c.task_types), len(c.roles), len(c.attributes)
         # transformer=False: the encoder's transformer is not built (an ONNX runtime will run it)
         self.encoder = WordEncoder(c.encoder_trainable_layers, transformer)
+        # inference in ONNX Runtime when set (`decoding.onnx_runtime.OnnxExtractor`: `encode` and `pass_scores`);
+        # training runs torch
+        self.runtime = None
         self.word_rnn = nn.GRU(self.encoder.dim, H // 2, batch_first=True, bidirectional=True)
         self.drop = nn.Dropout(c.dropout)
         self.type_emb = nn.Embedding(len(c.task_types) + 1, D)
@@ -112,9 +120,13 @@ class Extractor(nn.Module):
         return out, self.key(out)
 
     def encode(self, sentences: list[list[str]]) -> list[Encoded]:
-        """Encode a batch of instructions (lists of words) for decoding."""
-        raw = self.encoder(sentences)
-        words, keys = self.contextualise(raw, torch.tensor([len(s) for s in sentences]))
+        """Encode a batch of instructions (lists of words) for decoding (in ONNX Runtime when `runtime` is set)."""
+        lengths = torch.tensor([len(s) for s in sentences])
+        if self.runtime is not None and not self.training:
+            raw, words, keys = self.runtime.encode(self.encoder.pieces(sentences), lengths)
+        else:
+            raw = self.encoder(sentences)
+            words, keys = self.contextualise(raw, lengths)
         return [Encoded(words[b, : len(s)], keys[b, : len(s)], torch.arange(len(s)), raw[b, : len(s)], tuple(s))
                 for b, s in enumerate(sentences)]
 
@@ -201,9 +213,9 @@ class Extractor(nn.Module):
     def states_before(self, gru: nn.GRU, state: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         """(N, S, H): the state before each of the (N, S, I) inputs, from (N, H) `state` (the last input is not
         run: nothing follows it)."""
-        if inputs.shape[1] == 1:
-            return state[:, None]
-        return torch.cat([state[:, None], self.advance(gru, state, inputs[:, :-1])], 1)
+        # the last step is run and dropped rather than branching on the length: one graph for every length
+        # when exported (`decoding.onnx_runtime`); a step costs nothing the states before it depend on
+        return torch.cat([state[:, None], self.advance(gru, state, inputs)[:, :-1]], 1)
 
     # ---- every decision of whole sequences at once: training, and verification of drafts --------------------
     def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
@@ -221,6 +233,16 @@ class Extractor(nn.Module):
                   _ce(s["class"], b["classes"], has_arg), 0.5 * _ce(s["attributes"], b["attr_tags"], attr_valid),
                   0.5 * _ce(self.trigger_tagger(words), b["trigger_tags"], mask)]
         return sum(losses) / len(losses)
+
+    def pass_scores(self, words, keys, raw, mask, lengths, b: dict) -> dict:
+        """The teacher-forced pass as decoding reads it (in ONNX Runtime when `runtime` is set): `PASS_SCORES`,
+        `outer` (B, K+1, H) the outer state before each task and `inner` (N, J+1, H) the inner state before each
+        argument; `b` holds at least `PASS_DECISIONS` and `mask` (B, L) marks the real words."""
+        if self.runtime is not None and not self.training:
+            return self.runtime.pass_scores(words, keys, raw, mask, lengths, b)
+        s = self.teacher_forced(words, keys, raw, mask, lengths, b)
+        return {**{k: s[k] for k in PASS_SCORES if k not in ("outer", "inner")},
+                "outer": s["outer_states"], "inner": s["attribute_inputs"][0]}
 
     def teacher_forced(self, words, keys, raw, mask, lengths, b: dict, attributes: bool = True) -> dict:
         """The scores of every decision of the given decision sequences (padded as `decoding.batching` does),

@@ -1,7 +1,8 @@
 """Speculative decoding: a drafted parse verified in one batched decoder pass, misses repaired step by step.
 
-A draft is a complete decision sequence. One pass of the decoder (`Extractor.teacher_forced`, the computation
-training uses) scores every decision of the draft after the draft's own earlier decisions. Walking the draft in
+A draft is a complete decision sequence. One pass of the decoder (`Extractor.pass_scores`, the computation
+training uses, in ONNX Runtime when the extractor has it) scores every decision of the draft after the draft's
+own earlier decisions, and the attribute marks of each drafted argument. Walking the draft in
 order under the output grammar, a decision is accepted while it equals the grammar-masked best choice; at a
 miss the model's own choice is known too (it was computed in the same pass), and decoding goes on one decision
 at a time (the `ConstrainedDecoder` walk) from the states the pass computed. The output is exactly
@@ -12,9 +13,9 @@ not its arguments, so once the task's arguments are decoded step by step the pas
 are still the model's, and checking goes on. A miss in a task's type or trigger, or a task the draft lacks,
 changes everything after it; the rest is decoded step by step.
 
-Why not a second pass: on this decoder a pass costs about half a whole greedy decoding (the fixed cost of some
-200 small tensor operations, nearly independent of the draft's length), more than decoding the few decisions
-after a miss one at a time.
+Why not a second pass: on this decoder a pass costs about half a whole greedy decoding in torch (the fixed cost
+of some 200 small tensor operations, nearly independent of the draft's length), more than decoding the few
+decisions after a miss one at a time.
 
 Drafts copy the source sentence: the rule extractor's parse (`Encoded.hint`, set by `TaskParser` from its
 drafter) gives triggers and argument spans as words of the instruction, with labels; a table of the model's own
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from .backend_names import HYBRID, SPECULATIVE
 from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, decision_key
 from .grammar import Grammar
-from .lockstep import Batch, Step, Walk
+from .lockstep import Batch, Step, Walk, runs_of
 from .model import Encoded, Extractor
 
 __all__ = ["SpeculativeDecoder", "DraftTable"]
@@ -99,9 +100,10 @@ class SpeculativeDecoder(Decoder):
         scores = yield Step("verify", (draft,))
         check = _Check(self.stepper.walk(model, enc), scores, self.margin)
         out = yield from self._verify(model, draft, check)
-        for k, j in check.accepted:  # attribute marks of the accepted arguments, from the states the pass computed
-            a = draft[k].arguments[j]
-            a.attributes = yield Step("marks", (check.inner[k, j], a.start, a.end))
+        if check.accepted:  # attribute marks of the accepted arguments: the pass scored them
+            tags = scores["attributes"][:, :, : enc.n].argmax(-1).tolist()
+            for k, j in check.accepted:
+                draft[k].arguments[j].attributes = runs_of(tags[k][j], model.no_attr)
         if out is None:
             out = yield from self.stepper.resume_steps(check.walk, check.h, check.done)
         elif decision_key(out.tasks) == decision_key(draft):  # the pass scored exactly the output: confidence known

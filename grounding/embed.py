@@ -44,7 +44,7 @@ class MiniLMEmbedder(Embedder):
     pieces, unit length (the model's own sentence pooling). Loads the stock weights once, when the first phrase is
     encoded (an agent whose lexicon names everything never loads them); no hub involved. With `onnx_cache` (a
     folder) and ONNX Runtime installed, the transformer runs in ONNX Runtime, exported there once
-    (`decoding.onnx_encoder.load_stock_encoder`): a new process reads the export instead of building the model in
+    (`decoding.onnx_runtime.load_stock_encoder`): a new process reads the export instead of building the model in
     torch (seconds); otherwise in torch.
 
     Examples
@@ -63,12 +63,12 @@ class MiniLMEmbedder(Embedder):
     def _model(self) -> tuple:
         if self._loaded is None:
             from decoding.encoder import encoder_path, load_tokenizer, quietly
-            from decoding.onnx_encoder import load_stock_encoder, onnx_available
+            from decoding.onnx_runtime import load_stock_encoder, onnx_available
 
             self.path = self.path or encoder_path()
             if self.onnx_cache is not None and onnx_available():
                 runtime = load_stock_encoder(self.path, self.onnx_cache)
-                model = lambda ids, mask, types: runtime({"input_ids": ids, "mask": mask})
+                model = lambda ids, mask, types: runtime(input_ids=ids, mask=mask)[0]
             else:
                 from transformers import AutoModel
 

@@ -1,9 +1,10 @@
-"""The encoder in ONNX Runtime gives the torch path's parses; its cached export is checked and rebuilt if damaged."""
+"""The extractor in ONNX Runtime gives the torch path's parses; its cached exports are checked, rebuilt if damaged."""
 
 import warnings
 from pathlib import Path
 
 import pytest
+import torch
 
 from agent.parsers import make_parser
 from decoding.errors import ModelError
@@ -25,12 +26,12 @@ def test_onnx_and_torch_parse_the_test_split_alike(parsers):
     strip = lambda parses: [[(t.type, t.trigger, [(a.role, a.span, a.grounding) for a in t.arguments])
                              for t in p.tasks] for p in parses]
     assert strip(onnx_parses) == strip(torch_parses)
-    assert parsers["onnx"].model.encoder.runtime is not None and parsers["torch"].model.encoder.runtime is None
+    assert parsers["onnx"].model.runtime is not None and parsers["torch"].model.runtime is None
 
 
 def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(tmp_path):
     from agent.defaults import default_model_dir
-    from decoding.onnx_encoder import load_onnx_checkpoint
+    from decoding.onnx_runtime import load_onnx_checkpoint
 
     first, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
     (cached,) = tmp_path.glob("encoder-*.onnx")
@@ -42,10 +43,10 @@ def test_the_export_is_cached_and_a_damaged_cache_is_exported_again(tmp_path):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         again, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
-    assert [str(w.message) for w in caught] == [f"{cached}: cached ONNX encoder is damaged; exporting it again"]
+    assert [str(w.message) for w in caught] == [f"{cached}: cached ONNX graph is damaged; exporting it again"]
     assert caught[0].filename == __file__  # the warning names the caller, not the thread that read the file
-    pieces = first.encoder.pieces([["open", "the", "fridge"]])
-    assert (first.encoder.runtime(pieces) - again.encoder.runtime(pieces)).abs().max() < 1e-5
+    sentences = [["open", "the", "fridge"]]
+    assert (first.encode(sentences)[0].words - again.encode(sentences)[0].words).abs().max() < 1e-5
     assert cached.read_bytes() == data
 
 
@@ -54,7 +55,7 @@ def test_a_cached_file_onnx_runtime_cannot_load_is_exported_again(tmp_path):
     import json
 
     from agent.defaults import default_model_dir
-    from decoding.onnx_encoder import load_onnx_checkpoint
+    from decoding.onnx_runtime import load_onnx_checkpoint
 
     load_onnx_checkpoint(default_model_dir(), tmp_path)
     (cached,) = tmp_path.glob("encoder-*.onnx")
@@ -63,25 +64,25 @@ def test_a_cached_file_onnx_runtime_cannot_load_is_exported_again(tmp_path):
     cached.with_suffix(".json").write_text(json.dumps({"sha256": hashlib.sha256(junk).hexdigest()}))
     with pytest.warns(UserWarning, match="is not loadable .*; exporting it again"):
         model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
-    assert model.encoder.runtime is not None and cached.read_bytes() != junk
+    assert model.runtime is not None and cached.read_bytes() != junk
 
 
 def test_the_callers_loading_runs_while_the_cached_session_is_built(tmp_path, monkeypatch):
     import threading
 
     from agent.defaults import default_model_dir
-    from decoding.onnx_encoder import OnnxEncoder, load_onnx_checkpoint
+    from decoding.onnx_runtime import OnnxGraph, load_onnx_checkpoint
 
     load_onnx_checkpoint(default_model_dir(), tmp_path)  # exports into the cache
-    meanwhile_ran, read = threading.Event(), OnnxEncoder.read
+    meanwhile_ran, read = threading.Event(), OnnxGraph.read
 
     def read_once_meanwhile_ran(path):  # run one after the other, this would wait out its 30 s and fail
         assert meanwhile_ran.wait(30), "the cached encoder was not read while the caller's loading ran"
         return read(path)
 
-    monkeypatch.setattr(OnnxEncoder, "read", read_once_meanwhile_ran)
+    monkeypatch.setattr(OnnxGraph, "read", read_once_meanwhile_ran)
     model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path, meanwhile=meanwhile_ran.set)
-    assert model.encoder.runtime is not None and model.encoder.embeddings is None
+    assert model.runtime is not None and model.encoder.embeddings is None
     assert not [t for t in threading.enumerate() if t.name.startswith("tage-onnx")]  # joined before returning
 
 
@@ -102,7 +103,7 @@ def test_the_int8_export_is_cached_apart_smaller_and_leaves_logging_alone(tmp_pa
     import logging
 
     from agent.defaults import default_model_dir
-    from decoding.onnx_encoder import load_onnx_checkpoint
+    from decoding.onnx_runtime import load_onnx_checkpoint
 
     load_onnx_checkpoint(default_model_dir(), tmp_path)
     root = logging.getLogger()
@@ -124,7 +125,7 @@ def test_an_unknown_runtime_is_refused():
 
 def test_a_cached_export_loads_without_building_the_torch_transformer(parsers, tmp_path):
     from agent.defaults import default_model_dir
-    from decoding.onnx_encoder import load_onnx_checkpoint
+    from decoding.onnx_runtime import load_onnx_checkpoint
 
     first, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)      # exports, from the torch transformer
     second, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)     # from the cache alone
@@ -132,6 +133,41 @@ def test_a_cached_export_loads_without_building_the_torch_transformer(parsers, t
     sentences = [["put", "the", "red", "mug", "on", "the", "table"], ["open", "the", "fridge"]]
     a, b = first.encode(sentences), second.encode(sentences)
     assert all((x.words - y.words).abs().max() < 1e-5 for x, y in zip(a, b, strict=True))
-    second.encoder.runtime = None
+    second.runtime = None
     with pytest.raises(ModelError, match="ONNX runtime only"):
         second.encode(sentences)
+
+
+def test_the_encoding_and_the_pass_give_the_torch_paths_tensors_on_a_padded_batch(parsers):
+    from decoding.lockstep import Batch
+
+    torch_model, onnx_model = parsers["torch"].model, parsers["onnx"].model
+    items = [Words.of_parse(p) for p in read_parses(ROOT / "data" / "tage" / "test.jsonl")[:8]]
+    sentences = [list(w.tokens) for w in items]
+    assert len({len(s) for s in sentences}) > 2  # padded: the backward GRU must start at each sentence's end
+    ours, theirs = onnx_model.encode(sentences), torch_model.encode(sentences)
+    for a, b in zip(ours, theirs, strict=True):
+        for key in ("raw", "words", "keys"):
+            assert (getattr(a, key) - getattr(b, key)).abs().max() < 1e-4, key
+    for enc, hint in zip(theirs, parsers["onnx"].drafter.parse_many(items), strict=True):
+        enc.hint = hint
+    drafts = {i: parsers["onnx"].decoder.draft(onnx_model, enc) for i, enc in enumerate(theirs)}
+    rows = [i for i, d in drafts.items() if d]   # the rules' parses as decision sequences, as a hybrid verifies them
+    got, want = (Batch(model, theirs).scored(rows, [drafts[i] for i in rows])[0] for model in (onnx_model, torch_model))
+    assert set(got) == set(want)
+    for key in want:
+        assert got[key].shape == want[key].shape, key
+        assert torch.allclose(got[key], want[key], rtol=1e-4, atol=1e-3), key
+
+
+def test_a_damaged_pass_is_exported_again_without_the_transformer(tmp_path):
+    from agent.defaults import default_model_dir
+    from decoding.onnx_runtime import load_onnx_checkpoint
+
+    load_onnx_checkpoint(default_model_dir(), tmp_path)
+    (scoring,) = tmp_path.glob("pass-*.onnx")
+    scoring.write_bytes(scoring.read_bytes()[:1000])
+    with pytest.warns(UserWarning, match="pass-.*: cached ONNX graph is damaged; exporting it again"):
+        model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
+    assert model.runtime is not None and model.encoder.embeddings is None   # the encoding came from the cache
+    assert len(scoring.read_bytes()) > 1000
