@@ -80,11 +80,9 @@ class WordEncoder(nn.Module):
         if n_pieces > MAX_PIECES:
             raise ModelError(f"instruction of {n_pieces} word pieces exceeds the encoder window of {MAX_PIECES}")
         width = max(len(w) for w in words)
+        cells = [(b, w, p) for b, enc in enumerate(encodings) for p, w in enumerate(enc.word_ids) if w is not None]
         pool = torch.zeros(len(words), width, n_pieces)
-        for b, enc in enumerate(encodings):
-            for p, w in enumerate(enc.word_ids):
-                if w is not None:
-                    pool[b, w, p] = 1.0
+        pool[tuple(torch.tensor(cells, dtype=torch.long).reshape(-1, 3).T)] = 1.0
         pool = pool / pool.sum(-1, keepdim=True).clamp(min=1.0)
         return {"input_ids": torch.tensor([e.ids for e in encodings]),
                 "mask": torch.tensor([e.attention_mask for e in encodings]), "pool": pool}
