@@ -64,9 +64,10 @@ class Agent:
         skill library plus the YAML files or folders of `skills` (which override skills of the same name).
         `cautious` asks about every argument the model scores below its dev-set threshold (`ask_below`).
         `naming` is how words name scene nodes (`grounding.vocabulary`): "both" (the lexicon, then sentence
-        embeddings for words it does not know), "lexicon" or "embeddings". `runtime` runs the encoder in "torch"
-        or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when it is installed; "onnx-int8"
-        its int8 copy, faster but not the same parse on every instruction (an opt-in trade, README)."""
+        embeddings for words it does not know), "lexicon" or "embeddings". `runtime` runs the encoder and the decoder's
+        teacher-forced pass in "torch" or "onnx" (ONNX Runtime, the `onnx` extra); "auto" takes ONNX Runtime when
+        it is installed; "onnx-int8" the same with the encoding in int8, faster but not the same parse on every
+        instruction (an opt-in trade, README)."""
         vocabulary, library = open_vocabulary(naming, runtime), load_library(skills)
         return cls(make_parser(backend, model, library, runtime), library, cautious, vocabulary)
 

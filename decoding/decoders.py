@@ -52,7 +52,7 @@ class Decoded:
 
 
 def decision_key(tasks: list[DecodedTask]) -> tuple:
-    """The scored decisions of decoded tasks as a hashable value (attribute marks, which no pass scores, left out):
+    """The scored decisions of decoded tasks as a hashable value (attribute marks, which follow from them, left out):
     equal keys, equal outputs for n-best deduplication and for reusing a pass's scores."""
     return tuple((t.type, t.start, t.end, tuple((a.role, a.start, a.end, a.cls) for a in t.arguments)) for t in tasks)
 

@@ -172,17 +172,17 @@ class Batch:
         return list(m.advance(m.inner, torch.stack(g), inputs[:, None])[:, -1])
 
     def verify(self, rows, args) -> list[dict]:
-        return self.teacher_forced(rows.tolist(), [a[0] for a in args])
+        return self.teacher_forced(rows.tolist(), [a[0] for a in args], marks=True)
 
-    def teacher_forced(self, rows: list[int], sequences: Sequence[Sequence]) -> list[dict]:
+    def teacher_forced(self, rows: list[int], sequences: Sequence[Sequence], marks: bool = False) -> list[dict]:
         """Each decision sequence (tasks with `type`, `start`, `end` and `arguments` with `role`, `start`, `end`,
         `cls`; at least one task) of instruction `rows[k]` scored in one teacher-forced pass. Per sequence:
         `type`, `t_start`, `t_end`, `outer` (K+1, ...): each task then STOP; `role`, `a_start`, `a_end`, `class`,
         `inner`, `attributes` (tasks, J+1, ...): each argument then END (`inner`: the state before it;
-        `attributes`: each word's attribute mark scores, (J+1, L, A+1) per task); and the model's
+        `attributes`, with `marks`: each word's attribute mark scores, (J+1, L, A+1) per task); and the model's
         probability of each of the sequence's own tasks (`task_p`: type x first x last word of the trigger) and
         arguments (`arg_p`, per task: role x first x last word), the raw confidence of `decoding.confidence`."""
-        s, b = self.scored(rows, sequences)
+        s, b = self.scored(rows, sequences, marks)
         lp = lambda key, target: s[key].log_softmax(-1).gather(-1, target[..., None]).squeeze(-1)
         task_p = (lp("type", b["types"]) + lp("t_start", b["t_start"]) + lp("t_end", b["t_end"])).exp().tolist()
         arg_p = (lp("role", b["roles"]) + lp("a_start", b["a_start"]) + lp("a_end", b["a_end"])).exp().tolist()
@@ -190,13 +190,13 @@ class Batch:
         for k, tasks in enumerate(sequences):
             out.append({**{key: s[key][k] for key in ("type", "t_start", "t_end", "outer")},
                         **{key: s[key][n : n + len(tasks)]
-                           for key in ("role", "a_start", "a_end", "class", "inner", "attributes")},
+                           for key in ("role", "a_start", "a_end", "class", "inner", "attributes") if key in s},
                         "task_p": task_p[k][: len(tasks)],
                         "arg_p": [arg_p[n + j][: len(t.arguments)] for j, t in enumerate(tasks)]})
             n += len(tasks)
         return out
 
-    def scored(self, rows: list[int], sequences: Sequence[Sequence]) -> tuple[dict, dict]:
+    def scored(self, rows: list[int], sequences: Sequence[Sequence], marks: bool = False) -> tuple[dict, dict]:
         """The scores of `teacher_forced` for the whole group, padded as `decoding.batching.pack` pads, and the
         packed decisions themselves."""
         m, index = self.model, torch.tensor(rows)
@@ -205,7 +205,7 @@ class Batch:
         decisions = pack([[(t.type, t.start, t.end, [(a.role, a.start, a.end, a.cls) for a in t.arguments])
                            for t in tasks] for tasks in sequences], lengths, m.stop_id, m.end_id)
         s = m.pass_scores(self.words[index, :width], self.keys[index, :width], self.raw[index, :width],
-                          self.mask[index, :width], torch.tensor(lengths), decisions)
+                          self.mask[index, :width], torch.tensor(lengths), decisions, marks)
         return s, decisions
 
 

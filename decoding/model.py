@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .encoder import WordEncoder
+from .errors import ModelError
 
 __all__ = ["ExtractorConfig", "Extractor", "Encoded", "PASS_DECISIONS", "PASS_SCORES"]
 
@@ -69,7 +70,8 @@ def _mlp(d_in: int, d_out: int, hidden: int, dropout: float) -> nn.Sequential:
 
 def _gather(words: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """(..., L, H) words at (...) indices -> (..., H)."""
-    return words.gather(-2, index[..., None, None].expand(*index.shape, 1, words.shape[-1])).squeeze(-2)
+    # indexing rather than squeeze: exported, a squeeze of a variable axis becomes a run-time branch
+    return words.gather(-2, index[..., None, None].expand(*index.shape, 1, words.shape[-1]))[..., 0, :]
 
 
 class Extractor(nn.Module):
@@ -112,15 +114,35 @@ class Extractor(nn.Module):
     # ---- encoding ------------------------------------------------------------------------------------------
     def contextualise(self, vectors: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, L, C) encoder word vectors -> (B, L, H) word vectors and (B, L, H) pointer keys."""
-        packed = nn.utils.rnn.pack_padded_sequence(self.drop(vectors), lengths, batch_first=True,
-                                                   enforce_sorted=False)
-        out, _ = self.word_rnn(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=vectors.shape[1])
+        if torch.jit.is_tracing():  # exported (`decoding.onnx_runtime`): packed sequences do not export
+            out = self.padded_bigru(self.drop(vectors), lengths)
+        else:
+            packed = nn.utils.rnn.pack_padded_sequence(self.drop(vectors), lengths, batch_first=True,
+                                                       enforce_sorted=False)
+            out, _ = self.word_rnn(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=vectors.shape[1])
         out = self.drop(out)
         return out, self.key(out)
 
+    def padded_bigru(self, vectors: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The word BiGRU over padded rows, as over packed sequences: each direction runs as a GRU of its own, the
+        backward one over each sentence reversed within its length, so that padding comes after the words in both
+        directions and changes none of their states; padded positions are zero."""
+        rnn = self.word_rnn
+        positions = torch.arange(vectors.shape[1])[None]
+        real = positions < lengths[:, None]                                      # (B, L)
+        flip = torch.where(real, lengths[:, None] - 1 - positions, positions)   # each sentence reversed in place
+        at = lambda x: x.gather(1, flip[..., None].expand(-1, -1, x.shape[2]))
+        h0 = vectors.new_zeros(1, vectors.shape[0], rnn.hidden_size)
+        weights = lambda suffix: [getattr(rnn, f"{name}_l0{suffix}")
+                                  for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        run = lambda x, suffix: torch.gru(x, h0, weights(suffix), True, 1, 0.0, self.training, False, True)[0]
+        return torch.cat([run(vectors, ""), at(run(at(vectors), "_reverse"))], -1) * real[..., None]
+
     def encode(self, sentences: list[list[str]]) -> list[Encoded]:
         """Encode a batch of instructions (lists of words) for decoding (in ONNX Runtime when `runtime` is set)."""
+        if not sentences or not all(sentences):
+            raise ModelError("cannot encode an instruction of no words (the parser skips them)")
         lengths = torch.tensor([len(s) for s in sentences])
         if self.runtime is not None and not self.training:
             raw, words, keys = self.runtime.encode(self.encoder.pieces(sentences), lengths)
@@ -161,13 +183,13 @@ class Extractor(nn.Module):
         keys = keys + self.rel_emb((positions - anchor[..., None]).clamp(-clip, clip) + clip)
         if used is not None:
             keys = keys + self.used_emb(used.long())
-        return (keys @ q[..., None]).squeeze(-1)
+        return (keys @ q[..., None])[..., 0]
 
     def end_scores(self, state, label, words, keys, positions, start):
         """(..., L): each word as the last word of a span starting at `start`."""
         q = self.end_query(torch.cat([state, label, _gather(words, start)], -1))
         length = self.len_emb((positions - start[..., None] + 1).clamp(0, self.config.rel_clip + 1))
-        return ((keys + length) @ q[..., None]).squeeze(-1)
+        return ((keys + length) @ q[..., None])[..., 0]
 
     def class_scores(self, g, role, span, lexical):
         """(..., K): the grounding class of an argument span; `lexical` (..., C) is the span's mean encoder vector."""
@@ -213,9 +235,11 @@ class Extractor(nn.Module):
     def states_before(self, gru: nn.GRU, state: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
         """(N, S, H): the state before each of the (N, S, I) inputs, from (N, H) `state` (the last input is not
         run: nothing follows it)."""
-        # the last step is run and dropped rather than branching on the length: one graph for every length
-        # when exported (`decoding.onnx_runtime`); a step costs nothing the states before it depend on
-        return torch.cat([state[:, None], self.advance(gru, state, inputs)[:, :-1]], 1)
+        if torch.jit.is_tracing():  # exported: the last step run and dropped, one graph for every length
+            return torch.cat([state[:, None], self.advance(gru, state, inputs)[:, :-1]], 1)
+        if inputs.shape[1] == 1:
+            return state[:, None]
+        return torch.cat([state[:, None], self.advance(gru, state, inputs[:, :-1])], 1)
 
     # ---- every decision of whole sequences at once: training, and verification of drafts --------------------
     def loss(self, vectors: torch.Tensor, lengths: torch.Tensor, batch: dict) -> torch.Tensor:
@@ -234,15 +258,20 @@ class Extractor(nn.Module):
                   0.5 * _ce(self.trigger_tagger(words), b["trigger_tags"], mask)]
         return sum(losses) / len(losses)
 
-    def pass_scores(self, words, keys, raw, mask, lengths, b: dict) -> dict:
+    def pass_scores(self, words, keys, raw, mask, lengths, b: dict, marks: bool = True) -> dict:
         """The teacher-forced pass as decoding reads it (in ONNX Runtime when `runtime` is set): `PASS_SCORES`,
         `outer` (B, K+1, H) the outer state before each task and `inner` (N, J+1, H) the inner state before each
-        argument; `b` holds at least `PASS_DECISIONS` and `mask` (B, L) marks the real words."""
+        argument; `b` holds at least `PASS_DECISIONS` and `mask` (B, L) marks the real words. `marks=False`: the
+        attribute scores are not needed (torch then leaves them out; the exported pass has them anyway)."""
         if self.runtime is not None and not self.training:
             return self.runtime.pass_scores(words, keys, raw, mask, lengths, b)
-        s = self.teacher_forced(words, keys, raw, mask, lengths, b)
-        return {**{k: s[k] for k in PASS_SCORES if k not in ("outer", "inner")},
-                "outer": s["outer_states"], "inner": s["attribute_inputs"][0]}
+        return self.torch_pass_scores(words, keys, raw, mask, lengths, b, marks)
+
+    def torch_pass_scores(self, words, keys, raw, mask, lengths, b: dict, marks: bool = True) -> dict:
+        """`pass_scores` in torch (what `decoding.onnx_runtime` exports)."""
+        s = self.teacher_forced(words, keys, raw, mask, lengths, b, attributes=marks)
+        return {**{k: s[k] for k in PASS_SCORES if k in s}, "outer": s["outer_states"],
+                "inner": s["attribute_inputs"][0]}
 
     def teacher_forced(self, words, keys, raw, mask, lengths, b: dict, attributes: bool = True) -> dict:
         """The scores of every decision of the given decision sequences (padded as `decoding.batching` does),
@@ -260,16 +289,16 @@ class Extractor(nn.Module):
 
     def _outer_scores(self, words, keys, mask, positions, lengths, b):
         types, t_start, t_end = b["types"], b["t_start"], b["t_end"]  # (B, K+1)
-        trig = self.span_vector(words[:, None].expand(-1, types.shape[1], -1, -1), t_start, t_end)  # (B, K+1, H)
+        per_task = words[:, None].expand(-1, types.shape[1], -1, -1)   # (B, K+1, L, H): gathers need every row
+        trig = self.span_vector(per_task, t_start, t_end)  # (B, K+1, H)
         h0 = self.outer_init(words, lengths)
         states = self.states_before(self.outer, h0, self.outer_input(types, trig))  # (B, K+1, H)
-        wk = lambda t: None if t is None else t[:, None].expand(-1, types.shape[1], *t.shape[1:])
         label = self.type_emb(types)
         anchor, used = b["t_anchor"], b["t_used"]
+        k, mk = keys[:, None], None if mask is None else mask[:, None]  # broadcast over the tasks
         return ({"outer_states": states, "type": self.type_scores(states, words, mask),
-                 "t_start": self._masked(self.start_scores(states, label, wk(keys), positions, anchor, used), wk(mask)),
-                 "t_end": self._masked(self.end_scores(states, label, wk(words), wk(keys), positions, t_start),
-                                       wk(mask))},
+                 "t_start": self._masked(self.start_scores(states, label, k, positions, anchor, used), mk),
+                 "t_end": self._masked(self.end_scores(states, label, per_task, k, positions, t_start), mk)},
                 states, trig)
 
     def _inner_scores(self, words, keys, raw, mask, positions, b, outer_states, trigger_vectors):
@@ -280,17 +309,18 @@ class Extractor(nn.Module):
         trig = trigger_vectors[sent_of, task_of]
         ttype = b["types"][sent_of, task_of]
         roles, a_start, a_end, cls = b["roles"], b["a_start"], b["a_end"], b["classes"]
-        span = self.span_vector(w[:, None].expand(-1, roles.shape[1], -1, -1), a_start, a_end)  # (N, J+1, H)
+        per_arg = w[:, None].expand(-1, roles.shape[1], -1, -1)   # (N, J+1, L, H)
+        span = self.span_vector(per_arg, a_start, a_end)  # (N, J+1, H)
         g0 = self.inner_init(h, ttype, trig)
         states = self.states_before(self.inner, g0, self.inner_input(roles, span, cls))  # (N, J+1, H)
-        wk = lambda t: None if t is None else t[:, None].expand(-1, roles.shape[1], *t.shape[1:])
         label = self.role_emb(roles)
-        anchor = b["t_start"][sent_of, task_of][:, None].expand_as(a_start)
+        anchor = b["t_start"][sent_of, task_of][:, None]
+        k, mk = k[:, None], None if m is None else m[:, None]  # broadcast over the arguments
         return {"role": self.role_scores(states, w, m),
-                "a_start": self._masked(self.start_scores(states, label, wk(k), positions, anchor), wk(m)),
-                "a_end": self._masked(self.end_scores(states, label, wk(w), wk(k), positions, a_start), wk(m)),
+                "a_start": self._masked(self.start_scores(states, label, k, positions, anchor), mk),
+                "a_end": self._masked(self.end_scores(states, label, per_arg, k, positions, a_start), mk),
                 "class": self.class_scores(states, roles, span, self.span_mean(raw[sent_of], b["a_inside"])),
-                "attribute_inputs": (states, wk(w), span)}
+                "attribute_inputs": (states, per_arg, span)}
 
     @staticmethod
     def _masked(scores: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

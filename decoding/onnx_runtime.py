@@ -40,7 +40,9 @@ from .files import read_text, sha256_file, write_atomic
 
 __all__ = ["OnnxGraph", "OnnxExtractor", "onnx_available", "load_onnx_checkpoint", "load_stock_encoder"]
 
-FORMAT = "tage-onnx-2"  # part of the cache key: a change of the exported graphs makes new files
+# part of each kind's cache key: a change of what a kind's graph computes must change its format (new files)
+FORMATS = {"encoder": "tage-onnx-2", "encoder-int8": "tage-onnx-2", "pass": "tage-onnx-2",
+           "stock": "tage-onnx-encoder-1"}
 
 
 def onnx_available() -> bool:
@@ -52,32 +54,17 @@ def onnx_available() -> bool:
 
 class _Encoding(nn.Module):
     """Piece ids, attention mask, piece -> word pooling, word counts -> raw word vectors, words, keys: what
-    `Extractor.encode` computes. The word BiGRU runs as two GRUs over padded rows instead of packed sequences
-    (which the exporter does not infer shapes for): the backward one over each sentence reversed within its
-    length, so that padding comes after the words in both directions and changes none of their states."""
+    `Extractor.encode` computes (its word BiGRU exported as `Extractor.padded_bigru`)."""
 
     def __init__(self, model) -> None:
         super().__init__()
         self.model = model
-        self.ahead, self.back = (_direction(model.word_rnn, suffix) for suffix in ("", "_reverse"))
 
     def forward(self, input_ids, mask, pool, lengths):
         e = self.model.encoder
         raw = pool @ e.upper_hidden(e.lower({"input_ids": input_ids, "mask": mask}), {"mask": mask})
-        positions = torch.arange(raw.shape[1])[None]
-        real = positions < lengths[:, None]                                      # (B, L)
-        flip = torch.where(real, lengths[:, None] - 1 - positions, positions)   # each sentence reversed in place
-        at = lambda x: x.gather(1, flip[..., None].expand(-1, -1, x.shape[2]))
-        words = torch.cat([self.ahead(raw)[0], at(self.back(at(raw))[0])], -1) * real[..., None]
-        return raw, words, self.model.key(words)
-
-
-def _direction(rnn: nn.GRU, suffix: str) -> nn.GRU:
-    """One direction of a one-layer bidirectional GRU (`suffix` "" or "_reverse") as a GRU of its own."""
-    one = nn.GRU(rnn.input_size, rnn.hidden_size, batch_first=True, device="meta")  # no draw from torch's RNG
-    one.load_state_dict({name: getattr(rnn, name + suffix)
-                         for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")}, assign=True)
-    return one
+        words, keys = self.model.contextualise(raw, lengths)
+        return raw, words, keys
 
 
 class _Pass(nn.Module):
@@ -90,7 +77,8 @@ class _Pass(nn.Module):
     def forward(self, words, keys, raw, mask, lengths, *decisions):
         from .model import PASS_DECISIONS, PASS_SCORES
 
-        s = self.model.pass_scores(words, keys, raw, mask, lengths, dict(zip(PASS_DECISIONS, decisions, strict=True)))
+        s = self.model.torch_pass_scores(words, keys, raw, mask, lengths,
+                                         dict(zip(PASS_DECISIONS, decisions, strict=True)))
         return tuple(s[k] for k in PASS_SCORES)
 
 
@@ -256,7 +244,7 @@ def _pass_sample(model) -> dict:
 
 
 def _path(kind: str, key: str, cache_dir: str | Path) -> Path:
-    salt = f"{FORMAT}:{kind}:{key}"
+    salt = f"{FORMATS[kind]}:{kind}:{key}"
     if kind.endswith("int8"):  # the quantized graph depends on the quantizer's version too
         from onnxruntime import __version__ as runtime_version
 
@@ -339,7 +327,8 @@ def _store(path: Path, model: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, model)
+        kind = path.stem.rsplit("-", 1)[0]  # as `_path` names it
         write_atomic(path.with_suffix(".json"), json.dumps({"sha256": hashlib.sha256(model).hexdigest(),
-                                                            "format": FORMAT}))
+                                                            "format": FORMATS.get(kind)}))
     except OSError as err:  # a read-only cache: exported again next time
         warnings.warn(f"{path}: cannot cache the ONNX graph ({err.strerror})", stacklevel=4)

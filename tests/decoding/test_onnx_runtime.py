@@ -153,7 +153,8 @@ def test_the_encoding_and_the_pass_give_the_torch_paths_tensors_on_a_padded_batc
         enc.hint = hint
     drafts = {i: parsers["onnx"].decoder.draft(onnx_model, enc) for i, enc in enumerate(theirs)}
     rows = [i for i, d in drafts.items() if d]   # the rules' parses as decision sequences, as a hybrid verifies them
-    got, want = (Batch(model, theirs).scored(rows, [drafts[i] for i in rows])[0] for model in (onnx_model, torch_model))
+    got, want = (Batch(model, theirs).scored(rows, [drafts[i] for i in rows], marks=True)[0]
+                 for model in (onnx_model, torch_model))
     assert set(got) == set(want)
     for key in want:
         assert got[key].shape == want[key].shape, key
