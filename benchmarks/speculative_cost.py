@@ -1,6 +1,8 @@
 """Where speculative decoding's time goes: its verification pass alone, the whole speculative decoding and
 greedy decoding, per instruction of the test split, in CPU time of one thread (steadier than wall-clock on a
 shared machine); how often the rule baseline's draft passes whole; and how many tensor operations one pass runs.
+It measures the torch path (thread CPU time does not count ONNX Runtime's threads); `tage bench --runtime onnx`
+measures the default one.
 
     python benchmarks/speculative_cost.py [--limit N]
 """

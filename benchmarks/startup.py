@@ -72,7 +72,7 @@ def markdown(report: dict) -> str:
         f"`import torch` alone in the same run: {report['import_torch_s']:.2f} s, so the whole is "
         f"{report['total_vs_import_torch']:.2f}x `import torch`. spaCy (its import and blank English tokenizer), "
         f"measured alone after torch: {report['spacy_alone_s']:.2f} s; in `Agent.load` it loads while ONNX Runtime "
-        "builds the encoder's session in a second thread.", "",
+        "builds its sessions in a second thread.", "",
         "Machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()), ""])
 
 

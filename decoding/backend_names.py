@@ -15,7 +15,7 @@ HYBRID_MARGIN = 8.0            # logits; chosen on the tagE dev split (docs/mode
 DECODER_NAMES = (GREEDY, CONSTRAINED, SPECULATIVE, HYBRID)
 DEFAULT_BACKEND = HYBRID       # valid by construction like constrained, the best on dev (docs/model.md), as fast
 
-# what runs the encoder's transformer; auto: ONNX Runtime when installed; onnx-int8: its int8 copy, faster but not
-# the same parses on every instruction (decoding.onnx_runtime)
+# what runs the encoder and the decoder's teacher-forced pass; auto: ONNX Runtime when installed; onnx-int8: the
+# encoding in int8, faster but not the same parses on every instruction (decoding.onnx_runtime)
 Runtime = Literal["auto", "onnx", "onnx-int8", "torch"]
 RUNTIMES: tuple[str, ...] = get_args(Runtime)

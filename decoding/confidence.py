@@ -1,8 +1,8 @@
 """Confidence of decoded tasks and arguments: the model's probability of each, calibrated on dev.
 
-Whatever backend decoded an instruction, one teacher-forced pass (`Extractor.teacher_forced`) scores its
-decisions: a task's raw probability is that of its type and trigger (type x first word x last word), an
-argument's that of its role and span. Those products are over-confident on long spans and under-confident on
+Whatever backend decoded an instruction, one teacher-forced pass (`Extractor.pass_scores`, in ONNX Runtime when
+set) scores its decisions: a task's raw probability is that of its type and trigger (type x first word x last
+word), an argument's that of its role and span. Those products are over-confident on long spans and under-confident on
 ambiguous short ones, so a `Calibration` (Platt scaling of the log-odds, two numbers per kind, fit on the dev
 split and stored in the checkpoint's config) maps them to probabilities that match the observed accuracy.
 """

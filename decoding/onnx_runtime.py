@@ -211,8 +211,12 @@ def load_stock_encoder(path: str | Path, cache_dir: str | Path) -> OnnxGraph:
 
 # each graph's outputs with their variable axes (the inputs' are in the samples' `_AXES`)
 _ENCODING_OUT = {name: {0: "batch", 1: "words"} for name in ("raw", "words", "keys")}
-_PASS_OUT = {f"scores_{name}": {} for name in ("type", "t_start", "t_end", "outer", "role", "a_start", "a_end",
-                                                "class", "inner", "attributes")}
+_PASS_OUT = {f"scores_{name}": dict(enumerate(axes)) for name, axes in (
+    ("type", ("batch", "tasks")), ("t_start", ("batch", "tasks", "words")), ("t_end", ("batch", "tasks", "words")),
+    ("outer", ("batch", "tasks")), ("role", ("flat_tasks", "arguments")),
+    ("a_start", ("flat_tasks", "arguments", "words")), ("a_end", ("flat_tasks", "arguments", "words")),
+    ("class", ("flat_tasks", "arguments")), ("inner", ("flat_tasks", "arguments")),
+    ("attributes", ("flat_tasks", "arguments", "words")))}  # in the order of `PASS_SCORES`
 _AXES = {"input_ids": ("batch", "pieces"), "mask": ("batch", "pieces"), "pool": ("batch", "words", "pieces"),
          "lengths": ("batch",), "words": ("batch", "words"), "keys": ("batch", "words"), "raw": ("batch", "words"),
          "types": ("batch", "tasks"), "t_start": ("batch", "tasks"), "t_end": ("batch", "tasks"),
@@ -331,4 +335,4 @@ def _store(path: Path, model: bytes) -> None:
         write_atomic(path.with_suffix(".json"), json.dumps({"sha256": hashlib.sha256(model).hexdigest(),
                                                             "format": FORMATS.get(kind)}))
     except OSError as err:  # a read-only cache: exported again next time
-        warnings.warn(f"{path}: cannot cache the ONNX graph ({err.strerror})", stacklevel=4)
+        warnings.warn(f"{path}: cannot cache the ONNX graph ({err.strerror or err})", stacklevel=4)

@@ -41,7 +41,7 @@ class ServiceConfig(_Config):
     token: str | None = None               # when set, every request but the page and probes needs Bearer TOKEN
     backend: str = DEFAULT_BACKEND
     model: Path | None = None              # extractor checkpoint folder (default: the shipped model)
-    runtime: Runtime = "auto"              # what runs the encoder's transformer
+    runtime: Runtime = "auto"              # what runs the encoder and the decoder's pass
     skills: tuple[Path, ...] = ()          # skill files or folders over the default library
     batch_window_ms: float = Field(default=2.0, ge=0)  # how long a lone request waits for others to batch with
     max_batch: int = Field(default=64, ge=1)           # instructions per micro-batch

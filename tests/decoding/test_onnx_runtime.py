@@ -23,9 +23,9 @@ def parsers():
 def test_onnx_and_torch_parse_the_test_split_alike(parsers):
     items = [Words.of_parse(p) for p in read_parses(ROOT / "data" / "tage" / "test.jsonl")[:120]]
     torch_parses, onnx_parses = (parsers[name].parse_many(items) for name in ("torch", "onnx"))
-    strip = lambda parses: [[(t.type, t.trigger, [(a.role, a.span, a.grounding) for a in t.arguments])
+    strip = lambda parses: [[(t.type, t.trigger, [(a.role, a.span, a.grounding, a.attributes) for a in t.arguments])
                              for t in p.tasks] for p in parses]
-    assert strip(onnx_parses) == strip(torch_parses)
+    assert strip(onnx_parses) == strip(torch_parses)   # attribute marks too: the pass gives the accepted ones
     assert parsers["onnx"].model.runtime is not None and parsers["torch"].model.runtime is None
 
 
@@ -77,7 +77,7 @@ def test_the_callers_loading_runs_while_the_cached_session_is_built(tmp_path, mo
     meanwhile_ran, read = threading.Event(), OnnxGraph.read
 
     def read_once_meanwhile_ran(path):  # run one after the other, this would wait out its 30 s and fail
-        assert meanwhile_ran.wait(30), "the cached encoder was not read while the caller's loading ran"
+        assert meanwhile_ran.wait(30), f"{path.name} was not read while the caller's loading ran"
         return read(path)
 
     monkeypatch.setattr(OnnxGraph, "read", read_once_meanwhile_ran)
@@ -172,3 +172,43 @@ def test_a_damaged_pass_is_exported_again_without_the_transformer(tmp_path):
         model, _ = load_onnx_checkpoint(default_model_dir(), tmp_path)
     assert model.runtime is not None and model.encoder.embeddings is None   # the encoding came from the cache
     assert len(scoring.read_bytes()) > 1000
+
+
+def test_both_graphs_come_from_the_cache_on_a_second_load(tmp_path, monkeypatch):
+    import decoding.onnx_runtime as runtime
+    from agent.defaults import default_model_dir
+    from decoding.model import PASS_SCORES
+
+    runtime.load_onnx_checkpoint(default_model_dir(), tmp_path)
+    assert [name.removeprefix("scores_") for name in runtime._PASS_OUT] == list(PASS_SCORES)
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported again although cached")
+
+    monkeypatch.setattr(runtime, "_exported", no_export)
+    model, _ = runtime.load_onnx_checkpoint(default_model_dir(), tmp_path)
+    assert model.runtime is not None and model.encoder.embeddings is None
+
+
+@pytest.mark.parametrize("sentences, tasks", [
+    ([["stop"]], [[(0, 0, 0, [])]]),                                              # one word, a task of no arguments
+    ([["open", "the", "fridge"], ["close", "the", "door"]], [[(1, 0, 0, [(0, 1, 2)])], [(2, 0, 0, [(0, 2, 2)])]]),
+    ([["take"] * 30], [[(k % 5, k, k, [(j % 3, (k + j) % 30, (k + j) % 30) for j in range(8)]) for k in range(12)]]),
+])
+def test_the_pass_gives_torchs_scores_at_the_shapes_and_limits(parsers, sentences, tasks):
+    """One word, rows of one length, a task without arguments, and max_tasks x max_arguments (12 x 8)."""
+    from decoding.decoders import DecodedArgument, DecodedTask
+    from decoding.lockstep import Batch
+
+    torch_model, onnx_model = parsers["torch"].model, parsers["onnx"].model
+    assert (torch_model.config.max_tasks, torch_model.config.max_arguments) == (12, 8)
+    with torch.inference_mode():
+        encoded = torch_model.encode(sentences)
+        sequences = [[DecodedTask(t, s, e, [DecodedArgument(r, a, b, 0) for r, a, b in args]) for t, s, e, args in row]
+                     for row in tasks]
+        rows = list(range(len(sentences)))
+        got, want = (Batch(model, encoded).scored(rows, sequences, marks=True)[0]
+                     for model in (onnx_model, torch_model))
+    for key in want:
+        assert got[key].shape == want[key].shape, key
+        assert torch.allclose(got[key], want[key], rtol=1e-4, atol=1e-3), key
