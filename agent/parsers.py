@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from decoding.backend_names import DECODER_NAMES, DEFAULT_BACKEND, GREEDY, RUNTIMES
-from decoding.errors import DecodingError, ModelError
+from decoding.errors import DecodingError, ModelError, OnnxExportError
 from decoding.parse import Parse
 
 from .defaults import cache_dir, default_model_dir, load_library, rule_parser
@@ -66,15 +67,22 @@ def load_extractor(model: str | Path | None = None, runtime: str = "auto",
                    meanwhile: Callable[[], None] | None = None) -> tuple:
     """The extractor checkpoint `model` (default: the shipped one) and its metadata, its inference run by
     `runtime` (one of `RUNTIMES`): torch, ONNX Runtime (`decoding.onnx_runtime`: the encoding and the
-    teacher-forced pass), or the same with the encoding's int8 copy; `auto` is ONNX Runtime when installed.
+    teacher-forced pass), or the same with the encoding's int8 copy; `auto` is ONNX Runtime when installed and
+    able to export the model (else torch, with a warning).
     `meanwhile`, more of the caller's loading, runs while ONNX Runtime builds its sessions (not at all in torch)."""
     from decoding.checkpoint import load_checkpoint
     from decoding.onnx_runtime import load_onnx_checkpoint, onnx_available
 
     _check_runtime(runtime)
     if runtime in ("onnx", "onnx-int8") or (runtime == "auto" and onnx_available()):
-        return load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx", meanwhile,
-                                    int8=runtime == "onnx-int8")
+        try:
+            return load_onnx_checkpoint(model or default_model_dir(), cache_dir() / "onnx", meanwhile,
+                                        int8=runtime == "onnx-int8")
+        except OnnxExportError as err:
+            if runtime != "auto":
+                raise
+            warnings.warn(f"{err}; running the model in torch instead (--runtime torch skips the attempt)",
+                          stacklevel=2)
     return load_checkpoint(model or default_model_dir())
 
 

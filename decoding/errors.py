@@ -1,6 +1,6 @@
 """The exception hierarchy of tage: one root, one subclass per stage."""
 
-__all__ = ["TageError", "DataError", "ModelError", "DecodingError"]
+__all__ = ["TageError", "DataError", "ModelError", "OnnxExportError", "DecodingError"]
 
 
 class TageError(Exception):
@@ -13,6 +13,11 @@ class DataError(TageError):
 
 class ModelError(TageError):
     """A checkpoint that is missing, corrupt or does not match its config."""
+
+
+class OnnxExportError(ModelError):
+    """The installed torch, onnx and ONNX Runtime cannot export or run one of the model's graphs (their versions do
+    not fit each other); the torch runtime still can."""
 
 
 class DecodingError(TageError):

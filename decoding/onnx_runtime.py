@@ -35,7 +35,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .errors import DataError, ModelError
+from .errors import DataError, ModelError, OnnxExportError
 from .files import read_text, sha256_file, write_atomic
 
 __all__ = ["OnnxGraph", "OnnxExtractor", "onnx_available", "load_onnx_checkpoint", "load_stock_encoder"]
@@ -262,17 +262,27 @@ def _is_cached(path: Path) -> bool:
 
 def _exported(module: nn.Module, inputs: dict, outputs: dict, path: Path | None, int8: bool = False) -> OnnxGraph:
     """`module` (the tensors of `inputs` in order -> `outputs` in order) exported as an ONNX graph for any size of
-    the axes of `_AXES` (quantized if `int8`), cached at `path` if given, in a session."""
+    the axes of `_AXES` (quantized if `int8`), cached at `path` if given, in a session. `OnnxExportError` when
+    this torch cannot export it or this ONNX Runtime cannot run it."""
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NotImplemented
+
     out = io.BytesIO()
     axes = {name: dict(enumerate(_AXES[name])) for name in inputs} | outputs
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the exporter's notes on tracing, not the user's concern
-        torch.onnx.export(module.eval(), tuple(inputs.values()), out, input_names=list(inputs),
-                          output_names=list(outputs), opset_version=17, dynamic_axes=axes, dynamo=False)
-    model = _quantized(out.getvalue()) if int8 else out.getvalue()
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's notes on tracing, not the user's concern
+            torch.onnx.export(module.eval(), tuple(inputs.values()), out, input_names=list(inputs),
+                              output_names=list(outputs), opset_version=17, dynamic_axes=axes, dynamo=False)
+        model = _quantized(out.getvalue()) if int8 else out.getvalue()
+        graph = OnnxGraph(model, torch.get_num_threads())
+    except (torch.onnx.errors.OnnxExporterError, RuntimeError, Fail, InvalidGraph, InvalidProtobuf,
+            NotImplemented) as err:  # RuntimeError: what tracing raises on an operation it cannot record
+        what = type(module).__name__.strip("_").lower()
+        raise OnnxExportError(f"cannot export the model's {what} graph to ONNX with torch {torch.__version__} "
+                              f"({str(err).splitlines()[0][:300] if str(err) else type(err).__name__})") from err
     if path is not None:
         _store(path, model)
-    return OnnxGraph(model, torch.get_num_threads())
+    return graph
 
 
 def _quantized(model: bytes) -> bytes:
