@@ -104,7 +104,7 @@ _model_option = click.option("--model", type=click.Path(path_type=Path), default
 
 
 @cli.command()
-@click.argument("instruction")
+@click.argument("instruction", callback=lambda _, __, text: _said(text))
 @_backend_option()
 @_model_option
 @runtime_option
@@ -115,6 +115,14 @@ def parse(instruction: str, backend: str, model: Path | None, runtime: str, as_j
 
     result = Agent.load(model, backend, runtime=runtime).parse(instruction)
     _emit(result.model_dump(exclude_none=True), as_json, _parse_table(result))
+
+
+def _said(text: str) -> str:
+    """An instruction with words in it (an empty one is a mistake on the command line, not a request to do
+    nothing: the Python API and the service answer it with an empty parse)."""
+    if not text.strip():
+        raise click.BadParameter("the instruction is empty: say what the robot should do", param_hint="INSTRUCTION")
+    return text
 
 
 def _parse_table(result) -> str:
@@ -132,7 +140,7 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 
 
 @cli.command()
-@click.argument("instruction")
+@click.argument("instruction", callback=lambda _, __, text: _said(text))
 @click.option("--scene", type=click.Path(path_type=Path), required=True,
               help="YAML or JSON scene graph, or a robot map (AI2-THOR metadata, a list of objects)")
 @_skills_option
@@ -192,6 +200,8 @@ def simulate(instructions: tuple[str, ...], scene: Path, plan_file: Path | None,
     from .simulation import check_instructions, format_trace, read_result, replay, simulate_session
 
     graph = load_scene(scene)  # bad input fails before the model loads
+    if out is not None and not out.parent.is_dir():   # said now, not after the whole run
+        raise click.BadParameter(f"{out}: no folder {out.parent} to write the final scene in", param_hint="--out")
     unknown = [m for m in missing if m not in graph]
     if unknown:
         raise click.BadParameter(f"{', '.join(map(repr, unknown))}: not a node of {scene}", param_hint="--missing")

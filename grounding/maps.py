@@ -20,12 +20,16 @@ from .sources import LocatedDict, load_data, load_model, located
 __all__ = ["import_map", "load_map", "load_scene", "import_map_file", "MAP_KINDS"]
 
 MAP_KINDS = ("auto", "map", "ai2thor")   # auto: AI2-THOR when the objects have an objectId (`is_ai2thor`)
+# what a perception stack attaches to a detection and a scene does not hold: dropped on import
+DETECTION_KEYS = frozenset({"confidence", "score", "bbox", "bbox_2d", "bbox_3d", "bounding_box", "track_id",
+                            "timestamp", "mask"})
 
 
 def import_map(data: object, source: str = "<map>", room: str | None = None) -> dict:
     """The scene dict (formats.md section 3) of a plain map: `{objects: [...], rooms: [...]}` or a bare list of
     objects, each with a `class` and optionally `id`, `name`, `aliases`, `position` ([x, y] or [x, y, z]), `room`,
-    `attributes`, `states`, `affordances`.
+    `attributes`, `states`, `affordances`; a detection's own fields (`DETECTION_KEYS`: confidence, bbox, track_id...)
+    are dropped.
 
     Classes are put in the project's words (`Refrigerator`, `CoffeeTable`, `cell phone` and `mug` become fridge,
     table, cellphone and cup), the word given staying the object's name when it has none; a class the project
@@ -51,6 +55,9 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
         if isinstance(declared, dict) and "id" not in declared and isinstance(declared.get("name"), str):
             declared["id"] = slug(declared["name"]) or "room"
     _check_classes(data["objects"], source)
+    for o in data["objects"]:
+        for key in DETECTION_KEYS & set(o):
+            del o[key]
     own = data.get("affordances") if isinstance(data.get("affordances"), dict) else {}
     for o in data["objects"]:
         _use_project_class(o, own)

@@ -188,6 +188,9 @@ class Matcher:
         rooms = {i for p in phrases for i in self.scene.by_term.get(p, ()) if self.scene[i].kind == "room"}
         if not rooms:
             return nodes, "", ""
+        itself = [n for n in nodes if n.id in rooms]  # "the laundry room" of a room called laundry
+        if itself:
+            return itself, "", ""
         kept = [n for n in nodes if n.kind != "room" and n.room in rooms]
         said = " or ".join(sorted(rooms))
         if kept:

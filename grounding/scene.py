@@ -199,7 +199,7 @@ class SceneGraph:
                 raise SceneError(f"{located(source, data)}: expected a mapping with `objects:` (and `rooms:`, "
                                  f"`relations:`...), not {_kind(data)}") from err
             raise SceneError(f"{located(source, data, first['loc'])}: {_where(data, first['loc'])}"
-                             f"{first['msg']}{_given(first)}") from err
+                             f"{_message(first)}{_given(first)}") from err
         return _build(raw, data, source, affordances or default_affordances())
 
     def _add(self, subject: str, predicate: str, obj: str) -> None:
@@ -357,6 +357,11 @@ def _where(data: object, loc: tuple) -> str:
         rest = ".".join(str(p) for p in loc[2:])
         return f"{loc[0]}[{loc[1]}]{ident}: " + (f"field {rest}: " if rest else "")
     return f"field {'.'.join(str(p) for p in loc)}: " if loc else ""
+
+
+def _message(error: dict) -> str:
+    """pydantic's message, without the name of the internal model a mapping was expected for."""
+    return "Input should be a mapping" if error["type"] == "model_type" else error["msg"]
 
 
 def _given(error: dict) -> str:

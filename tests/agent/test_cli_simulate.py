@@ -69,6 +69,7 @@ def test_a_failed_step_exits_1_with_the_trace(tmp_path):
     ("plan and instructions", ["give instructions or --plan, not both"]),
     ("nan", ["--grasp-failure", "not a number (nan)"]),
     ("missing ghost", ["--missing", "'ghost_9': not a node of"]),
+    ("out in no folder", ["--out", "no folder", "to write the final scene in"]),
 ])
 def test_bad_input_exits_2_with_a_message(tmp_path, case, fragments):
     scene, args = APARTMENT, []
@@ -82,6 +83,8 @@ def test_bad_input_exits_2_with_a_message(tmp_path, case, fragments):
         args = ["turn on the tv", "--grasp-failure", "nan"]
     elif case == "missing ghost":
         args = ["turn on the tv", "--missing", "ghost_9"]
+    elif case == "out in no folder":
+        args = ["turn on the tv", "--out", tmp_path / "nowhere" / "final.yaml"]
     elif case == "bad scene":
         scene = tmp_path / "scene.yaml"
         scene.write_text(yaml.safe_dump({"rooms": [{"id": "k"}], "agent": {"room": "attic"}}))

@@ -229,3 +229,21 @@ def test_too_deep_nesting_exits_2_naming_the_file(tmp_path, capsys, command, nam
         main([c.format(path=path, out=tmp_path / "out.yaml") for c in command])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "Traceback" not in err and f"{path}" in err and problem in err, err
+
+
+def test_a_detections_own_fields_are_dropped_not_refused(tmp_path):
+    """Perception stacks attach a confidence, a box and a track to each detection; a scene holds none of them."""
+    path = tmp_path / "detections.json"
+    path.write_text(json.dumps({"objects": [
+        {"class": "cup", "position": [1, 2, 0.9], "confidence": 0.87, "bbox": [10, 20, 30, 40], "track_id": 7},
+        {"class": "dining table", "position": [1, 2, 0], "score": 0.95}]}))
+    scene = load_map(path)
+    assert sorted(n.id for n in scene.of_kind("object")) == ["cup_1", "table_1"]
+    assert scene.place_of("cup_1") == "table_1"
+
+
+def test_a_scene_whose_objects_are_not_mappings_says_so_without_internal_names(tmp_path):
+    path = write_yaml(tmp_path / "scene.yaml", {"objects": [1, 2, 3]})
+    with pytest.raises(SceneError, match=r"objects\[0\].*Input should be a mapping, not 1") as caught:
+        SceneGraph.load(path)
+    assert "_Raw" not in str(caught.value)

@@ -194,3 +194,14 @@ SHELVES = {"objects": [{"id": "low", "class": "shelf", "position": [1, 1, 0.4]},
 ])
 def test_top_and_bottom_by_height_where_no_level_is_recorded(scene, text, nodes):
     assert match_in(scene, text) == nodes
+
+
+def test_a_room_named_after_a_word_that_is_also_its_id_is_named_by_its_whole_name():
+    """'the laundry room' of a room with id `laundry`: the room itself, not 'a room in the laundry'."""
+    scene = SceneGraph.from_dict({"rooms": [{"id": "laundry", "name": "laundry room"}, {"id": "garage"}],
+                                  "objects": [{"id": "shelf_l", "class": "shelf", "room": "laundry"},
+                                              {"id": "shelf_g", "class": "shelf", "room": "garage"}]})
+    matcher = Matcher(scene, default_lexicon())
+    run = lambda text, kind: matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[kind], None)
+    assert run("the laundry room", "location").nodes == ("laundry",)
+    assert run("the laundry shelf", "location").nodes == ("shelf_l",)   # a room before another noun still filters
