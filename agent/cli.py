@@ -104,7 +104,7 @@ _model_option = click.option("--model", type=click.Path(path_type=Path), default
 
 
 @cli.command()
-@click.argument("instruction", callback=lambda _, __, text: _said(text))
+@click.argument("instruction")
 @_backend_option()
 @_model_option
 @runtime_option
@@ -115,14 +115,6 @@ def parse(instruction: str, backend: str, model: Path | None, runtime: str, as_j
 
     result = Agent.load(model, backend, runtime=runtime).parse(instruction)
     _emit(result.model_dump(exclude_none=True), as_json, _parse_table(result))
-
-
-def _said(text: str) -> str:
-    """An instruction with words in it (an empty one is a mistake on the command line, not a request to do
-    nothing: the Python API and the service answer it with an empty parse)."""
-    if not text.strip():
-        raise click.BadParameter("the instruction is empty: say what the robot should do", param_hint="INSTRUCTION")
-    return text
 
 
 def _parse_table(result) -> str:
@@ -140,7 +132,7 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 
 
 @cli.command()
-@click.argument("instruction", callback=lambda _, __, text: _said(text))
+@click.argument("instruction")
 @click.option("--scene", type=click.Path(path_type=Path), required=True,
               help="YAML or JSON scene graph, or a robot map (AI2-THOR metadata, a list of objects)")
 @_skills_option

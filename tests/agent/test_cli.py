@@ -217,9 +217,3 @@ def test_an_argument_that_is_not_utf8_exits_2(tmp_path, command):
                             capture_output=True, timeout=120)
     err = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 2 and "Traceback" not in err and "half of a UTF-16 surrogate pair" in err
-
-
-@pytest.mark.parametrize("command", ["parse", "ground"])
-def test_an_empty_instruction_is_refused_on_the_command_line(tmp_path, command):
-    scene = ["--scene", ROOT / "data" / "scenes" / "kitchen.yaml"] if command == "ground" else []
-    _assert_clean_failure(tage(command, "   ", *scene, cwd=tmp_path), "INSTRUCTION", "the instruction is empty")
