@@ -37,6 +37,7 @@ from torch import nn
 
 from .errors import DataError, ModelError, OnnxExportError
 from .files import read_text, sha256_file, write_atomic
+from .model import PASS_DECISIONS, PASS_SCORES
 
 __all__ = ["OnnxGraph", "OnnxExtractor", "onnx_available", "load_onnx_checkpoint", "load_stock_encoder"]
 
@@ -75,8 +76,6 @@ class _Pass(nn.Module):
         self.model = model
 
     def forward(self, words, keys, raw, mask, lengths, *decisions):
-        from .model import PASS_DECISIONS, PASS_SCORES
-
         s = self.model.torch_pass_scores(words, keys, raw, mask, lengths,
                                          dict(zip(PASS_DECISIONS, decisions, strict=True)))
         return tuple(s[k] for k in PASS_SCORES)
@@ -138,8 +137,6 @@ class OnnxExtractor:
 
     def pass_scores(self, words, keys, raw, mask, lengths, b: dict) -> dict:
         """`Extractor.pass_scores`, the same arguments and results."""
-        from .model import PASS_DECISIONS, PASS_SCORES
-
         out = self.scoring(words=words, keys=keys, raw=raw, mask=mask, lengths=lengths,
                            **{k: b[k] for k in PASS_DECISIONS})
         return dict(zip(PASS_SCORES, out, strict=True))
@@ -211,12 +208,12 @@ def load_stock_encoder(path: str | Path, cache_dir: str | Path) -> OnnxGraph:
 
 # each graph's outputs with their variable axes (the inputs' are in the samples' `_AXES`)
 _ENCODING_OUT = {name: {0: "batch", 1: "words"} for name in ("raw", "words", "keys")}
-_PASS_OUT = {f"scores_{name}": dict(enumerate(axes)) for name, axes in (
-    ("type", ("batch", "tasks")), ("t_start", ("batch", "tasks", "words")), ("t_end", ("batch", "tasks", "words")),
-    ("outer", ("batch", "tasks")), ("role", ("flat_tasks", "arguments")),
-    ("a_start", ("flat_tasks", "arguments", "words")), ("a_end", ("flat_tasks", "arguments", "words")),
-    ("class", ("flat_tasks", "arguments")), ("inner", ("flat_tasks", "arguments")),
-    ("attributes", ("flat_tasks", "arguments", "words")))}  # in the order of `PASS_SCORES`
+_SCORE_AXES = {"type": ("batch", "tasks"), "t_start": ("batch", "tasks", "words"), "t_end": ("batch", "tasks", "words"),
+               "outer": ("batch", "tasks"), "role": ("flat_tasks", "arguments"),
+               "a_start": ("flat_tasks", "arguments", "words"), "a_end": ("flat_tasks", "arguments", "words"),
+               "class": ("flat_tasks", "arguments"), "inner": ("flat_tasks", "arguments"),
+               "attributes": ("flat_tasks", "arguments", "words")}
+_PASS_OUT = {f"scores_{name}": dict(enumerate(_SCORE_AXES[name])) for name in PASS_SCORES}
 _AXES = {"input_ids": ("batch", "pieces"), "mask": ("batch", "pieces"), "pool": ("batch", "words", "pieces"),
          "lengths": ("batch",), "words": ("batch", "words"), "keys": ("batch", "words"), "raw": ("batch", "words"),
          "types": ("batch", "tasks"), "t_start": ("batch", "tasks"), "t_end": ("batch", "tasks"),
@@ -236,7 +233,6 @@ def _pass_sample(model) -> dict:
     """Inputs of the pass with every variable axis above 1 (the exporter would take a 1 for a constant): two
     sentences, three tasks, up to two arguments; the vectors' values do not matter to the graph."""
     from .batching import pack
-    from .model import PASS_DECISIONS
 
     lengths = [5, 3]
     tasks = [[(0, 0, 0, [(0, 1, 2, 0), (1, 4, 4, 0)]), (1, 3, 3, [(0, 4, 4, 0)])], [(0, 0, 0, [(0, 1, 2, 0)])]]
