@@ -69,9 +69,11 @@ def _mlp(d_in: int, d_out: int, hidden: int, dropout: float) -> nn.Sequential:
 
 
 def _gather(words: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """(..., L, H) words at (...) indices -> (..., H)."""
-    # indexing rather than squeeze: exported, a squeeze of a variable axis becomes a run-time branch
-    return words.gather(-2, index[..., None, None].expand(*index.shape, 1, words.shape[-1]))[..., 0, :]
+    """(..., L, H) words at (...) indices -> (..., H); the leading axes broadcast, so one sentence's words serve
+    all its tasks without being copied per task. Picked by a one-hot product, which is exact (1 x w + 0 + ...) and
+    exports as three operations where a gather needs the index expanded to the words' shape at run time."""
+    one_hot = (torch.arange(words.shape[-2]) == index[..., None]).to(words.dtype)   # (..., L)
+    return (one_hot[..., None, :] @ words)[..., 0, :]
 
 
 class Extractor(nn.Module):
@@ -208,10 +210,14 @@ class Extractor(nn.Module):
         return (positions >= start[..., None]) & (positions <= end[..., None])
 
     def attribute_scores(self, g, words, span):
-        """(..., L, A + 1): which attribute each word marks for this argument, or none."""
-        L = words.shape[-2]
-        expand = lambda v: v[..., None, :].expand(*v.shape[:-1], L, v.shape[-1])
-        return self.attr_head(torch.cat([words, expand(g), expand(span)], -1))
+        """(..., L, A + 1): which attribute each word marks for this argument, or none. `words` (..., L, H) may
+        broadcast over the arguments' axes ((N, 1, L, H) for (N, S) arguments). The head's first layer, over
+        [word, argument state, span], is applied as its three blocks: per word and per argument, then summed,
+        rather than on a concatenation copied for every (argument, word) pair."""
+        first = self.attr_head[0]
+        on_word, on_state, on_span = first.weight.split([words.shape[-1], g.shape[-1], span.shape[-1]], 1)
+        per_argument = g @ on_state.T + span @ on_span.T + first.bias                     # (..., H')
+        return self.attr_head[1:](words @ on_word.T + per_argument[..., None, :])
 
     # ---- state transitions ---------------------------------------------------------------------------------
     def outer_init(self, words: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -289,7 +295,7 @@ class Extractor(nn.Module):
 
     def _outer_scores(self, words, keys, mask, positions, lengths, b):
         types, t_start, t_end = b["types"], b["t_start"], b["t_end"]  # (B, K+1)
-        per_task = words[:, None].expand(-1, types.shape[1], -1, -1)   # (B, K+1, L, H): gathers need every row
+        per_task = words[:, None]                                      # (B, 1, L, H): broadcast over the tasks
         trig = self.span_vector(per_task, t_start, t_end)  # (B, K+1, H)
         h0 = self.outer_init(words, lengths)
         states = self.states_before(self.outer, h0, self.outer_input(types, trig))  # (B, K+1, H)
@@ -309,7 +315,7 @@ class Extractor(nn.Module):
         trig = trigger_vectors[sent_of, task_of]
         ttype = b["types"][sent_of, task_of]
         roles, a_start, a_end, cls = b["roles"], b["a_start"], b["a_end"], b["classes"]
-        per_arg = w[:, None].expand(-1, roles.shape[1], -1, -1)   # (N, J+1, L, H)
+        per_arg = w[:, None]                                      # (N, 1, L, H): broadcast over the arguments
         span = self.span_vector(per_arg, a_start, a_end)  # (N, J+1, H)
         g0 = self.inner_init(h, ttype, trig)
         states = self.states_before(self.inner, g0, self.inner_input(roles, span, cls))  # (N, J+1, H)

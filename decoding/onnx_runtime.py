@@ -42,7 +42,7 @@ from .model import PASS_DECISIONS, PASS_SCORES
 __all__ = ["OnnxGraph", "OnnxExtractor", "onnx_available", "load_onnx_checkpoint", "load_stock_encoder"]
 
 # part of each kind's cache key: a change of what a kind's graph computes must change its format (new files)
-FORMATS = {"encoder": "tage-onnx-2", "encoder-int8": "tage-onnx-2", "pass": "tage-onnx-2",
+FORMATS = {"encoder": "tage-onnx-2", "encoder-int8": "tage-onnx-2", "pass": "tage-onnx-3",
            "stock": "tage-onnx-encoder-1"}
 
 
