@@ -14,6 +14,7 @@ from .question import clarification_question, describe_node
 from .result import Binding, Clarification, GroundingErrorItem, GroundingWarning, TaskGrounding
 from .scene import SceneGraph
 from .skills import Parameter, Skill, SkillLibrary
+from .state import STATE_KEYS, WorldState
 from .vocabulary import OpenVocabulary
 
 __all__ = ["Grounder", "Grounded", "cannot_fill", "beside"]
@@ -107,7 +108,7 @@ class Grounder:
             st.out.errors.append(GroundingErrorItem(task=index, code="no_skill",
                                                     message=f"no skill grounds task type {task.type!r}"))
         params = self._assign(task, skill)
-        outcomes = self._ground_arguments(index, task, params, st)
+        outcomes = self._ground_arguments(index, task, skill, params, st)
         self._back_resolve(task, outcomes, st)
         return self._finish(index, task, skill, params, outcomes, st)
 
@@ -127,7 +128,8 @@ class Grounder:
                 taken.add(param.name)
         return out
 
-    def _ground_arguments(self, index: int, task: TaskFrame, params: list, st: _ParseState) -> dict[int, _Outcome]:
+    def _ground_arguments(self, index: int, task: TaskFrame, skill: Skill | None, params: list, st: _ParseState
+                          ) -> dict[int, _Outcome]:
         order = sorted(range(len(task.arguments)), key=lambda k: self._order.get(task.arguments[k].role, 99))
         outcomes: dict[int, _Outcome] = {}
         for k in order:
@@ -138,8 +140,26 @@ class Grounder:
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
             outcome = self._switched(task, k, param, outcome, outcomes, st.parse)
             landmark = beside(st.parse.tokens, arg.span.start, self.lexicon)
-            outcomes[k] = self._counted(self._afforded(outcome, param, landmark))
+            outcome = self._undone(self._counted(self._afforded(outcome, param, landmark)), skill, param)
+            if len(outcome.nodes) > 1 and not outcome.many and outcome.description is not None:
+                outcome = replace(outcome, nodes=self.matcher.named_first(outcome.description, outcome.nodes))
+            outcomes[k] = outcome
         return outcomes
+
+    def _undone(self, outcome: _Outcome, skill: Skill | None, param: Parameter | None) -> _Outcome:
+        """Of candidates that fit the words equally, the ones the task would change: "turn off the lamp" with one
+        lamp on and one off is the one on, "open the drawer" the closed drawers. Only by a goal (`achieves`) on
+        this parameter alone whose state the scene records for every candidate (open, on, sliced); when the goal
+        holds for all of them or for none, all stay (a question)."""
+        if len(outcome.nodes) < 2 or outcome.many or skill is None or param is None:
+            return outcome
+        goals = [g for g in skill.goals if g.args == (param.name,) and g.name in STATE_KEYS
+                 and all(STATE_KEYS[g.name] in self.scene[n].states for n in outcome.nodes)]
+        if not goals:
+            return outcome
+        state = WorldState.initial(self.scene, self.lexicon)
+        undone = tuple(n for n in outcome.nodes if not all(state.holds(g, {param.name: n}) for g in goals))
+        return replace(outcome, nodes=undone) if undone else outcome
 
     def _switched(self, task: TaskFrame, k: int, param: Parameter | None, outcome: _Outcome,
                   done: dict[int, _Outcome], parse: Parse) -> _Outcome:

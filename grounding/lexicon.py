@@ -48,6 +48,7 @@ class Lexicon(BaseModel):
     portions: tuple[str, ...] = ()                           # "a slice of bread": a bread slice, else the bread
     attribute_marks: dict[str, str] = {}                     # parse mark type -> attribute ("isColour": "color")
     structural: tuple[str, ...] = ()                         # classes of the building: no landmark in a question
+    categories: dict[str, tuple[str, ...]] = {}              # category word -> its classes ("fruit": apple ...)
 
     @field_validator("relations")
     @classmethod
@@ -107,6 +108,14 @@ class Lexicon(BaseModel):
         """Whether `word` looks like a plural noun ("plates", "boxes"; not "glass", "news")."""
         return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")) \
             and word not in self.not_plural
+
+    def category(self, word: str) -> tuple[str, ...]:
+        """The classes a category word names, plural or not ("toys": teddy_bear, ball ...); () for other words."""
+        # any word in -s, not only what `plural` calls one: "dishes" names one thing too, its category is the dish's
+        for form in (word, word[:-1], word[:-2]) if word.endswith("s") else (word,):
+            if form in self.categories:
+                return self.categories[form]
+        return ()
 
     def implied_affordances(self, affordances: tuple[str, ...]) -> frozenset[str]:
         """`affordances` with the ones they imply ("pickable" brings "movable")."""

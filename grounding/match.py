@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .describe import Description
@@ -57,7 +57,11 @@ class Matcher:
             self.vocabulary.prepare(phrases)
 
     def _lexical_hit(self, desc: Description) -> bool:
-        return any(self._by_term(h) or self._by_synonym(h) for h in self._heads(desc))
+        return any(tier(h) for h in self._heads(desc) for tier, _ in self._tiers())
+
+    def _tiers(self) -> tuple[tuple[Callable[[str], list[Node]], float], ...]:
+        """How a head phrase names nodes, surest first, with the score of a match that way."""
+        return ((self._by_term, 1.0), (self._by_synonym, 0.9), (self._by_name_head, 0.85), (self._by_category, 0.8))
 
     @staticmethod
     def _heads(desc: Description) -> tuple[str, ...]:
@@ -127,7 +131,7 @@ class Matcher:
         return [], 0.0
 
     def _by_lexicon(self, desc: Description, kinds: tuple[str, ...], cls: str | None) -> tuple[list[Node], float]:
-        for tier, score in ((self._by_term, 1.0), (self._by_synonym, 0.9)):
+        for tier, score in self._tiers():
             for head in self._heads(desc):
                 found = [n for n in tier(head) if n.kind in kinds]
                 if found:
@@ -144,6 +148,17 @@ class Matcher:
     def _by_synonym(self, head: str) -> list[Node]:
         cls = self.lexicon.synonyms.get(head)
         return [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
+
+    def _by_name_head(self, head: str) -> list[Node]:
+        """Nodes whose own name or alias ends in the head phrase: "the fan" is the one named "box fan"."""
+        heads = {head, head[:-1]} if self.lexicon.plural(head) else {head}
+        return [n for n in self.scene.nodes.values()
+                if any(t.endswith(f" {h}") for t in _own_terms(n) for h in heads)]
+
+    def _by_category(self, head: str) -> list[Node]:
+        """Nodes of the classes a category word names (lexicon `categories`): "the fruit", "the toys"."""
+        classes = self.lexicon.category(head)
+        return [self.scene[i] for cls in classes for i in self.scene.by_class.get(cls, ())]
 
     def _refine(self, desc: Description, nodes: list[Node], score: float) -> Match:
         fitting, reason, unchecked = self._room_fit(desc, nodes)
@@ -288,6 +303,20 @@ class Matcher:
                 return [], f"no {desc.noun} is {said} the {relation.landmark.noun}", ""
         return nodes, "", unchecked
 
+    def named_first(self, desc: Description, nodes: tuple[str, ...]) -> tuple[str, ...]:
+        """Of look-alikes left after everything else, when one is named by the very phrase ("the teddy bear", a
+        node named "teddy bear"), those whose name has the phrase's words, before those named something else that
+        the phrase reaches only through their class (a "stuffed rabbit" of class teddy_bear). A node with no name,
+        or a word of the phrase in its name (a "red cup" for "the cup"), stays; with no exact name all stay ("the
+        table" for a "side table" and a "desk" is a question)."""
+        found = [self.scene[i] for i in nodes]
+        head = next((h for h in self._heads(desc) if any(h in _own_terms(n) for n in found)), None)
+        if len(nodes) < 2 or head is None:
+            return nodes
+        words = head.split()
+        return tuple(n.id for n in found if any(set(words) <= set(t.split()) for t in _own_terms(n))
+                     or not n.name or any(w in n.name.lower() for w in words))
+
     def narrow(self, nodes: tuple[str, ...], predicates: tuple[str, ...], landmarks: tuple[str, ...]
                ) -> tuple[str, ...]:
         """The `nodes` that stand in one of `predicates` to one of `landmarks` (to none, after a leading "not")."""
@@ -304,3 +333,9 @@ class Matcher:
         close = difflib.get_close_matches(word, list(self.scene.by_term), n=3, cutoff=0.6)
         ids = [i for term in close for i in self.scene.by_term[term] if self.scene[i].kind in kinds]
         return tuple(dict.fromkeys(ids))[:3]
+
+
+def _own_terms(node: Node) -> list[str]:
+    """The words a map gives a node itself (name and aliases), lower case; its class is not among them."""
+    return [t.lower() for t in (node.name, *node.aliases) if t]
+

@@ -11,6 +11,7 @@ from .scene import SceneGraph
 __all__ = ["clarification_question", "describe_node"]
 
 _ATTRIBUTE_ORDER = ("color", "size", "material", "level", "side", "owner")
+_STATE_WORDS = {"on": ("on", "off"), "open": ("open", "closed")}   # state key -> words when true, false
 _PREDICATE_WORDS = {"on": "on", "in": "in", "part_of": "of", "under": "under", "next_to": "next to"}
 
 
@@ -36,6 +37,15 @@ def _adjectives(scene: SceneGraph, ids: list[str]) -> list[str] | None:
         values = [scene[i].attributes.get(key) for i in ids]
         if len({v for v in values if v is not None}) > 1:
             return [("your" if v == "user" and key == "owner" else str(v)) if v is not None else "" for v in values]
+    return None
+
+
+def _state_clauses(scene: SceneGraph, ids: list[str]) -> list[str] | None:
+    """ "that is on" / "that is off" for candidates the scene records in different states (a lamp on, one off)."""
+    for key, (yes, no) in _STATE_WORDS.items():
+        values = [scene[i].states.get(key) for i in ids]
+        if None not in values and len(set(values)) > 1:
+            return [f"that is {yes if v else no}" for v in values]
     return None
 
 
@@ -70,13 +80,14 @@ def _landmarks(scene: SceneGraph, ids: list[str], structural: frozenset[str]) ->
 
 def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> list[str]:
     adjectives = _adjectives(scene, ids)
+    states = None if adjectives else _state_clauses(scene, ids)
     labels = [scene[i].label for i in ids]
     named = _distinct(labels)  # "the soap bar or the soap bottle"
     places = [_place_phrase(scene, i) for i in ids]
     rooms = [_room_phrase(scene, i) for i in ids]
     if _distinct(rooms):
         where = rooms
-    elif named or (adjectives and _distinct(adjectives)):
+    elif named or (adjectives and _distinct(adjectives)) or (states and _distinct(states)):
         where = places if _distinct(places) else None
     elif _distinct(places):
         where = places
@@ -87,8 +98,10 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
     for k, node_id in enumerate(ids):
         adjective = f"{adjectives[k]} " if adjectives and adjectives[k] else ""
         place = f" {where[k]}" if where and where[k] else ""
+        state = f" {states[k]}" if states else ""
         noun = labels[k] if named else "one"
-        out.append(f"the {adjective}{noun}{place}" if adjective or place or named else f"the one called {node_id}")
+        out.append(f"the {adjective}{noun}{state}{place}" if adjective or state or place or named
+                   else f"the one called {node_id}")
     if len(set(out)) < len(out):
         out = [f"{p} ({node_id})" for p, node_id in zip(out, ids, strict=True)]
     return out

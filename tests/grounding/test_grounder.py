@@ -372,3 +372,53 @@ def test_a_source_narrows_what_is_opened_or_switched(default_library, text, span
         {"id": "lamp_2", "class": "lamp", "room": "k", "position": [4, 0, 1.0], "states": {"on": False}}]})
     bindings = ground_parse(parse_of(text, spans, texts), scene, default_library).tasks[0].bindings
     assert [b.node for b in bindings if b.role == role] == [node]
+
+
+LAMPS_AND_DRAWERS = {"rooms": [{"id": "den"}], "objects": [
+    {"id": "lamp_on", "class": "lamp", "room": "den", "states": {"on": True}, "affordances": ["toggleable"]},
+    {"id": "lamp_off", "class": "lamp", "room": "den", "states": {"on": False}, "affordances": ["toggleable"]},
+    {"id": "lamp_unknown", "class": "lamp", "room": "hall_x", "affordances": ["toggleable"]},
+    {"id": "drawer_open", "class": "drawer", "room": "den", "states": {"open": True},
+     "affordances": ["openable", "receptacle"]},
+    {"id": "drawer_shut", "class": "drawer", "room": "den", "states": {"open": False},
+     "affordances": ["openable", "receptacle"]}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, role, bound", [
+    ("turn off the lamp", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+     "changing_operational_state : turn , operational_state : off :unk , device : lamp :lamp", "Device", "lamp_on"),
+    ("turn on the lamp", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+     "changing_operational_state : turn , operational_state : on :unk , device : lamp :lamp", "Device", "lamp_off"),
+    ("open the drawer", "0 0 Opening ; 2 2 Container_portal",
+     "opening : open , container_portal : drawer :drawer", "Container_portal", "drawer_shut"),
+    ("close the drawer", "0 0 Opening ; 2 2 Container_portal",
+     "opening : close , container_portal : drawer :drawer", "Container_portal", "drawer_open"),
+])
+def test_of_look_alikes_the_one_the_task_would_change(default_library, text, spans, texts, role, bound):
+    scene = {**LAMPS_AND_DRAWERS, "rooms": [{"id": "den"}, {"id": "hall_x"}],
+             "objects": [o for o in LAMPS_AND_DRAWERS["objects"] if o["id"] != "lamp_unknown"]}
+    result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(scene), default_library)
+    assert (role, bound) in _bound(result) and not result.clarifications
+
+
+def test_a_state_the_map_does_not_record_is_not_guessed(default_library):
+    scene = SceneGraph.from_dict({**LAMPS_AND_DRAWERS, "rooms": [{"id": "den"}, {"id": "hall_x"}]})
+    parse = parse_of("turn off the lamp", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
+                     "changing_operational_state : turn , operational_state : off :unk , device : lamp :lamp")
+    result = ground_parse(parse, scene, default_library)
+    (question,) = result.clarifications
+    assert set(question.candidates) == {"lamp_on", "lamp_off", "lamp_unknown"}
+
+
+def test_a_node_named_by_the_phrase_is_bound_after_narrowing(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "kids"}, {"id": "hall"}], "objects": [
+        {"id": "teddy_1", "class": "teddy_bear", "name": "teddy bear", "room": "kids", "affordances": ["pickable"]},
+        {"id": "rabbit_1", "class": "teddy_bear", "name": "stuffed rabbit", "room": "kids",
+         "affordances": ["pickable"]},
+        {"id": "teddy_2", "class": "teddy_bear", "name": "plush", "room": "hall", "affordances": ["pickable"]}]})
+    take = parse_of("take the teddy bear", "0 0 Picking ; 2 3 Theme", "picking : take , theme : teddy bear :teddy_bear")
+    assert ("Theme", "teddy_1") in _bound(ground_parse(take, scene, default_library))
+    # the room narrows first: the hall's teddy bear is the plush one, whatever its name
+    hall = parse_of("take the teddy bear in the hall", "0 0 Picking ; 2 3 Theme ; 6 6 Area",
+                    "picking : take , theme : teddy bear :teddy_bear , area : hall :room")
+    assert ("Theme", "teddy_2") in _bound(ground_parse(hall, scene, default_library))

@@ -32,3 +32,11 @@ def test_bad_lexicon(tmp_path, text, where):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(GroundingError, match=where):
         Lexicon.load(path)
+
+
+def test_category_words_plural_or_not():
+    lexicon = default_lexicon()
+    assert "banana" in lexicon.category("fruit")
+    assert lexicon.category("dishes") == lexicon.category("dish")
+    assert lexicon.category("toys") == lexicon.category("toy")
+    assert lexicon.category("mug") == ()

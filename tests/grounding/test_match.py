@@ -205,3 +205,43 @@ def test_a_room_named_after_a_word_that_is_also_its_id_is_named_by_its_whole_nam
     run = lambda text, kind: matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER[kind], None)
     assert run("the laundry room", "location").nodes == ("laundry",)
     assert run("the laundry shelf", "location").nodes == ("shelf_l",)   # a room before another noun still filters
+
+
+@pytest.fixture
+def named_apart():
+    """Look-alikes whose map names differ from their classes, and things only a category word names."""
+    return SceneGraph.from_dict({"rooms": [{"id": "kids"}], "objects": [
+        {"id": "teddy_1", "class": "teddy_bear", "name": "teddy bear", "room": "kids"},
+        {"id": "rabbit_1", "class": "teddy_bear", "name": "stuffed rabbit", "room": "kids"},
+        {"id": "fan_1", "class": "appliance", "name": "box fan", "room": "kids"},
+        {"id": "banana_1", "class": "banana", "room": "kids"},
+        {"id": "ball_1", "class": "ball", "room": "kids"},
+        {"id": "cup_1", "class": "cup", "name": "cup", "room": "kids"},
+        {"id": "cup_2", "class": "cup", "name": "red cup", "room": "kids"},
+        {"id": "cup_3", "class": "cup", "room": "kids"}]})
+
+
+@pytest.mark.parametrize("text, cls, nodes", [
+    ("the teddy bear", None, ("teddy_1", "rabbit_1")),  # by class both (`named_first` tells them apart)
+    ("the stuffed rabbit", None, ("rabbit_1",)),
+    ("the fan", None, ("fan_1",)),                    # the head word of a name
+    ("the fruit", None, ("banana_1",)),               # a category word
+    ("the toys", None, ("teddy_1", "rabbit_1", "ball_1")),
+    ("the cup", None, ("cup_1", "cup_2", "cup_3")),   # every cup: "red cup" and an unnamed cup are cups too
+])
+def test_names_heads_and_categories(named_apart, text, cls, nodes):
+    matcher = Matcher(named_apart, default_lexicon())
+    found = matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"], cls)
+    assert set(found.nodes) == set(nodes)
+
+
+@pytest.mark.parametrize("text, nodes", [
+    ("the teddy bear", ("teddy_1",)),                 # named so, before a "stuffed rabbit" of that class
+    ("the teddy", ("teddy_1", "rabbit_1")),           # no node is named "teddy": a question
+    ("the cup", ("cup_1", "cup_2", "cup_3")),         # a "red cup" and an unnamed cup stay beside the "cup"
+])
+def test_a_node_named_by_the_very_phrase_comes_first(named_apart, text, nodes):
+    matcher = Matcher(named_apart, default_lexicon())
+    desc = describe(text.split(), default_lexicon())
+    found = matcher.match(desc, KIND_FILTER["object"], "teddy_bear" if "teddy" in text else "cup")
+    assert set(matcher.named_first(desc, found.nodes)) == set(nodes)

@@ -1,5 +1,6 @@
 """Clarification questions name what tells the candidates apart."""
 
+from grounding import SceneGraph
 from grounding.question import clarification_question, describe_node
 
 
@@ -76,3 +77,11 @@ def test_the_floor_and_one_of_many_cabinets_are_no_landmarks():
         {"id": "stove_1", "class": "stove", "room": "k", "position": [4.6, 0, 0]}]})
     assert clarification_question(kitchen, "stool", ["stool_1", "stool_2"], ["floor"]) == \
         "Which stool do you mean: the one next to the fridge or the one next to the stove?"
+
+
+def test_states_tell_look_alikes_apart():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "d1", "class": "drawer", "room": "k", "states": {"open": True}},
+        {"id": "d2", "class": "drawer", "room": "k", "states": {"open": False}}]})
+    assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
+        "Which drawer do you mean: the one that is open or the one that is closed?"
