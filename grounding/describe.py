@@ -6,10 +6,11 @@ from dataclasses import dataclass, replace
 
 from .lexicon import Lexicon
 
-__all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "tail_words"]
+__all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "quantity_before", "tail_words"]
 
 _PUNCT = ".,;:!?\"'()[]"
 _NEGATIONS = frozenset({"not", "isn't", "aren't", "never", "no"})
+_DETERMINERS = frozenset({"the", "of", "these", "those", "my", "your", "our", "its", "their"})
 _BREAKS = frozenset({"and", "then", "but", "or", "before", "after", "while"})
 
 
@@ -165,6 +166,15 @@ def relation_before(tokens: list[str], start: int, lexicon: Lexicon) -> tuple[st
             negated = end - n > 0 and words[end - n - 1] in _NEGATIONS
             return ("not", *found[1]) if negated else found[1]
     return None
+
+
+def quantity_before(tokens: list[str], start: int, lexicon: Lexicon) -> int | str | None:
+    """The quantifier just before word `start` that the argument's span left out ("open all the [drawers]",
+    "both of the [cups]"), or None."""
+    words = [normalise(t) for t in tokens[max(0, start - 3):start]]
+    while words and words[-1] in _DETERMINERS:
+        words.pop()
+    return lexicon.quantity(words[-1:]) if words else None
 
 
 def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -> list[str]:

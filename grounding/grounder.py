@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from decoding.parse import Argument, Parse, TaskFrame
 
-from .describe import Description, describe, normalise, relation_before, tail_words
+from .describe import Description, describe, normalise, quantity_before, relation_before, tail_words
 from .lexicon import Lexicon
 from .match import KIND_FILTER, Match, Matcher
 from .question import clarification_question, describe_node
@@ -191,6 +191,8 @@ class Grounder:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
         desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
+        if desc.quantity is None and not desc.pronoun:
+            desc = replace(desc, quantity=quantity_before(st.parse.tokens, arg.span.start, self.lexicon))
         if desc.robot:
             return _Outcome((self.scene.agent.id,), 1.0, noun="robot")
         if desc.pronoun:

@@ -30,6 +30,7 @@ class Lexicon(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     synonyms: dict[str, str] = {}                           # word or phrase -> class
+    same_names: dict[str, tuple[str, ...]] = {}              # word or phrase -> names meaning the same thing
     people: dict[str, tuple[str, ...]] = {}                  # person node id -> words meaning it
     pronouns: _Pronouns = _Pronouns()
     self_words: tuple[str, ...] = ()                         # words for the robot itself

@@ -23,13 +23,15 @@ MAP_KINDS = ("auto", "map", "ai2thor")   # auto: AI2-THOR when the objects have 
 # what a perception stack attaches to a detection and a scene does not hold: dropped on import
 DETECTION_KEYS = frozenset({"confidence", "score", "bbox", "bbox_2d", "bbox_3d", "bounding_box", "track_id",
                             "timestamp", "mask"})
+# what a ROS-style export puts around the whole map (a message header): dropped on import
+HEADER_KEYS = frozenset({"header", "frame_id", "stamp", "seq", "timestamp"})
 
 
 def import_map(data: object, source: str = "<map>", room: str | None = None) -> dict:
     """The scene dict (formats.md section 3) of a plain map: `{objects: [...], rooms: [...]}` or a bare list of
     objects, each with a `class` and optionally `id`, `name`, `aliases`, `position` ([x, y] or [x, y, z]), `room`,
     `attributes`, `states`, `affordances`; a detection's own fields (`DETECTION_KEYS`: confidence, bbox, track_id...)
-    are dropped.
+    and a message header around the map (`HEADER_KEYS`: header, frame_id, stamp...) are dropped.
 
     Classes are put in the project's words (`Refrigerator`, `CoffeeTable`, `cell phone` and `mug` become fridge,
     table, cellphone and cup), the word given staying the object's name when it has none; a class the project
@@ -54,6 +56,8 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     for declared in data.get("rooms") or ():
         if isinstance(declared, dict) and "id" not in declared and isinstance(declared.get("name"), str):
             declared["id"] = slug(declared["name"]) or "room"
+    for key in HEADER_KEYS & set(data):
+        del data[key]
     _check_classes(data["objects"], source)
     for o in data["objects"]:
         for key in DETECTION_KEYS & set(o):

@@ -61,7 +61,8 @@ class Matcher:
 
     def _tiers(self) -> tuple[tuple[Callable[[str], list[Node]], float], ...]:
         """How a head phrase names nodes, surest first, with the score of a match that way."""
-        return ((self._by_term, 1.0), (self._by_synonym, 0.9), (self._by_name_head, 0.85), (self._by_category, 0.8))
+        return ((self._by_term, 1.0), (self._by_same_name, 0.95), (self._by_synonym, 0.9), (self._by_name_head, 0.85),
+                (self._by_category, 0.8))
 
     @staticmethod
     def _heads(desc: Description) -> tuple[str, ...]:
@@ -119,11 +120,17 @@ class Matcher:
             found, score = self._by_lexicon(desc, kinds, cls)
             if found:
                 return found, score
+        holding = self._holding(desc, kinds)
+        if holding:
+            return holding, 0.85
         if self.vocabulary is not None and desc.heads and desc.heads[0] not in self.lexicon.substances:
             # (a substance is no object: "a coffee" must not come out as the coffee mug)
             ids, score = self.vocabulary.nearest(scene, desc.heads[0], kinds)
-            if ids:
-                return [scene[i] for i in ids], score
+            found = [scene[i] for i in ids]
+            if desc.contents:  # "a glass of water" is something that holds water: never the reading glasses
+                found = [n for n in found if self._can_hold(n)]
+            if found:
+                return found, score
         if not desc.heads and (desc.attributes or desc.states):
             return [n for n in scene.of_kind("object") if n.kind in kinds], 0.7
         if any(w in self.lexicon.room_words for w in desc.words) and scene.agent.room:
@@ -141,6 +148,19 @@ class Matcher:
             return [self.scene[i] for i in self.scene.by_class[cls] if self.scene[i].kind in kinds], 0.8
         return [], 0.0
 
+    def _holding(self, desc: Description, kinds: tuple[str, ...]) -> list[Node]:
+        """The nodes the map says hold what the words ask for (`attributes.contents`), when nothing is named by
+        them: "a glass of water" on a map with no glass is the cup of water; a substance alone ("my coffee", "some
+        water") is what holds it."""
+        wanted = set(desc.contents)
+        if not wanted and desc.heads and desc.heads[-1] in self.lexicon.substances:
+            wanted = {desc.heads[-1]}
+        return [n for n in self.scene.nodes.values()
+                if wanted and n.kind in kinds and str(n.attributes.get("contents", "")).lower() in wanted]
+
+    def _can_hold(self, node: Node) -> bool:
+        return bool(self.lexicon.implied_affordances(tuple(node.affordances)) & {"container", "receptacle"})
+
     def _by_term(self, head: str) -> list[Node]:
         ids = self.scene.by_term.get(head) or (self.scene.by_term.get(head[:-1], []) if head.endswith("s") else [])
         return [self.scene[i] for i in ids]
@@ -148,6 +168,12 @@ class Matcher:
     def _by_synonym(self, head: str) -> list[Node]:
         cls = self.lexicon.synonyms.get(head)
         return [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
+
+    def _by_same_name(self, head: str) -> list[Node]:
+        """Nodes named by a name the lexicon says means the same (`same_names`): "the nightstand" is the one named
+        "side table", before the desk that shares its class."""
+        names = set(self.lexicon.same_names.get(head, ()))
+        return [n for n in self.scene.nodes.values() if names.intersection(_own_terms(n))] if names else []
 
     def _by_name_head(self, head: str) -> list[Node]:
         """Nodes whose own name or alias ends in the head phrase: "the fan" is the one named "box fan"."""
@@ -220,11 +246,31 @@ class Matcher:
             return nodes, ""
         ranked = [(agree, node) for node in nodes if (agree := self._agreement(desc, node, stated)) is not None]
         if not ranked:
-            said = " ".join(k if isinstance(v, bool) else str(v) for k, v in stated)
+            said = " ".join(self._stated_word(desc, k, v) for k, v in stated)
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
         level = next((v for k, v in stated if k == "level"), None)
-        return self._by_height([n for a, n in ranked if a == best], level), ""
+        distance = next((v for k, v in stated if k == "distance"), None)
+        return self._by_distance(self._by_height([n for a, n in ranked if a == best], level), distance), ""
+
+    def _by_distance(self, nodes: list[Node], distance: object) -> list[Node]:
+        """"the nearest screwdriver" ("the farthest"): the one closest to (farthest from) the robot across the floor,
+        by its position or that of the node it stands at; when either is unknown all stay, and so do nodes within
+        10 cm of the best."""
+        agent = self.scene.agent
+        here = agent.position or (self.scene[agent.near].position if agent.near in self.scene else None)
+        if distance not in ("near", "far") or len(nodes) < 2 or here is None or any(n.position is None for n in nodes):
+            return nodes
+        away = {n.id: math.dist(n.position[:2], here[:2]) for n in nodes}
+        best = (min if distance == "near" else max)(away.values())
+        return [n for n in nodes if abs(away[n.id] - best) <= 0.1]
+
+    def _stated_word(self, desc: Description, key: str, value: object) -> str:
+        """The word of `desc` that stated `key` = `value` ("clean" for dirty = False), for messages."""
+        if not isinstance(value, bool):
+            return str(value)
+        word = next((w for w in desc.words if self.lexicon.states.get(w, {}).get(key) is value), None)
+        return word or (key if value else f"not {key}")
 
     @staticmethod
     def _by_height(nodes: list[Node], level: object) -> list[Node]:

@@ -11,6 +11,7 @@ from .scene import SceneGraph
 __all__ = ["clarification_question", "describe_node"]
 
 _ATTRIBUTE_ORDER = ("color", "size", "material", "level", "side", "owner")
+_MANY = 4   # more look-alikes than this that only ids tell apart are listed by id, not as "the one called ..."
 _STATE_WORDS = {"on": ("on", "off"), "open": ("open", "closed")}   # state key -> words when true, false
 _PREDICATE_WORDS = {"on": "on", "in": "in", "part_of": "of", "under": "under", "next_to": "next to"}
 
@@ -96,7 +97,9 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
         where = landmarks if _distinct(landmarks) else places
     out = []
     for k, node_id in enumerate(ids):
-        adjective = f"{adjectives[k]} " if adjectives and adjectives[k] else ""
+        said = adjectives[k] if adjectives and adjectives[k] else ""
+        # named apart already by it ("the top drawer", of level top): not said twice
+        adjective = f"{said} " if said and not (named and said in labels[k].split()) else ""
         place = f" {where[k]}" if where and where[k] else ""
         state = f" {states[k]}" if states else ""
         noun = labels[k] if named else "one"
@@ -130,5 +133,7 @@ def clarification_question(scene: SceneGraph, noun: str, ids: list[str], structu
     'Which mug do you mean: the red one or the blue one?'
     """
     phrases = _phrases(scene, ids, frozenset(structural))
+    if len(ids) > _MANY and all(p == f"the one called {i}" for p, i in zip(phrases, ids, strict=True)):
+        return f"Which {noun} do you mean? {len(ids)} fit, and the map tells them apart only by id: {', '.join(ids)}."
     listed = ", ".join(phrases[:-1]) + f" or {phrases[-1]}"
     return f"Which {noun} do you mean: {listed}?"

@@ -3,7 +3,7 @@
 import pytest
 
 from grounding import default_lexicon
-from grounding.describe import describe, relation_before
+from grounding.describe import describe, quantity_before, relation_before
 
 
 def d(text):
@@ -84,3 +84,10 @@ def test_a_portion_keeps_its_relations_and_a_determiner_after_of_makes_a_part():
     assert on_plate.heads == ("bread slice", "bread") and on_plate.relations[0].landmark.heads == ("plate",)
     part = describe("a piece of the puzzle".split(), default_lexicon())
     assert part.heads == ("piece",) and part.relations[0].predicates[0] == "part_of"
+
+
+def test_a_quantifier_left_out_of_the_span():
+    tokens = "open all the drawers".split()
+    assert quantity_before(tokens, 3, default_lexicon()) == "all"
+    assert quantity_before("take both of the cups".split(), 4, default_lexicon()) == 2
+    assert quantity_before("open the drawers".split(), 2, default_lexicon()) is None

@@ -232,9 +232,10 @@ def test_too_deep_nesting_exits_2_naming_the_file(tmp_path, capsys, command, nam
 
 
 def test_a_detections_own_fields_are_dropped_not_refused(tmp_path):
-    """Perception stacks attach a confidence, a box and a track to each detection; a scene holds none of them."""
+    """Perception stacks attach a confidence, a box and a track to each detection, and a header (frame, stamp) to the
+    map; a scene holds none of them."""
     path = tmp_path / "detections.json"
-    path.write_text(json.dumps({"objects": [
+    path.write_text(json.dumps({"frame_id": "map", "stamp": {"secs": 1, "nsecs": 0}, "objects": [
         {"class": "cup", "position": [1, 2, 0.9], "confidence": 0.87, "bbox": [10, 20, 30, 40], "track_id": 7},
         {"class": "dining table", "position": [1, 2, 0], "score": 0.95}]}))
     scene = load_map(path)

@@ -245,3 +245,34 @@ def test_a_node_named_by_the_very_phrase_comes_first(named_apart, text, nodes):
     desc = describe(text.split(), default_lexicon())
     found = matcher.match(desc, KIND_FILTER["object"], "teddy_bear" if "teddy" in text else "cup")
     assert set(matcher.named_first(desc, found.nodes)) == set(nodes)
+
+
+def test_a_name_meaning_the_same_comes_before_the_class():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "bed"}], "objects": [
+        {"id": "desk_1", "class": "table", "name": "desk", "room": "bed"},
+        {"id": "side_1", "class": "table", "name": "side table", "room": "bed"}]})
+    matcher = Matcher(scene, default_lexicon())
+    assert matcher.match(describe("the nightstand".split(), default_lexicon()), KIND_FILTER["location"]).nodes \
+        == ("side_1",)
+    assert set(matcher.match(describe("the table".split(), default_lexicon()), KIND_FILTER["location"]).nodes) \
+        == {"desk_1", "side_1"}
+
+
+def test_nearest_and_farthest_from_the_robot():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "g"}], "agent": {"room": "g", "position": [0, 0, 0]},
+                                  "objects": [{"id": "box_near", "class": "box", "room": "g", "position": [1, 1, 0]},
+                                              {"id": "box_far", "class": "box", "room": "g", "position": [5, 0, 0]}]})
+    matcher = Matcher(scene, default_lexicon())
+    near = matcher.match(describe("the nearest box".split(), default_lexicon()), KIND_FILTER["object"])
+    far = matcher.match(describe("the farthest box".split(), default_lexicon()), KIND_FILTER["object"])
+    assert near.nodes == ("box_near",) and far.nodes == ("box_far",)
+
+
+def test_what_a_map_says_holds_a_substance():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "r"}], "objects": [
+        {"id": "cup_1", "class": "cup", "room": "r", "attributes": {"contents": "water"}},
+        {"id": "mug_1", "class": "cup", "name": "mug", "room": "r", "attributes": {"contents": "coffee"}},
+        {"id": "glasses_1", "class": "glasses", "name": "reading glasses", "room": "r"}]})
+    matcher = Matcher(scene, default_lexicon())
+    for text, nodes in (("a glass of water", ("cup_1",)), ("my coffee", ("mug_1",))):
+        assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes

@@ -85,3 +85,18 @@ def test_states_tell_look_alikes_apart():
         {"id": "d2", "class": "drawer", "room": "k", "states": {"open": False}}]})
     assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
         "Which drawer do you mean: the one that is open or the one that is closed?"
+
+
+def test_an_attribute_in_the_name_is_not_said_twice():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "g"}], "objects": [
+        {"id": "d1", "class": "drawer", "name": "top drawer", "room": "g", "attributes": {"level": "top"}},
+        {"id": "d2", "class": "drawer", "name": "bottom drawer", "room": "g", "attributes": {"level": "bottom"}}]})
+    assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
+        "Which drawer do you mean: the top drawer or the bottom drawer?"
+
+
+def test_many_look_alikes_only_ids_tell_apart_are_listed():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}],
+                                  "objects": [{"id": f"c{i}", "class": "cabinet", "room": "k"} for i in range(6)]})
+    assert clarification_question(scene, "cabinet", [f"c{i}" for i in range(6)]) == \
+        "Which cabinet do you mean? 6 fit, and the map tells them apart only by id: c0, c1, c2, c3, c4, c5."
