@@ -358,7 +358,8 @@ class _Run:
         if i == task.trigger[1] + 1 and w in self.d.particles and i + 1 < hi and self._starts_phrase(
                 i + 1 if self.low[i + 1] not in self.d.determiners else i + 2, hi):
             return i + 1, None  # "take out the cup"
-        if w in self.d.pronouns.people or (task.type == _FOLLOWING and w in self.d.pronouns.antecedent):
+        if w in self.d.pronouns.people or (task.type == _FOLLOWING and w in self.d.pronouns.antecedent) \
+                or self._named_recipient(task, i, hi):
             self._person(task, i, prep)
             return i + 1, None
         if w in self.d.pronouns.antecedent and not self._content(i + 1, hi):
@@ -372,6 +373,14 @@ class _Run:
             self._noun_phrase(task, i, end, prep)
             return end + 1, None
         return i + 1, prep
+
+    def _named_recipient(self, task: _Task, i: int, hi: int) -> bool:
+        """"bring Tom a soda", "give anna the cup": one word no object is called, right after a trigger that takes
+        a person, and before a determiner and a noun, is the person (the first of two objects)."""
+        w = self.low[i]
+        return (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles and self._content(i, hi)
+                and w not in self.d.synonyms and i + 2 < hi and self.low[i + 1] in self.d.determiners
+                and self._content(i + 2, hi))
 
     def _starts_phrase(self, i: int, hi: int) -> bool:
         """A noun phrase starts here: a content word, or "my"/"the left" before one."""

@@ -24,6 +24,7 @@ _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
 _GOAL_ROLES = ("Goal", "coGoal")   # where things go: their words do not say where the things are
 _NOT_FITTING = ("object_not_found", "description_mismatch")
 _NOUN_AFFORDANCES = ("receptacle", "container")   # "it is not a receptacle"; the others read "it is not pickable"
+_CONJUNCTIONS = frozenset({"and", ",", "&", "plus"})   # between the parts of a span naming several things
 _SWITCHING = "toggleable"          # the affordance of a parameter that switches things (switch_on, switch_off)
 
 
@@ -140,11 +141,24 @@ class Grounder:
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
             outcome = self._switched(task, k, param, outcome, outcomes, st.parse)
             landmark = beside(st.parse.tokens, arg.span.start, self.lexicon)
-            outcome = self._undone(self._counted(self._afforded(outcome, param, landmark)), skill, param)
+            afforded = self._afforded(outcome, param, landmark)
+            if afforded.code == "affordance_violation" and afforded.refers_to is not None:
+                afforded = self._fitting_antecedent(index, param, st) or afforded
+            outcome = self._undone(self._counted(afforded), skill, param)
             if len(outcome.nodes) > 1 and not outcome.many and outcome.description is not None:
                 outcome = replace(outcome, nodes=self.matcher.named_first(outcome.description, outcome.nodes))
             outcomes[k] = outcome
         return outcomes
+
+    def _fitting_antecedent(self, index: int, param: Parameter, st: _ParseState) -> _Outcome | None:
+        """What a pronoun (or a span repeated from an earlier task) refers to when its first antecedent cannot fill
+        the parameter: the latest earlier mention that can ("put the potato in the microwave and turn it on": the
+        microwave, as the potato cannot be switched on), or None."""
+        for task, _, earlier in reversed(st.mentions):
+            if task < index and earlier.nodes and not earlier.many and all(
+                    cannot_fill(self.scene, n, param, self.lexicon) is None for n in earlier.nodes):
+                return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1)
+        return None
 
     def _undone(self, outcome: _Outcome, skill: Skill | None, param: Parameter | None) -> _Outcome:
         """Of candidates that fit the words equally, the ones the task would change: "turn off the lamp" with one
@@ -198,11 +212,40 @@ class Grounder:
         if desc.pronoun:
             return self._antecedent(index, desc, st)
         kinds = KIND_FILTER[param.kind if param else None]
+        words = list(st.parse.tokens[arg.span.start:arg.span.end + 1])
+        conjoined = self._conjoined(words, kinds, desc)
+        if conjoined is not None:
+            return conjoined
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
+
+    def _conjoined(self, words: list[str], kinds: tuple[str, ...], desc: Description) -> _Outcome | None:
+        """One span naming several things ("the salt and pepper", "the keys, the wallet and the phone"): the set of
+        what each part names, when every part names one node (or a plural, a set) and the whole is no name on the
+        map; else None (the span is matched whole)."""
+        low = [normalise(w) for w in words]
+        if not _CONJUNCTIONS & set(low) or " ".join(low) in self.scene.by_term:
+            return None
+        parts, current = [], []
+        for word, lowered in zip(words, low, strict=True):
+            if lowered in _CONJUNCTIONS:
+                parts, current = parts + [current], []
+            else:
+                current.append(word)
+        parts = [p for p in parts + [current] if p]
+        if len(parts) < 2:
+            return None
+        nodes = []
+        for part in parts:
+            part_desc = describe(part, self.lexicon)
+            match = self.matcher.match(part_desc, kinds)
+            if not match.nodes or (len(match.nodes) > 1 and self.matcher.wanted(part_desc) is None):
+                return None
+            nodes += match.nodes
+        return _Outcome(tuple(dict.fromkeys(nodes)), 0.9, noun=desc.noun, many=True, description=desc)
 
     def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
         """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""

@@ -422,3 +422,29 @@ def test_a_node_named_by_the_phrase_is_bound_after_narrowing(default_library):
     hall = parse_of("take the teddy bear in the hall", "0 0 Picking ; 2 3 Theme ; 6 6 Area",
                     "picking : take , theme : teddy bear :teddy_bear , area : hall :room")
     assert ("Theme", "teddy_2") in _bound(ground_parse(hall, scene, default_library))
+
+
+KITCHEN_CORNER = {"rooms": [{"id": "k"}], "agent": {"room": "k"}, "objects": [
+    {"id": "potato_1", "class": "potato", "room": "k", "affordances": ["pickable"]},
+    {"id": "microwave_1", "class": "microwave", "room": "k", "states": {"open": False, "on": False},
+     "affordances": ["openable", "receptacle", "toggleable"]},
+    {"id": "salt_1", "class": "salt_shaker", "name": "salt shaker", "room": "k", "affordances": ["pickable"]},
+    {"id": "pepper_1", "class": "pepper_shaker", "name": "pepper shaker", "room": "k", "affordances": ["pickable"]}]}
+
+
+def test_a_pronoun_whose_antecedent_cannot_fill_the_parameter_takes_one_that_can(default_library):
+    # the parse points "it" at the potato (tagE: a pronoun's span is its antecedent's); the potato cannot be switched
+    parse = parse_of("put the potato in the microwave and turn it on",
+                     "0 0 Placing ; 2 2 Theme ; 5 5 Goal | 7 7 Changing_operational_state ; 2 2 Device ; 9 9 "
+                     "Operational_state",
+                     "placing : put , theme : potato :potato , goal : microwave :microwave ; changing_operational_state"
+                     " : turn , device : potato :potato , operational_state : on :unk")
+    result = ground_parse(parse, SceneGraph.from_dict(KITCHEN_CORNER), default_library)
+    assert _bound(result)[2] == ("Device", "microwave_1") and not result.errors
+
+
+def test_one_span_naming_several_things_binds_them_all(default_library):
+    parse = parse_of("bring me the salt and pepper", "0 0 Bringing ; 1 1 Recipient ; 3 5 Theme",
+                     "bringing : bring , recipient : me :person , theme : salt and pepper :unk")
+    result = ground_parse(parse, SceneGraph.from_dict(KITCHEN_CORNER), default_library)
+    assert ("Theme", ["salt_1", "pepper_1"]) in _bound(result) and not result.errors
