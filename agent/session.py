@@ -66,6 +66,7 @@ class Session:
         result = self.agent.ground_parse(parse, self.scene, parse_ms=(time.perf_counter() - start) * 1000)
         if referents:
             result = rebind(result, referents, self.scene, self.agent.library)
+        result = self._other(result)
         if pending and any(e.code == "unresolved_reference" for e in result.errors):
             # "take the mug" asked which; "now put it in the sink" cannot know either: the question stays the
             # one to answer (this result is not kept)
@@ -90,6 +91,19 @@ class Session:
         if context.nodes:
             self.context = context
         return result
+
+    def _other(self, result: GroundingResult) -> GroundingResult:
+        """"now bring me the other paint can": a question among look-alikes about words saying "other" is settled
+        when all of them but one were bound by the previous turn."""
+        if self.context is None:
+            return result
+        question = result.clarifications[0] if result.clarifications else None   # the one `answer` answers
+        if question is None or not default_lexicon().says_other(question.span.split()):
+            return result
+        left = [n for n in question.candidates if n not in self.context.nodes.values()]
+        if len(left) != 1 or len(left) == len(question.candidates):
+            return result
+        return self._other(self.agent.answer(result, node=left[0], scene=self.scene))
 
     def _parse(self, instruction: str) -> tuple[Parse, dict[Pick, str]]:
         """The instruction's parse and, for arguments that refer to the previous turn, the nodes they mean."""

@@ -219,7 +219,12 @@ class Grounder:
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
-        return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
+        nodes = match.nodes
+        if len(nodes) > 1 and self.lexicon.says_other(words):
+            # "take the red mug and the other one": not what an earlier task of the instruction bound
+            earlier = {n for _, _, o in st.mentions for n in o.nodes}
+            nodes = tuple(n for n in nodes if n not in earlier) or nodes
+        return _Outcome(nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
 
     def _conjoined(self, words: list[str], kinds: tuple[str, ...], desc: Description) -> _Outcome | None:

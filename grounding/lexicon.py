@@ -50,6 +50,7 @@ class Lexicon(BaseModel):
     attribute_marks: dict[str, str] = {}                     # parse mark type -> attribute ("isColour": "color")
     structural: tuple[str, ...] = ()                         # classes of the building: no landmark in a question
     categories: dict[str, tuple[str, ...]] = {}              # category word -> its classes ("fruit": apple ...)
+    others: tuple[str, ...] = ()                             # "the other mug": not the one named before
 
     @field_validator("relations")
     @classmethod
@@ -117,6 +118,10 @@ class Lexicon(BaseModel):
             if form in self.categories:
                 return self.categories[form]
         return ()
+
+    def says_other(self, words: Iterable[str]) -> bool:
+        """Whether `words` ask for another one than named before ("the other mug", "another cup")."""
+        return any(w.lower() in self.others for w in words)
 
     def implied_affordances(self, affordances: tuple[str, ...]) -> frozenset[str]:
         """`affordances` with the ones they imply ("pickable" brings "movable")."""

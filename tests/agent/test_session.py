@@ -65,3 +65,17 @@ def test_a_pronoun_after_an_unanswered_question_says_to_answer_it(session):
     assert unresolved and "the question of the previous instruction ('Which mug" in unresolved[0].message
     assert session.answer("the blue one").complete      # the advice can be followed: the question is still open
     assert session.ground("now put it in the sink").tasks[0].parameters["object"] == "mug_2"
+
+
+TWO_CUPS = {"rooms": [{"id": "k"}], "agent": {"room": "k"}, "objects": [
+    {"id": "table_1", "class": "table", "room": "k", "affordances": ["receptacle"]},
+    {"id": "cup_red", "class": "cup", "room": "k", "attributes": {"color": "red"}, "affordances": ["pickable"]},
+    {"id": "cup_blue", "class": "cup", "room": "k", "attributes": {"color": "blue"}, "affordances": ["pickable"]}]}
+
+
+def test_the_other_one_of_a_later_turn_is_not_the_one_bound_before(shipped_agent):
+    session = shipped_agent.session(SceneGraph.from_dict(TWO_CUPS))
+    assert session.ground("put the red cup on the table").complete
+    other = session.ground("now bring me the other cup")
+    assert other.complete and other.tasks[0].parameters["object"] == "cup_blue"
+    assert shipped_agent.ground("bring me the other cup", SceneGraph.from_dict(TWO_CUPS)).clarifications  # alone

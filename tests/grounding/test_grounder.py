@@ -448,3 +448,13 @@ def test_one_span_naming_several_things_binds_them_all(default_library):
                      "bringing : bring , recipient : me :person , theme : salt and pepper :unk")
     result = ground_parse(parse, SceneGraph.from_dict(KITCHEN_CORNER), default_library)
     assert ("Theme", ["salt_1", "pepper_1"]) in _bound(result) and not result.errors
+
+
+def test_the_other_one_is_not_what_an_earlier_task_bound(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "cup_red", "class": "cup", "room": "k", "attributes": {"color": "red"}, "affordances": ["pickable"]},
+        {"id": "cup_blue", "class": "cup", "room": "k", "attributes": {"color": "blue"}, "affordances": ["pickable"]}]})
+    parse = parse_of("take the red cup and then the other cup", "0 0 Picking ; 2 3 Theme | 0 0 Picking ; 7 8 Theme",
+                     "picking : take , theme : red cup :cup ; picking : take , theme : other cup :cup")
+    assert [b.node for t in ground_parse(parse, scene, default_library).tasks for b in t.bindings] == \
+        ["cup_red", "cup_blue"]
