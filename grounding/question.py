@@ -50,6 +50,17 @@ def _state_clauses(scene: SceneGraph, ids: list[str]) -> list[str] | None:
     return None
 
 
+def _heights(scene: SceneGraph, ids: list[str]) -> list[str] | None:
+    """ "the upper one" / "the lower one" for two look-alikes one above the other (within a metre across the floor,
+    5 cm or more apart in height), words an answer can use ("the top one"); None otherwise."""
+    if len(ids) != 2 or any(scene[i].position is None for i in ids):
+        return None
+    a, b = (scene[i].position for i in ids)
+    if math.dist(a[:2], b[:2]) > 1.0 or abs(a[2] - b[2]) < 0.05:
+        return None
+    return ["upper", "lower"] if a[2] > b[2] else ["lower", "upper"]
+
+
 def _nearby(scene: SceneGraph, node_id: str, ids: list[str], structural: frozenset[str], in_room: Counter
             ) -> list[str]:
     """Things of another class within the scene's near distance of `node_id` that their name singles out in its
@@ -94,7 +105,9 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
         where = places
     else:
         landmarks = _landmarks(scene, ids, structural)
-        where = landmarks if _distinct(landmarks) else places
+        heights = None if _distinct(landmarks) else _heights(scene, ids)
+        where = landmarks if _distinct(landmarks) else None if heights else places
+        adjectives = heights or adjectives
     out = []
     for k, node_id in enumerate(ids):
         said = adjectives[k] if adjectives and adjectives[k] else ""

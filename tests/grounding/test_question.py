@@ -100,3 +100,11 @@ def test_many_look_alikes_only_ids_tell_apart_are_listed():
                                   "objects": [{"id": f"c{i}", "class": "cabinet", "room": "k"} for i in range(6)]})
     assert clarification_question(scene, "cabinet", [f"c{i}" for i in range(6)]) == \
         "Which cabinet do you mean? 6 fit, and the map tells them apart only by id: c0, c1, c2, c3, c4, c5."
+
+
+def test_one_above_the_other_by_height():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "d1", "class": "drawer", "room": "k", "position": [1.0, 2.0, 0.3]},
+        {"id": "d2", "class": "drawer", "room": "k", "position": [1.0, 2.1, 0.7]}]})
+    assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
+        "Which drawer do you mean: the lower one or the upper one?"
