@@ -11,7 +11,8 @@ __all__ = ["Relation", "Description", "describe", "normalise", "relation_before"
 _PUNCT = ".,;:!?\"'()[]"
 _NEGATIONS = frozenset({"not", "isn't", "aren't", "never", "no"})
 _DETERMINERS = frozenset({"the", "of", "these", "those", "my", "your", "our", "its", "their"})
-_BREAKS = frozenset({"and", "then", "but", "or", "before", "after", "while"})
+# words that end the relation phrase after a span ("the mug on the left for me": "for me" says for whom, not where)
+_BREAKS = frozenset({"and", "then", "but", "or", "before", "after", "while", "for", "please", "so"})
 
 
 @dataclass(frozen=True)

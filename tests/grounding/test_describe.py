@@ -3,7 +3,7 @@
 import pytest
 
 from grounding import default_lexicon
-from grounding.describe import describe, quantity_before, relation_before
+from grounding.describe import describe, quantity_before, relation_before, tail_words
 
 
 def d(text):
@@ -61,9 +61,9 @@ def test_negated_relation_before_a_span():
     ("put the mug in the sink", 2, {5}, []),                 # the sink is another argument's
     ("take the mug to me", 2, set(), []),                     # "to" is no relation
     ("take the mug from the table in the box", 2, {8}, ["from", "the", "table"]),
+    ("grab the mug on the table for me", 2, set(), ["on", "the", "table"]),  # "for me": for whom, not where
 ])
 def test_tail_words(text, end, taken, tail):
-    from grounding.describe import tail_words
     assert tail_words(text.split(), end, taken, default_lexicon()) == tail
 
 
