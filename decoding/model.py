@@ -70,10 +70,12 @@ def _mlp(d_in: int, d_out: int, hidden: int, dropout: float) -> nn.Sequential:
 
 def _gather(words: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """(..., L, H) words at (...) indices -> (..., H); the leading axes broadcast, so one sentence's words serve
-    all its tasks without being copied per task. Picked by a one-hot product, which is exact (1 x w + 0 + ...) and
-    exports as three operations where a gather needs the index expanded to the words' shape at run time."""
+    all its tasks without being copied per task. Picked by a one-hot product (an einsum: no copy of the words per
+    index in torch), exact for finite words (1 x w + 0 + ...), which exports as a few operations where a gather
+    needs the index expanded to the words' shape at run time. An index outside 0..L-1 picks zeros: indices come
+    from decoding and packing, which keep them inside the sentence."""
     one_hot = (torch.arange(words.shape[-2]) == index[..., None]).to(words.dtype)   # (..., L)
-    return (one_hot[..., None, :] @ words)[..., 0, :]
+    return torch.einsum("...l,...lh->...h", one_hot, words)
 
 
 class Extractor(nn.Module):

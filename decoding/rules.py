@@ -375,12 +375,12 @@ class _Run:
         return i + 1, prep
 
     def _named_recipient(self, task: _Task, i: int, hi: int) -> bool:
-        """"bring Tom a soda", "give anna the cup": one word no object is called, right after a trigger that takes
-        a person, and before a determiner and a noun, is the person (the first of two objects)."""
-        w = self.low[i]
-        return (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles and self._content(i, hi)
-                and w not in self.d.synonyms and i + 2 < hi and self.low[i + 1] in self.d.determiners
-                and self._content(i + 2, hi))
+        """"bring Tom a soda", "give Anna the cup": a capitalised word no object is called, right after a trigger
+        that takes a person and before a determiner and a noun, is the person (the first of two objects; a word in
+        lower case there may be an adverb: "bring upstairs the towels")."""
+        return (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles
+                and self.words.tokens[i][:1].isupper() and self._content(i, hi) and self.low[i] not in self.d.synonyms
+                and i + 2 < hi and self.low[i + 1] in self.d.determiners and self._content(i + 2, hi))
 
     def _starts_phrase(self, i: int, hi: int) -> bool:
         """A noun phrase starts here: a content word, or "my"/"the left" before one."""

@@ -73,6 +73,8 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
         return portion
     for i in range(1, len(words)):
         found = None if lexicon.inside_phrase(words, i) else lexicon.relation_at(words, i)
+        if found and lexicon.attribute(words[i]) and not _content(words[:i], lexicon):
+            continue  # a word before the noun: "the nearest cup" is a cup nearest the robot, not near a cup
         rest = _content(words[i + found[0]:], lexicon) if found else []
         if rest and "part_of" in found[1] and all(w in lexicon.substances for w in rest):
             return replace(_head(words[:i], lexicon, marks), contents=tuple(rest))  # "a glass of water": it holds it
@@ -195,4 +197,7 @@ def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -
     first = next((i for i, w in enumerate(words) if not lexicon.is_stopword(w) or w in lexicon.relations), None)
     if first is None or not lexicon.relation_at(words, first) and words[first] not in _NEGATIONS:
         return []
+    relation = lexicon.relation_at(words, first)
+    if relation and not _content(words[first + relation[0]:], lexicon):
+        return []  # its landmark is another argument's ("the cup nearest to [the window]"): that one narrows
     return words[first:]

@@ -44,6 +44,7 @@ class _Outcome:
     warning: str = ""            # a qualifier that could not be checked (said once, at the first mention)
     many: bool = False           # `nodes` is a set to act on one by one ("all the plates"), not a choice
     description: Description | None = None  # what the words say, marks included (a pronoun: its antecedent's)
+    listed: tuple[str, ...] = ()  # the things a span lists ("the salt and pepper"), every one of which must fit
 
 
 @dataclass
@@ -58,9 +59,10 @@ class Grounded:
 
 @dataclass
 class _ParseState:
-    """Per-parse memory: earlier mentions for coreference, outcomes by span for repeated spans."""
+    """Per-parse memory: earlier mentions for coreference, outcomes by span for repeated spans, states changed."""
 
     parse: Parse
+    world: WorldState          # the scene's states as the earlier tasks of the parse leave them (open, on, sliced)
     mentions: list[tuple[int, str, _Outcome]] = field(default_factory=list)   # (task, role, outcome)
     by_span: dict[tuple[int, int], tuple[int, _Outcome]] = field(default_factory=dict)
     out: Grounded = field(default_factory=Grounded)
@@ -95,12 +97,21 @@ class Grounder:
 
     def ground(self, parse: Parse) -> Grounded:
         """Ground every task of `parse` in order (later tasks may refer back to earlier ones)."""
-        state = _ParseState(parse)
+        state = _ParseState(parse, WorldState.initial(self.scene, self.lexicon))
         self.matcher.prepare(describe(list(parse.tokens[a.span.start:a.span.end + 1]), self.lexicon)
                              for t in parse.tasks for a in t.arguments)
         for index, task in enumerate(parse.tasks):
             state.out.tasks.append(self._task(index, task, state))
+            self._changed(state.out.tasks[-1], state.world)
         return state.out
+
+    def _changed(self, task: TaskGrounding, world: WorldState) -> None:
+        """The states a grounded task's goals set (open, on, sliced), for the tasks after it to see: "open the
+        drawer ... then close the drawer" closes the one it opened."""
+        skill = self.library.skills.get(task.skill) if task.status == "grounded" and task.skill else None
+        for goal in skill.goals if skill else ():
+            if goal.name in STATE_KEYS and all(a in task.parameters for a in goal.args):
+                world.apply(goal, task.parameters)
 
     # -- tasks ------------------------------------------------------------------------------------------------
     def _task(self, index: int, task: TaskFrame, st: _ParseState) -> TaskGrounding:
@@ -144,11 +155,27 @@ class Grounder:
             afforded = self._afforded(outcome, param, landmark)
             if afforded.code == "affordance_violation" and afforded.refers_to is not None:
                 afforded = self._fitting_antecedent(index, param, st) or afforded
-            outcome = self._undone(self._counted(afforded), skill, param)
-            if len(outcome.nodes) > 1 and not outcome.many and outcome.description is not None:
-                outcome = replace(outcome, nodes=self.matcher.named_first(outcome.description, outcome.nodes))
+            outcome = self._listed(self._counted(afforded), param)
+            if len(outcome.nodes) > 1 and not outcome.many and not outcome.asked and outcome.description is not None:
+                # the last preferences among look-alikes, after every other word and argument narrowed them; not
+                # for a pronoun whose antecedent is asked about (it follows the answer)
+                nodes = self._undone(outcome.nodes, skill, param, st.world)
+                nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description,
+                                                                                                   nodes))
+                outcome = replace(outcome, nodes=nodes)
             outcomes[k] = outcome
         return outcomes
+
+    def _listed(self, outcome: _Outcome, param: Parameter | None) -> _Outcome:
+        """A span listing things ("the keys and the fridge") all of which must fit: one that narrowing or an
+        affordance left out is an error, not silently dropped."""
+        dropped = [n for n in outcome.listed if n not in outcome.nodes]
+        if not dropped:
+            return outcome
+        why = cannot_fill(self.scene, dropped[0], param, self.lexicon) if param else None
+        return replace(outcome, nodes=(), code="affordance_violation" if why else "description_mismatch",
+                       nearest=outcome.listed[:3], message=why or f"{describe_node(self.scene, dropped[0])} does "
+                                                                  "not fit what the rest of the task says")
 
     def _fitting_antecedent(self, index: int, param: Parameter, st: _ParseState) -> _Outcome | None:
         """What a pronoun (or a span repeated from an earlier task) refers to when its first antecedent cannot fill
@@ -160,20 +187,19 @@ class Grounder:
                 return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1)
         return None
 
-    def _undone(self, outcome: _Outcome, skill: Skill | None, param: Parameter | None) -> _Outcome:
-        """Of candidates that fit the words equally, the ones the task would change: "turn off the lamp" with one
-        lamp on and one off is the one on, "open the drawer" the closed drawers. Only by a goal (`achieves`) on
-        this parameter alone whose state the scene records for every candidate (open, on, sliced); when the goal
-        holds for all of them or for none, all stay (a question)."""
-        if len(outcome.nodes) < 2 or outcome.many or skill is None or param is None:
-            return outcome
+    def _undone(self, nodes: tuple[str, ...], skill: Skill | None, param: Parameter | None, world: WorldState
+                ) -> tuple[str, ...]:
+        """Of candidates that fit the words equally, the ones the task would change in `world` (the scene as the
+        earlier tasks leave it): "turn off the lamp" with one lamp on and one off is the one on, "open the drawer"
+        the closed drawers. Only by a goal (`achieves`) on this parameter alone whose state the scene records for
+        every candidate (open, on, sliced) or an earlier task set; when the goal holds for all of them or for none,
+        all stay (a question)."""
+        if skill is None or param is None:
+            return nodes
         goals = [g for g in skill.goals if g.args == (param.name,) and g.name in STATE_KEYS
-                 and all(STATE_KEYS[g.name] in self.scene[n].states for n in outcome.nodes)]
-        if not goals:
-            return outcome
-        state = WorldState.initial(self.scene, self.lexicon)
-        undone = tuple(n for n in outcome.nodes if not all(state.holds(g, {param.name: n}) for g in goals))
-        return replace(outcome, nodes=undone) if undone else outcome
+                 and all(STATE_KEYS[g.name] in self.scene[n].states or (g.name, n) in world.fluents for n in nodes)]
+        undone = tuple(n for n in nodes if not all(world.holds(g, {param.name: n}) for g in goals))
+        return undone if goals and undone else nodes
 
     def _switched(self, task: TaskFrame, k: int, param: Parameter | None, outcome: _Outcome,
                   done: dict[int, _Outcome], parse: Parse) -> _Outcome:
@@ -231,9 +257,9 @@ class Grounder:
         """One span naming several things ("the salt and pepper", "the keys, the wallet and the phone"): the set of
         what each part names, when every part names one node (or a plural, a set) and the whole is no name on the
         map; else None (the span is matched whole)."""
-        low = [normalise(w) for w in words]
-        if not _CONJUNCTIONS & set(low) or " ".join(low) in self.scene.by_term:
-            return None
+        low = [normalise(w) or w.strip() for w in words]   # (a comma normalises to nothing)
+        if not _CONJUNCTIONS & set(low) or desc.relations or " ".join(desc.words) in self.scene.by_term:
+            return None  # ("the mug next to the salt and pepper": one mug; a node named "salt and pepper")
         parts, current = [], []
         for word, lowered in zip(words, low, strict=True):
             if lowered in _CONJUNCTIONS:
@@ -250,7 +276,8 @@ class Grounder:
             if not match.nodes or (len(match.nodes) > 1 and self.matcher.wanted(part_desc) is None):
                 return None
             nodes += match.nodes
-        return _Outcome(tuple(dict.fromkeys(nodes)), 0.9, noun=desc.noun, many=True, description=desc)
+        listed = tuple(dict.fromkeys(nodes))
+        return _Outcome(listed, 0.9, noun=desc.noun, many=True, description=desc, listed=listed)
 
     def _marks(self, arg: Argument, st: _ParseState) -> dict[str, str]:
         """The words the parse marked as an attribute (isColour ...) -> the attribute they state."""

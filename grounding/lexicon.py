@@ -115,8 +115,9 @@ class Lexicon(BaseModel):
         """The classes a category word names, plural or not ("toys": teddy_bear, ball ...); () for other words."""
         # any word in -s, not only what `plural` calls one: "dishes" names one thing too, its category is the dish's
         for form in (word, word[:-1], word[:-2]) if word.endswith("s") else (word,):
-            if form in self.categories:
-                return self.categories[form]
+            if form in self.categories:   # a category may list another one ("veggie": [vegetable])
+                return tuple(dict.fromkeys(c for name in self.categories[form]
+                                           for c in self.categories.get(name, (name,))))
         return ()
 
     def says_other(self, words: Iterable[str]) -> bool:

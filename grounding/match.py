@@ -61,8 +61,7 @@ class Matcher:
 
     def _tiers(self) -> tuple[tuple[Callable[[str], list[Node]], float], ...]:
         """How a head phrase names nodes, surest first, with the score of a match that way."""
-        return ((self._by_term, 1.0), (self._by_same_name, 0.95), (self._by_synonym, 0.9), (self._by_name_head, 0.85),
-                (self._by_category, 0.8))
+        return ((self._by_term, 1.0), (self._by_synonym, 0.9), (self._by_name_head, 0.85), (self._by_category, 0.8))
 
     @staticmethod
     def _heads(desc: Description) -> tuple[str, ...]:
@@ -155,8 +154,7 @@ class Matcher:
         wanted = set(desc.contents)
         if not wanted and desc.heads and desc.heads[-1] in self.lexicon.substances:
             wanted = {desc.heads[-1]}
-        return [n for n in self.scene.nodes.values()
-                if wanted and n.kind in kinds and str(n.attributes.get("contents", "")).lower() in wanted]
+        return [n for n in self.scene.nodes.values() if wanted and n.kind in kinds and _contents(n) & wanted]
 
     def _can_hold(self, node: Node) -> bool:
         return bool(self.lexicon.implied_affordances(tuple(node.affordances)) & {"container", "receptacle"})
@@ -166,17 +164,23 @@ class Matcher:
         return [self.scene[i] for i in ids]
 
     def _by_synonym(self, head: str) -> list[Node]:
+        """Nodes of the class a lexicon synonym gives; of them, those named by a name meaning the same (`same_names`)
+        or with the word in their name, when there are such: "the nightstand" is the node named "side table", not
+        the desk of the same class table."""
         cls = self.lexicon.synonyms.get(head)
-        return [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
+        found = [self.scene[i] for i in self.scene.by_class.get(cls, ())] if cls else []
+        return [n for n in found if self._named_so(head, n)] or found
 
-    def _by_same_name(self, head: str) -> list[Node]:
-        """Nodes named by a name the lexicon says means the same (`same_names`): "the nightstand" is the one named
-        "side table", before the desk that shares its class."""
-        names = set(self.lexicon.same_names.get(head, ()))
-        return [n for n in self.scene.nodes.values() if names.intersection(_own_terms(n))] if names else []
+    def _named_so(self, head: str, node: Node) -> bool:
+        """Whether the node's own name or alias says `head`: has its words, or is a name meaning the same."""
+        same = set(self.lexicon.same_names.get(head, ()))
+        return any(set(head.split()) <= set(t.split()) or t in same for t in _own_terms(node))
 
     def _by_name_head(self, head: str) -> list[Node]:
-        """Nodes whose own name or alias ends in the head phrase: "the fan" is the one named "box fan"."""
+        """Nodes whose own name or alias ends in the head phrase: "the fan" is the one named "box fan". Not for a
+        word that means a room as such ("the room" is the robot's, not any room named "... room")."""
+        if head in self.lexicon.room_words:
+            return []
         heads = {head, head[:-1]} if self.lexicon.plural(head) else {head}
         return [n for n in self.scene.nodes.values()
                 if any(t.endswith(f" {h}") for t in _own_terms(n) for h in heads)]
@@ -207,12 +211,12 @@ class Matcher:
         # else a glass named for, or holding, another substance (a "wine glass") only when no other glass fits
         if not desc.contents:
             return nodes
-        holding = [n for n in nodes if str(n.attributes.get("contents", "")).lower() in desc.contents]
+        holding = [n for n in nodes if _contents(n) & set(desc.contents)]
         if holding:
             return holding
         others = set(self.lexicon.substances) - set(desc.contents)
         plain = [n for n in nodes if not any(w in others for term in n.terms for w in term.split())
-                 and str(n.attributes.get("contents", "")).lower() not in others]
+                 and not _contents(n) & others]
         return plain or nodes
 
     def _wholes(self, nodes: list[Node]) -> list[Node]:
@@ -250,20 +254,21 @@ class Matcher:
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
         level = next((v for k, v in stated if k == "level"), None)
-        distance = next((v for k, v in stated if k == "distance"), None)
-        return self._by_distance(self._by_height([n for a, n in ranked if a == best], level), distance), ""
+        return self._by_height([n for a, n in ranked if a == best], level), ""
 
-    def _by_distance(self, nodes: list[Node], distance: object) -> list[Node]:
-        """"the nearest screwdriver" ("the farthest"): the one closest to (farthest from) the robot across the floor,
-        by its position or that of the node it stands at; when either is unknown all stay, and so do nodes within
-        10 cm of the best."""
+    def nearest_first(self, desc: Description, nodes: tuple[str, ...]) -> tuple[str, ...]:
+        """"the nearest screwdriver" ("the farthest"), once everything else has narrowed the candidates: the one
+        closest to (farthest from) the robot across the floor, by its position or that of the node it stands at;
+        when a position is unknown all stay, and so do nodes within 10 cm of the best."""
+        distance = next((v for k, v in desc.attributes if k == "distance"), None)
         agent = self.scene.agent
         here = agent.position or (self.scene[agent.near].position if agent.near in self.scene else None)
-        if distance not in ("near", "far") or len(nodes) < 2 or here is None or any(n.position is None for n in nodes):
+        found = [self.scene[i] for i in nodes]
+        if distance not in ("near", "far") or len(found) < 2 or here is None or any(n.position is None for n in found):
             return nodes
-        away = {n.id: math.dist(n.position[:2], here[:2]) for n in nodes}
+        away = {n.id: math.dist(n.position[:2], here[:2]) for n in found}
         best = (min if distance == "near" else max)(away.values())
-        return [n for n in nodes if abs(away[n.id] - best) <= 0.1]
+        return tuple(i for i in nodes if abs(away[i] - best) <= 0.1)
 
     def _stated_word(self, desc: Description, key: str, value: object) -> str:
         """The word of `desc` that stated `key` = `value` ("clean" for dirty = False), for messages."""
@@ -359,9 +364,8 @@ class Matcher:
         head = next((h for h in self._heads(desc) if any(h in _own_terms(n) for n in found)), None)
         if len(nodes) < 2 or head is None:
             return nodes
-        words = head.split()
-        return tuple(n.id for n in found if any(set(words) <= set(t.split()) for t in _own_terms(n))
-                     or not n.name or any(w in n.name.lower() for w in words))
+        return tuple(n.id for n in found if self._named_so(head, n) or not n.name
+                     or any(w in n.name.lower() for w in head.split()))
 
     def narrow(self, nodes: tuple[str, ...], predicates: tuple[str, ...], landmarks: tuple[str, ...]
                ) -> tuple[str, ...]:
@@ -385,3 +389,8 @@ def _own_terms(node: Node) -> list[str]:
     """The words a map gives a node itself (name and aliases), lower case; its class is not among them."""
     return [t.lower() for t in (node.name, *node.aliases) if t]
 
+
+def _contents(node: Node) -> set[str]:
+    """What a map says a node holds (`attributes.contents`: one word or a list), lower case."""
+    held = node.attributes.get("contents")
+    return {str(c).lower() for c in (held if isinstance(held, list | tuple) else [held] if held else [])}

@@ -52,7 +52,7 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
      [("Pushing", "shove", {("Theme", "box", "box"), ("Source", "table", "table")})]),
     ("examine the painting", [("Inspecting", "examine", {("Theme", "painting", "unk")})]),
     ("bring Tom a soda", [("Bringing", "bring", {("Recipient", "Tom", "unk"), ("Theme", "soda", "unk")})]),
-    ("give anna the cup", [("Giving", "give", {("Recipient", "anna", "unk"), ("Theme", "cup", "cup")})]),
+    ("give Anna the cup", [("Giving", "give", {("Recipient", "Anna", "unk"), ("Theme", "cup", "cup")})]),
 ])
 def test_literal_instructions(parser, instruction, expected):
     assert _frames(parser.parse(instruction)) == expected

@@ -4,6 +4,8 @@ import copy
 
 import pytest
 
+from decoding.parse import Argument, Parse, TaskFrame
+from decoding.tokenize import tokenize
 from grounding import Grounder, SceneGraph, format_result, ground_parse, ground_ranked
 
 from .conftest import parse_of
@@ -458,3 +460,74 @@ def test_the_other_one_is_not_what_an_earlier_task_bound(default_library):
                      "picking : take , theme : red cup :cup ; picking : take , theme : other cup :cup")
     assert [b.node for t in ground_parse(parse, scene, default_library).tasks for b in t.bindings] == \
         ["cup_red", "cup_blue"]
+
+
+CUPS_AND_DRAWERS = {"rooms": [{"id": "k"}], "agent": {"room": "k", "position": [0, 0, 0]}, "objects": [
+    {"id": "table_1", "class": "table", "room": "k", "position": [5, 0, 0], "affordances": ["receptacle"]},
+    {"id": "counter_1", "class": "counter", "room": "k", "position": [1, 0, 0], "affordances": ["receptacle"]},
+    {"id": "cup_counter", "class": "cup", "room": "k", "position": [1, 0, 1], "affordances": ["pickable"]},
+    {"id": "cup_table_near", "class": "cup", "room": "k", "position": [4.5, 0, 1], "affordances": ["pickable"]},
+    {"id": "cup_table_far", "class": "cup", "room": "k", "position": [5.5, 0, 1], "affordances": ["pickable"]},
+    {"id": "salt_1", "class": "salt_shaker", "name": "salt shaker", "room": "k", "affordances": ["pickable"]},
+    {"id": "pepper_1", "class": "pepper_shaker", "name": "pepper shaker", "room": "k", "affordances": ["pickable"]},
+    {"id": "keys_1", "class": "key", "name": "keys", "room": "k", "affordances": ["pickable"]},
+    {"id": "fridge_1", "class": "fridge", "room": "k", "affordances": ["openable", "receptacle"]},
+    {"id": "drawer_a", "class": "drawer", "room": "k", "states": {"open": False},
+     "affordances": ["openable", "receptacle"]},
+    {"id": "drawer_b", "class": "drawer", "room": "k", "states": {"open": False},
+     "affordances": ["openable", "receptacle"]},
+    {"id": "lamp_on", "class": "lamp", "room": "k", "states": {"on": True}, "affordances": ["toggleable"]},
+    {"id": "lamp_off", "class": "lamp", "room": "k", "states": {"on": False}, "affordances": ["toggleable"]}],
+    "relations": [{"subject": "cup_counter", "predicate": "on", "object": "counter_1"},
+                  {"subject": "cup_table_near", "predicate": "on", "object": "table_1"},
+                  {"subject": "cup_table_far", "predicate": "on", "object": "table_1"}]}
+
+
+def _ground(default_library, text, spans, texts):
+    return ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(CUPS_AND_DRAWERS), default_library)
+
+
+def test_the_nearest_is_taken_after_the_other_arguments_narrowed(default_library):
+    result = _ground(default_library, "take the nearest cup from the table", "0 0 Picking ; 2 3 Theme ; 6 6 Source",
+                     "picking : take , theme : nearest cup :cup , source : table :table")
+    assert ("Theme", "cup_table_near") in _bound(result)   # not the counter's cup, nearer the robot still
+
+
+@pytest.mark.parametrize("text, bound, code", [
+    ("bring the keys, the salt shaker and the pepper shaker", ["keys_1", "salt_1", "pepper_1"], None),  # commas too
+    ("bring the cup next to the salt and pepper", None, "description_mismatch"),   # a relation inside: a cup (none
+    # is next to them here), not a list of a cup and the shakers
+    ("bring the keys and the fridge", None, "affordance_violation"),   # a thing that cannot fill: never dropped
+])
+def test_a_listing_span(default_library, text, bound, code):
+    tokens, offsets = tokenize(text)
+    base = Parse(instruction=text, tokens=tokens, offsets=offsets)
+    theme = Argument(role="Theme", span=base.span(2, len(tokens) - 1), grounding="unk")
+    task = TaskFrame(type="Bringing", trigger=base.span(0, 0), arguments=(theme,))
+    parse = base.model_copy(update={"tasks": (task,)})
+    result = ground_parse(parse, SceneGraph.from_dict(CUPS_AND_DRAWERS), default_library)
+    (binding,) = result.tasks[0].bindings
+    assert (list(binding.members) or None) == bound and [e.code for e in result.errors][:1] == ([code] if code else [])
+    assert "salt_1" not in binding.candidates
+
+
+def test_what_an_earlier_task_changed_counts_for_the_next(default_library):
+    scene = copy.deepcopy(CUPS_AND_DRAWERS)
+    next(o for o in scene["objects"] if o["id"] == "drawer_b")["states"]["open"] = True
+    parse = parse_of("open the drawer and close the drawer",
+                     "0 0 Opening ; 2 2 Container_portal | 4 4 Opening ; 6 6 Container_portal",
+                     "opening : open , container_portal : drawer :drawer ; opening : close , container_portal : "
+                     "drawer :drawer")
+    result = ground_parse(parse, SceneGraph.from_dict(scene), default_library)
+    opened, closed = (t.bindings[0] for t in result.tasks)
+    # the closed drawer is opened; then both are open: which to close is a question, not the one open at the start
+    assert opened.node == "drawer_a" and closed.node is None and set(closed.candidates) == {"drawer_a", "drawer_b"}
+
+
+def test_a_pronoun_follows_its_antecedents_question(default_library):
+    result = _ground(default_library, "check the lamp and turn it off",
+                     "0 0 Inspecting ; 2 2 Theme | 4 4 Changing_operational_state ; 2 2 Device ; 6 6 Operational_state",
+                     "inspecting : check , theme : lamp :lamp ; changing_operational_state : turn , device : lamp :lamp"
+                     " , operational_state : off :unk")
+    device = next(b for t in result.tasks for b in t.bindings if b.role == "Device")
+    assert device.node is None and set(device.candidates) == {"lamp_on", "lamp_off"}

@@ -40,3 +40,4 @@ def test_category_words_plural_or_not():
     assert lexicon.category("dishes") == lexicon.category("dish")
     assert lexicon.category("toys") == lexicon.category("toy")
     assert lexicon.category("mug") == ()
+    assert lexicon.category("veggies") == lexicon.category("vegetable")   # a category listing another

@@ -248,14 +248,24 @@ def test_a_node_named_by_the_very_phrase_comes_first(named_apart, text, nodes):
 
 
 def test_a_name_meaning_the_same_comes_before_the_class():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "bed"}], "objects": [
+    scene = SceneGraph.from_dict({"rooms": [{"id": "bed"}, {"id": "den", "name": "living room"}], "objects": [
         {"id": "desk_1", "class": "table", "name": "desk", "room": "bed"},
-        {"id": "side_1", "class": "table", "name": "side table", "room": "bed"}]})
+        {"id": "side_1", "class": "table", "name": "side table", "room": "bed"},
+        {"id": "can_1", "class": "garbage_bag", "name": "trash can", "room": "bed"},
+        {"id": "bin_1", "class": "garbage_bag", "name": "recycling bin", "room": "bed"},
+        {"id": "tv_1", "class": "tv", "name": "tv", "room": "den"},
+        {"id": "tv_2", "class": "tv", "name": "television", "room": "den"}]})
     matcher = Matcher(scene, default_lexicon())
-    assert matcher.match(describe("the nightstand".split(), default_lexicon()), KIND_FILTER["location"]).nodes \
-        == ("side_1",)
-    assert set(matcher.match(describe("the table".split(), default_lexicon()), KIND_FILTER["location"]).nodes) \
-        == {"desk_1", "side_1"}
+
+    def named(text, kind="location"):
+        desc = describe(text.split(), default_lexicon())
+        return set(matcher.named_first(desc, matcher.match(desc, KIND_FILTER[kind]).nodes))
+
+    assert named("the nightstand") == {"side_1"}
+    assert named("the table") == {"desk_1", "side_1"}
+    assert named("the bin", "object") == {"can_1", "bin_1"}     # a "bin" by its own name stays beside the trash can
+    assert named("the tv", "object") == {"tv_1", "tv_2"}         # "television" means the same as "tv"
+    assert named("the room") == set()                            # no room named "... room" by its last word
 
 
 def test_nearest_and_farthest_from_the_robot():
@@ -263,9 +273,10 @@ def test_nearest_and_farthest_from_the_robot():
                                   "objects": [{"id": "box_near", "class": "box", "room": "g", "position": [1, 1, 0]},
                                               {"id": "box_far", "class": "box", "room": "g", "position": [5, 0, 0]}]})
     matcher = Matcher(scene, default_lexicon())
-    near = matcher.match(describe("the nearest box".split(), default_lexicon()), KIND_FILTER["object"])
-    far = matcher.match(describe("the farthest box".split(), default_lexicon()), KIND_FILTER["object"])
-    assert near.nodes == ("box_near",) and far.nodes == ("box_far",)
+    for text, nodes in (("the nearest box", ("box_near",)), ("the farthest box", ("box_far",)),
+                        ("the box", ("box_near", "box_far"))):
+        desc = describe(text.split(), default_lexicon())
+        assert matcher.nearest_first(desc, matcher.match(desc, KIND_FILTER["object"]).nodes) == nodes
 
 
 def test_what_a_map_says_holds_a_substance():
