@@ -64,7 +64,7 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     >>> d.heads, d.relations, d.quantity, d.contents
     (('glasses',), (), 2, ('water',))
     """
-    words = _partitive_dropped([w for w in (normalise(t) for t in tokens) if w], lexicon)
+    words = _partitive_dropped(_possessives_joined([w for w in (normalise(t) for t in tokens) if w]), lexicon)
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
@@ -88,6 +88,17 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
                 return replace(head, attributes=head.attributes + tuple(stated))
             return replace(head, relations=(Relation(found[1], landmark, negated),) + head.relations)
     return _head(words, lexicon, marks)
+
+
+def _possessives_joined(words: list[str]) -> list[str]:
+    """ "teacher", "s" (the tokenizer's "teacher 's") -> "teacher's", as a map names "the teacher's desk"."""
+    out: list[str] = []
+    for word in words:
+        if word == "s" and out:
+            out[-1] += "'s"
+        else:
+            out.append(word)
+    return out
 
 
 def _partitive_dropped(words: list[str], lexicon: Lexicon) -> list[str]:

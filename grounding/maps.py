@@ -75,8 +75,9 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
 def _place_on_surfaces(data: dict, own: dict) -> None:
     """Add `x on s` for each pickable object `x` that no relation puts on or in anything, whose position has a
     height, and that has surfaces below it (at most `_SURFACE_BELOW` m) within the near threshold horizontally: `s`
-    is the nearest of them. A surface is furniture: a receptacle that neither opens nor is carried (a mug is on
-    the table, not on the mug beside it). ("the mug on the coffee table" in a map that gives positions only.)
+    is the one right below it (to 10 cm), the nearest across the floor of those. A surface is furniture: a
+    receptacle that neither opens nor is carried (a mug is on the table, not on the mug beside it). ("the mug on
+    the coffee table" in a map that gives positions only.)
     Runs before validation: a field of the wrong type is left for it to name."""
     table = default_affordances()
 
@@ -102,11 +103,13 @@ def _place_on_surfaces(data: dict, own: dict) -> None:
     for o, at, able in objects:
         if at is None or o["id"] in placed or "pickable" not in able:
             continue
-        below = [(math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
+        # the surface right below first (to 10 cm: a mug at table height is on the table, not on the lower chair
+        # beside it), then the nearest across the floor
+        below = [(round(at[2] - p[2], 1), math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
                  if 0 < at[2] - p[2] <= _SURFACE_BELOW and math.dist(at[:2], p[:2]) <= reach
                  and s.get("room") == o.get("room")]
         if below:
-            added.append({"subject": o["id"], "predicate": "on", "object": min(below)[1]})
+            added.append({"subject": o["id"], "predicate": "on", "object": min(below)[2]})
     if added:
         data["relations"] = [*relations, *added]
 
@@ -158,7 +161,10 @@ def _use_project_class(o: dict, own: dict) -> None:
     if o["class"] in own:
         return
     word = slug(snake_case(o["class"]))
-    cls = default_mapping().classes.get(o["class"]) or _project_classes().get(word)
+    known = _project_classes()
+    # a detector's plural label ("keys", "boxes") names the class of its singular
+    cls = default_mapping().classes.get(o["class"]) or known.get(word) or (
+        next((known[w] for w in (word[:-1], word[:-2]) if w in known), None) if word.endswith("s") else None)
     if cls is None:
         return
     o["class"] = cls

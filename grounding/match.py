@@ -261,14 +261,19 @@ class Matcher:
         closest to (farthest from) the robot across the floor, by its position or that of the node it stands at;
         when a position is unknown all stay, and so do nodes within 10 cm of the best."""
         distance = next((v for k, v in desc.attributes if k == "distance"), None)
-        agent = self.scene.agent
-        here = agent.position or (self.scene[agent.near].position if agent.near in self.scene else None)
-        found = [self.scene[i] for i in nodes]
-        if distance not in ("near", "far") or len(found) < 2 or here is None or any(n.position is None for n in found):
+        away = self._away(nodes)
+        if distance not in ("near", "far") or len(nodes) < 2 or away is None:
             return nodes
-        away = {n.id: math.dist(n.position[:2], here[:2]) for n in found}
         best = (min if distance == "near" else max)(away.values())
         return tuple(i for i in nodes if abs(away[i] - best) <= 0.1)
+
+    def _away(self, nodes: tuple[str, ...]) -> dict[str, float] | None:
+        """How far each node is from the robot across the floor; None when a position is unknown."""
+        agent = self.scene.agent
+        here = agent.position or (self.scene[agent.near].position if agent.near in self.scene else None)
+        if here is None or any(self.scene[i].position is None for i in nodes):
+            return None
+        return {i: math.dist(self.scene[i].position[:2], here[:2]) for i in nodes}
 
     def _stated_word(self, desc: Description, key: str, value: object) -> str:
         """The word of `desc` that stated `key` = `value` ("clean" for dirty = False), for messages."""
@@ -315,9 +320,14 @@ class Matcher:
         # Words before the noun that are in no name of the nodes but name an object of the scene are a landmark:
         # "the bathtub faucet" is the faucet at the bathtub, "the sofa pillow" the one on the sofa. When no node
         # stands in any relation to it, the words only describe, and narrow nothing.
-        named = {w for n in nodes for term in n.terms for w in term.split()}
-        words = [w for w in (desc.heads[0].split()[:-1] if desc.heads else []) if w not in named]
-        landmarks = self._modifier_landmarks(words)
+        # Words before the noun in the names of some of the nodes keep those: "the math book" is the one named
+        # "math textbook" among the books.
+        said = desc.heads[0].split()[:-1] if desc.heads else []
+        words_of = {n.id: {w for term in n.terms for w in term.split()} for n in nodes}
+        named = set().union(*words_of.values())
+        in_names = [w for w in said if w in named]
+        nodes = [n for n in nodes if all(w in words_of[n.id] for w in in_names)] or nodes
+        landmarks = self._modifier_landmarks([w for w in said if w not in named])
         kept = [n for n in nodes if any(self.scene.holds(n.id, RELATION_PREDICATES, m) for m in landmarks - {n.id})]
         return kept or nodes
 

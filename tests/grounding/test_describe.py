@@ -91,3 +91,8 @@ def test_a_quantifier_left_out_of_the_span():
     assert quantity_before(tokens, 3, default_lexicon()) == "all"
     assert quantity_before("take both of the cups".split(), 4, default_lexicon()) == 2
     assert quantity_before("open the drawers".split(), 2, default_lexicon()) is None
+
+
+def test_a_possessive_stays_with_its_word():
+    """The tokenizer splits "teacher's" into "teacher" and "'s"; a map names "the teacher's desk"."""
+    assert describe(["the", "teacher", "'s", "desk"], default_lexicon()).heads == ("teacher's desk", "desk")

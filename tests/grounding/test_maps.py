@@ -55,7 +55,7 @@ def test_a_map_with_rooms_whose_objects_have_no_ids_is_read_where_a_scene_is(tmp
     ("desk", "desk", None),                      # a class of the affordance table, though "desk" reads as table
     ("flux capacitor", "flux capacitor", None),  # no table knows it: as written
     ("cooker", "cooker", None), ("notebook", "notebook", None),  # words that name more than one class: as written
-    ("bin", "bin", None), ("shoes", "shoes", None),
+    ("bin", "bin", None), ("shoes", "shoe", "shoes"), ("keys", "key", "keys"),  # a plural label: its singular
     ("KeyChain", "key", "key chain"), ("Desk", "table", "desk"),  # a THOR type name: the AI2-THOR importer's class
     ("coffee maker", "coffee_machine", "coffee maker"),
 ])
@@ -248,3 +248,13 @@ def test_a_scene_whose_objects_are_not_mappings_says_so_without_internal_names(t
     with pytest.raises(SceneError, match=r"objects\[0\].*Input should be a mapping, not 1") as caught:
         SceneGraph.load(path)
     assert "_Raw" not in str(caught.value)
+
+
+def test_an_object_is_on_the_surface_right_below_it(tmp_path):
+    """A mug at table height beside a lower chair that stands nearer across the floor is on the table."""
+    path = tmp_path / "dining.json"
+    path.write_text(json.dumps({"objects": [
+        {"class": "mug", "position": [1.0, 1.0, 0.8]},
+        {"class": "dining table", "position": [1.6, 1.0, 0.75]},
+        {"class": "chair", "position": [1.2, 1.0, 0.45], "affordances": ["receptacle"]}]}))
+    assert load_map(path).place_of("cup_1") == "table_1"

@@ -287,3 +287,15 @@ def test_what_a_map_says_holds_a_substance():
     matcher = Matcher(scene, default_lexicon())
     for text, nodes in (("a glass of water", ("cup_1",)), ("my coffee", ("mug_1",))):
         assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
+
+
+def test_words_before_the_noun_in_some_names_keep_those():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "c"}], "objects": [
+        {"id": "book_1", "class": "book", "name": "math textbook", "room": "c"},
+        {"id": "book_2", "class": "book", "name": "novel", "room": "c"},
+        {"id": "desk_1", "class": "desk", "name": "teacher's desk", "room": "c"},
+        {"id": "desk_2", "class": "desk", "name": "student desk", "room": "c"}]})
+    matcher = Matcher(scene, default_lexicon())
+    for tokens, kind, nodes in ((["the", "math", "book"], "object", ("book_1",)),
+                                (["the", "teacher", "'s", "desk"], "location", ("desk_1",))):
+        assert matcher.match(describe(tokens, default_lexicon()), KIND_FILTER[kind]).nodes == nodes
