@@ -160,6 +160,11 @@ class Grounder:
                 # the last preferences among look-alikes, after every other word and argument narrowed them; not
                 # for a pronoun whose antecedent is asked about (it follows the answer)
                 nodes = self._undone(outcome.nodes, skill, param, st.world)
+                if self.lexicon.says_other(st.parse.tokens[arg.span.start:arg.span.end + 1]):
+                    # "hang the towel on the other holder": not the one the task's other things are on or in now
+                    things = {n for o in outcomes.values() for n in o.nodes}
+                    nodes = tuple(n for n in nodes if not any(self.scene.holds(t, ("on", "in"), n) for t in things)
+                                  ) or nodes
                 nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description,
                                                                                                    nodes))
                 outcome = replace(outcome, nodes=nodes)
@@ -451,10 +456,19 @@ class Grounder:
         if param is None:
             return binding, 0  # a narrowing landmark left open does not block the task
         if not outcome.asked:
-            question = clarification_question(self.scene, outcome.noun, list(outcome.nodes), self.lexicon.structural)
+            question = clarification_question(self.scene, self._noun(outcome), list(outcome.nodes),
+                                              self.lexicon.structural)
             st.out.clarifications.append(Clarification(task=index, role=arg.role, span=arg.span.text,
                                                        question=question, candidates=outcome.nodes))
         return binding, 1
+
+    def _noun(self, outcome: _Outcome) -> str:
+        """The noun a question asks with: the words' own, or, when they name no thing ("the blue" the parse kept
+        of "the book that is not blue"), the candidates' common label ("Which book ..."), else "one"."""
+        if not (self.lexicon.attribute(outcome.noun) or outcome.noun in self.lexicon.states):
+            return outcome.noun
+        labels = {self.scene[n].label for n in outcome.nodes}
+        return labels.pop() if len(labels) == 1 else "one"
 
     def _unsure(self, arg: Argument, param: Parameter | None, outcome: _Outcome) -> bool:
         """Whether the extractor was too unsure of this argument to act on it (an entropy-triggered question):

@@ -177,13 +177,13 @@ class Matcher:
         return any(set(head.split()) <= set(t.split()) or t in same for t in _own_terms(node))
 
     def _by_name_head(self, head: str) -> list[Node]:
-        """Nodes whose own name or alias ends in the head phrase: "the fan" is the one named "box fan". Not for a
-        word that means a room as such ("the room" is the robot's, not any room named "... room")."""
+        """Nodes whose name, alias or class ends in the head phrase: "the fan" is the one named "box fan", "the
+        holder" a towel_holder. Not for a word that means a room as such ("the room" is the robot's, not any room
+        named "... room")."""
         if head in self.lexicon.room_words:
             return []
         heads = {head, head[:-1]} if self.lexicon.plural(head) else {head}
-        return [n for n in self.scene.nodes.values()
-                if any(t.endswith(f" {h}") for t in _own_terms(n) for h in heads)]
+        return [n for n in self.scene.nodes.values() if any(t.endswith(f" {h}") for t in n.terms for h in heads)]
 
     def _by_category(self, head: str) -> list[Node]:
         """Nodes of the classes a category word names (lexicon `categories`): "the fruit", "the toys"."""

@@ -94,7 +94,7 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
     adjectives = _adjectives(scene, ids)
     states = None if adjectives else _state_clauses(scene, ids)
     labels = [scene[i].label for i in ids]
-    named = _distinct(labels)  # "the soap bar or the soap bottle"
+    named = len(set(labels)) > 1  # "the soap bar or the soap bottle", "the red apple, the green apple or the banana"
     places = [_place_phrase(scene, i) for i in ids]
     rooms = [_room_phrase(scene, i) for i in ids]
     if _distinct(rooms):

@@ -531,3 +531,23 @@ def test_a_pronoun_follows_its_antecedents_question(default_library):
                      " , operational_state : off :unk")
     device = next(b for t in result.tasks for b in t.bindings if b.role == "Device")
     assert device.node is None and set(device.candidates) == {"lamp_on", "lamp_off"}
+
+
+def test_the_other_place_is_not_where_the_thing_is(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "b"}], "objects": [
+        {"id": "towel_1", "class": "towel", "room": "b", "affordances": ["pickable"]},
+        {"id": "holder_1", "class": "towel_holder", "room": "b", "affordances": ["receptacle"]},
+        {"id": "holder_2", "class": "towel_holder", "room": "b", "affordances": ["receptacle"]}],
+        "relations": [{"subject": "towel_1", "predicate": "on", "object": "holder_1"}]})
+    parse = parse_of("put the towel on the other holder", "0 0 Placing ; 2 2 Theme ; 5 6 Goal",
+                     "placing : put , theme : towel :towel , goal : other holder :unk")
+    assert ("Goal", "holder_2") in _bound(ground_parse(parse, scene, default_library))
+
+
+def test_a_question_about_an_attribute_word_asks_with_the_things_label(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "c"}], "objects": [
+        {"id": "book_1", "class": "book", "room": "c", "attributes": {"color": "red"}, "affordances": ["pickable"]},
+        {"id": "book_2", "class": "book", "room": "c", "attributes": {"color": "blue"}, "affordances": ["pickable"]}]})
+    parse = parse_of("take the book that is not blue", "0 0 Picking ; 6 6 Theme", "picking : take , theme : blue :book")
+    (question,) = ground_parse(parse, scene, default_library).clarifications
+    assert question.question.startswith("Which book do you mean")
