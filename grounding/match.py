@@ -154,7 +154,7 @@ class Matcher:
         wanted = set(desc.contents)
         if not wanted and desc.heads and desc.heads[-1] in self.lexicon.substances:
             wanted = {desc.heads[-1]}
-        return [n for n in self.scene.nodes.values() if wanted and n.kind in kinds and _contents(n) & wanted]
+        return [n for n in self.scene.nodes.values() if n.kind in kinds and _contents(n) & wanted] if wanted else []
 
     def _can_hold(self, node: Node) -> bool:
         return bool(self.lexicon.implied_affordances(tuple(node.affordances)) & {"container", "receptacle"})
@@ -182,8 +182,9 @@ class Matcher:
         named "... room")."""
         if head in self.lexicon.room_words:
             return []
-        heads = {head, head[:-1]} if self.lexicon.plural(head) else {head}
-        return [n for n in self.scene.nodes.values() if any(t.endswith(f" {h}") for t in n.terms for h in heads)]
+        heads = (head, head[:-1]) if self.lexicon.plural(head) else (head,)
+        ids = dict.fromkeys(i for h in heads for i in self.scene.by_term_end.get(h, ()))
+        return [self.scene[i] for i in ids]
 
     def _by_category(self, head: str) -> list[Node]:
         """Nodes of the classes a category word names (lexicon `categories`): "the fruit", "the toys"."""

@@ -244,9 +244,15 @@ class SceneGraph:
     def _index(self) -> None:
         self.by_term: dict[str, list[str]] = {}
         self.by_class: dict[str, list[str]] = {}
+        self.by_term_end: dict[str, list[str]] = {}   # the last words of a term of several ("towel holder", "holder")
         for n in self.nodes.values():
             for term in n.terms:
                 self.by_term.setdefault(term, []).append(n.id)
+                words = term.split()
+                for k in range(1, len(words)):
+                    ids = self.by_term_end.setdefault(" ".join(words[k:]), [])
+                    if n.id not in ids:
+                        ids.append(n.id)
             self.by_class.setdefault(n.cls, []).append(n.id)
 
     # -- queries ----------------------------------------------------------------------------------------------
