@@ -156,20 +156,23 @@ class Grounder:
             if afforded.code == "affordance_violation" and afforded.refers_to is not None:
                 afforded = self._fitting_antecedent(index, param, st) or afforded
             outcome = self._listed(self._counted(afforded), param)
-            if len(outcome.nodes) > 1 and not outcome.many and not outcome.asked and outcome.description is not None:
-                # the last preferences among look-alikes, after every other word and argument narrowed them; not
-                # for a pronoun whose antecedent is asked about (it follows the answer)
-                nodes = self._undone(outcome.nodes, skill, param, st.world)
-                if self.lexicon.says_other(st.parse.tokens[arg.span.start:arg.span.end + 1]):
-                    # "hang the towel on the other holder": not the one the task's other things are on or in now
-                    things = {n for o in outcomes.values() for n in o.nodes}
-                    nodes = tuple(n for n in nodes if not any(self.scene.holds(t, ("on", "in"), n) for t in things)
-                                  ) or nodes
-                nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description,
-                                                                                                   nodes))
-                outcome = replace(outcome, nodes=nodes)
-            outcomes[k] = outcome
+            outcomes[k] = self._preferred(outcome, arg, skill, param, outcomes, st)
         return outcomes
+
+    def _preferred(self, outcome: _Outcome, arg: Argument, skill: Skill | None, param: Parameter | None,
+                   done: dict[int, _Outcome], st: _ParseState) -> _Outcome:
+        """The last preferences among look-alikes, once every other word and argument narrowed them: what the task
+        would change (`_undone`), not where the task's other things already are ("hang the towel on the other
+        holder"), the nearest ("the nearest cup"), the one named by the phrase itself (`Matcher.named_first`). Not
+        for a set, nor for a pronoun whose antecedent is asked about (it follows the answer)."""
+        if len(outcome.nodes) < 2 or outcome.many or outcome.asked or outcome.description is None:
+            return outcome
+        nodes = self._undone(outcome.nodes, skill, param, st.world)
+        if self.lexicon.says_other(st.parse.tokens[arg.span.start:arg.span.end + 1]):
+            things = {n for o in done.values() for n in o.nodes}
+            nodes = tuple(n for n in nodes if not any(self.scene.holds(t, ("on", "in"), n) for t in things)) or nodes
+        nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description, nodes))
+        return replace(outcome, nodes=nodes)
 
     def _listed(self, outcome: _Outcome, param: Parameter | None) -> _Outcome:
         """A span listing things ("the keys and the fridge") all of which must fit: one that narrowing or an
