@@ -142,7 +142,8 @@ _skills_option = click.option("--skills", "skills", type=click.Path(path_type=Pa
 @click.option("--json", "as_json", is_flag=True, help="print the grounded result as JSON")
 def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str, model: Path | None, runtime: str,
            as_json: bool) -> None:
-    """Ground INSTRUCTION in a scene: the plan, or the questions to ask. Exit code 1 if not fully grounded."""
+    """Ground INSTRUCTION in a scene: the plan, or the questions to ask. Exit code 1 if not fully grounded, or if
+    no task was found in it (an empty result: nothing to do is not something done)."""
     from grounding import format_result
     from grounding.maps import load_scene
 
@@ -152,7 +153,9 @@ def ground(instruction: str, scene: Path, skills: tuple[Path, ...], backend: str
     _warn(graph)
     result = Agent.load(model, backend, skills or None, runtime=runtime).ground(instruction, graph)
     _emit(result.model_dump(mode="json", exclude_none=True), as_json, format_result(result))
-    if not result.complete:
+    if not result.tasks:
+        click.echo(f"tage: no task found in {instruction!r}: nothing to do", err=True)
+    if not result.complete or not result.tasks:
         sys.exit(1)
 
 

@@ -32,8 +32,9 @@ class Turn:
 
     @property
     def success(self) -> bool:
-        """Fully grounded, every step ran, every task's goal holds."""
-        return self.result.complete and self.run.success
+        """Fully grounded, every step ran, every task's goal holds; an instruction of no task ("now the other one",
+        read alone) did nothing asked, and is no success."""
+        return bool(self.result.tasks) and self.result.complete and self.run.success
 
     def to_dict(self) -> dict:
         """The turn as JSON-ready data: the grounded result, the run and the success flag."""

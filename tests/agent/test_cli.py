@@ -217,3 +217,10 @@ def test_an_argument_that_is_not_utf8_exits_2(tmp_path, command):
                             capture_output=True, timeout=120)
     err = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 2 and "Traceback" not in err and "half of a UTF-16 surrogate pair" in err
+
+
+def test_ground_with_no_task_found_says_so_and_exits_1(tmp_path):
+    result = tage("ground", "what a lovely day", "--scene", ROOT / "data" / "scenes" / "kitchen.yaml", "--backend",
+                  "rules", "--json", cwd=tmp_path)
+    assert result.returncode == 1 and json.loads(result.stdout)["tasks"] == []
+    assert "no task found in 'what a lovely day'" in result.stderr and "Traceback" not in result.stderr

@@ -20,6 +20,7 @@ GOLD = {
     "take the red mug": ("0 0 Picking ; 2 3 Theme -2 2 isColour", "picking : take , theme : red mug :cup"),
     "put the red mug on the coffee table": ("0 0 Placing ; 2 3 Theme -2 2 isColour ; 6 7 Goal",
                                             "placing : put , theme : red mug :cup , goal : coffee table :table"),
+    "now the other one": ("", ""),   # no task
 }
 
 
@@ -88,3 +89,8 @@ def test_bad_plan_files(tmp_path, text, problem):
         read_result(path)
     with pytest.raises(SimulationError, match="cannot read"):
         read_result(tmp_path / "absent.json")
+
+
+def test_a_turn_of_no_task_is_no_success(agent, apartment):
+    session = simulate_session(agent, apartment, ["take the red mug", "now the other one"])
+    assert [turn.success for turn in session.turns] == [True, False]
