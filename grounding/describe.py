@@ -64,7 +64,7 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     >>> d.heads, d.relations, d.quantity, d.contents
     (('glasses',), (), 2, ('water',))
     """
-    words = _partitive_dropped(_possessives_joined([w for w in (normalise(t) for t in tokens) if w]), lexicon)
+    words = _partitive_dropped([w for w in (normalise(t) for t in _possessives_joined(tokens)) if w], lexicon)
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
@@ -90,14 +90,15 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     return _head(words, lexicon, marks)
 
 
-def _possessives_joined(words: list[str]) -> list[str]:
-    """ "teacher", "s" (the tokenizer's "teacher 's") -> "teacher's", as a map names "the teacher's desk"."""
+def _possessives_joined(tokens: list[str]) -> list[str]:
+    """ "teacher", "'s" (how the tokenizer splits "teacher's", or "teacher’s") -> "teacher's", as a map names "the
+    teacher's desk"."""
     out: list[str] = []
-    for word in words:
-        if word == "s" and out:
+    for token in tokens:
+        if token in ("'s", "’s") and out:
             out[-1] += "'s"
         else:
-            out.append(word)
+            out.append(token)
     return out
 
 

@@ -169,7 +169,7 @@ class Grounder:
             return outcome
         nodes = self._undone(outcome.nodes, skill, param, st.world)
         if self.lexicon.says_other(st.parse.tokens[arg.span.start:arg.span.end + 1]):
-            things = {n for o in done.values() for n in o.nodes}
+            things = {n for o in done.values() if len(o.nodes) == 1 or o.many for n in o.nodes}  # (not one asked)
             nodes = tuple(n for n in nodes if not any(self.scene.holds(t, ("on", "in"), n) for t in things)) or nodes
         nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description, nodes))
         return replace(outcome, nodes=nodes)
@@ -468,8 +468,9 @@ class Grounder:
     def _noun(self, outcome: _Outcome) -> str:
         """The noun a question asks with: the words' own, or, when they name no thing ("the blue" the parse kept
         of "the book that is not blue"), the candidates' common label ("Which book ..."), else "one"."""
-        if not (self.lexicon.attribute(outcome.noun) or outcome.noun in self.lexicon.states):
-            return outcome.noun
+        named = any(outcome.noun in term.split() for n in outcome.nodes for term in self.scene[n].terms)
+        if named or not (self.lexicon.attribute(outcome.noun) or outcome.noun in self.lexicon.states):
+            return outcome.noun   # ("Which orange ...": a colour word, and the oranges' name)
         labels = {self.scene[n].label for n in outcome.nodes}
         return labels.pop() if len(labels) == 1 else "one"
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from .affordances import default_affordances
 from .ai2thor import ai2thor_scene, default_mapping, export_scene, is_ai2thor, slug, snake_case
 from .errors import SceneError
-from .lexicon import default_lexicon_path
+from .lexicon import default_lexicon, default_lexicon_path
 from .scene import DEFAULT_NEAR_THRESHOLD, SceneGraph
 from .sources import LocatedDict, load_data, load_model, located
 
@@ -75,7 +75,7 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
 def _place_on_surfaces(data: dict, own: dict) -> None:
     """Add `x on s` for each pickable object `x` that no relation puts on or in anything, whose position has a
     height, and that has surfaces below it (at most `_SURFACE_BELOW` m) within the near threshold horizontally: `s`
-    is the one right below it (to 10 cm), the nearest across the floor of those. A surface is furniture: a
+    is the nearest across the floor of those within 10 cm of the highest one. A surface is furniture: a
     receptacle that neither opens nor is carried (a mug is on the table, not on the mug beside it). ("the mug on
     the coffee table" in a map that gives positions only.)
     Runs before validation: a field of the wrong type is left for it to name."""
@@ -103,13 +103,15 @@ def _place_on_surfaces(data: dict, own: dict) -> None:
     for o, at, able in objects:
         if at is None or o["id"] in placed or "pickable" not in able:
             continue
-        # the surface right below first (to 10 cm: a mug at table height is on the table, not on the lower chair
-        # beside it), then the nearest across the floor
-        below = [(round(at[2] - p[2], 1), math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
+        below = [(p[2], math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
                  if 0 < at[2] - p[2] <= _SURFACE_BELOW and math.dist(at[:2], p[:2]) <= reach
                  and s.get("room") == o.get("room")]
         if below:
-            added.append({"subject": o["id"], "predicate": "on", "object": min(below)[2]})
+            # the surfaces right below (within 10 cm of the highest: a mug at table height is on the table, not on
+            # the lower chair beside it), of them the nearest across the floor
+            top = max(height for height, _, _ in below)
+            added.append({"subject": o["id"], "predicate": "on",
+                          "object": min((d, i) for height, d, i in below if height >= top - 0.1)[1]})
     if added:
         data["relations"] = [*relations, *added]
 
@@ -162,14 +164,20 @@ def _use_project_class(o: dict, own: dict) -> None:
         return
     word = slug(snake_case(o["class"]))
     known = _project_classes()
-    # a detector's plural label ("keys", "boxes") names the class of its singular
-    cls = default_mapping().classes.get(o["class"]) or known.get(word) or (
-        next((known[w] for w in (word[:-1], word[:-2]) if w in known), None) if word.endswith("s") else None)
+    cls = default_mapping().classes.get(o["class"]) or known.get(word) or known.get(_singular(word))
     if cls is None:
         return
     o["class"] = cls
     if cls != word and o.get("name") is None:
         o["name"] = word.replace("_", " ")
+
+
+def _singular(word: str) -> str:
+    """A detector's plural label in the singular ("keys": key, "boxes": box), or the word as it is when the lexicon
+    does not read it as a plural ("glasses", "pants", "clothes") or it is not one word."""
+    if "_" in word or not default_lexicon().plural(word):
+        return word
+    return word[:-2] if word.endswith(("ches", "shes", "sses", "xes", "zes")) else word[:-1]
 
 
 def _one_room(data: dict, room: str, source: str) -> None:

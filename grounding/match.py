@@ -328,7 +328,7 @@ class Matcher:
         named = set().union(*words_of.values())
         in_names = [w for w in said if w in named]
         nodes = [n for n in nodes if all(w in words_of[n.id] for w in in_names)] or nodes
-        landmarks = self._modifier_landmarks([w for w in said if w not in named])
+        landmarks = self._modifier_landmarks([w.removesuffix("'s") for w in said if w not in named])  # "the sofa's"
         kept = [n for n in nodes if any(self.scene.holds(n.id, RELATION_PREDICATES, m) for m in landmarks - {n.id})]
         return kept or nodes
 

@@ -94,7 +94,8 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
     adjectives = _adjectives(scene, ids)
     states = None if adjectives else _state_clauses(scene, ids)
     labels = [scene[i].label for i in ids]
-    named = len(set(labels)) > 1  # "the soap bar or the soap bottle", "the red apple, the green apple or the banana"
+    named = _distinct(labels)  # "the soap bar or the soap bottle": the names alone tell them apart
+    by_name = len(set(labels)) > 1   # said with their names: "the red apple, the green apple or the banana"
     places = [_place_phrase(scene, i) for i in ids]
     rooms = [_room_phrase(scene, i) for i in ids]
     if _distinct(rooms):
@@ -112,11 +113,11 @@ def _phrases(scene: SceneGraph, ids: list[str], structural: frozenset[str]) -> l
     for k, node_id in enumerate(ids):
         said = adjectives[k] if adjectives and adjectives[k] else ""
         # named apart already by it ("the top drawer", of level top): not said twice
-        adjective = f"{said} " if said and not (named and said in labels[k].split()) else ""
+        adjective = f"{said} " if said and not (by_name and said in labels[k].split()) else ""
         place = f" {where[k]}" if where and where[k] else ""
         state = f" {states[k]}" if states else ""
-        noun = labels[k] if named else "one"
-        out.append(f"the {adjective}{noun}{state}{place}" if adjective or state or place or named
+        noun = labels[k] if by_name else "one"
+        out.append(f"the {adjective}{noun}{state}{place}" if adjective or state or place or by_name
                    else f"the one called {node_id}")
     if len(set(out)) < len(out):
         out = [f"{p} ({node_id})" for p, node_id in zip(out, ids, strict=True)]

@@ -251,7 +251,7 @@ class SceneGraph:
                 words = term.split()
                 for k in range(1, len(words)):
                     ids = self.by_term_end.setdefault(" ".join(words[k:]), [])
-                    if n.id not in ids:
+                    if not ids or ids[-1] != n.id:   # (a node's terms come together: a repeat is the last one)
                         ids.append(n.id)
             self.by_class.setdefault(n.cls, []).append(n.id)
 

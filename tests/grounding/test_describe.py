@@ -93,6 +93,10 @@ def test_a_quantifier_left_out_of_the_span():
     assert quantity_before("open the drawers".split(), 2, default_lexicon()) is None
 
 
-def test_a_possessive_stays_with_its_word():
-    """The tokenizer splits "teacher's" into "teacher" and "'s"; a map names "the teacher's desk"."""
-    assert describe(["the", "teacher", "'s", "desk"], default_lexicon()).heads == ("teacher's desk", "desk")
+@pytest.mark.parametrize("tokens, heads", [
+    (["the", "teacher", "'s", "desk"], ("teacher's desk", "desk")),   # the tokenizer splits "teacher's"
+    (["the", "teacher", "’s", "desk"], ("teacher's desk", "desk")),   # a phone's apostrophe
+    (["the", "red", "s", "hook"], ("s hook", "hook")),                 # a letter is no possessive
+])
+def test_a_possessive_stays_with_its_word(tokens, heads):
+    assert describe(tokens, default_lexicon()).heads == heads

@@ -551,3 +551,27 @@ def test_a_question_about_an_attribute_word_asks_with_the_things_label(default_l
     parse = parse_of("take the book that is not blue", "0 0 Picking ; 6 6 Theme", "picking : take , theme : blue :book")
     (question,) = ground_parse(parse, scene, default_library).clarifications
     assert question.question.startswith("Which book do you mean")
+
+
+def test_the_other_place_waits_for_the_thing_asked_about(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "b"}], "objects": [
+        {"id": "towel_1", "class": "towel", "room": "b", "affordances": ["pickable"]},
+        {"id": "towel_2", "class": "towel", "room": "b", "affordances": ["pickable"]},
+        *({"id": f"holder_{i}", "class": "towel_holder", "room": "b", "affordances": ["receptacle"]}
+          for i in (1, 2, 3))],
+        "relations": [{"subject": "towel_1", "predicate": "on", "object": "holder_1"},
+                      {"subject": "towel_2", "predicate": "on", "object": "holder_2"}]})
+    parse = parse_of("put the towel on the other holder", "0 0 Placing ; 2 2 Theme ; 5 6 Goal",
+                     "placing : put , theme : towel :towel , goal : other holder :unk")
+    assert ("Goal", None) in _bound(ground_parse(parse, scene, default_library))   # not holder_3 silently
+
+
+def test_a_colour_word_that_names_the_things_asks_with_it(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "orange_1", "class": "orange", "room": "k", "attributes": {"size": "small"},
+         "affordances": ["pickable"]},
+        {"id": "orange_2", "class": "orange", "room": "k", "attributes": {"size": "large"},
+         "affordances": ["pickable"]}]})
+    parse = parse_of("take the orange", "0 0 Picking ; 2 2 Theme", "picking : take , theme : orange :unk")
+    (question,) = ground_parse(parse, scene, default_library).clarifications
+    assert question.question.startswith("Which orange do you mean")

@@ -56,6 +56,8 @@ def test_a_map_with_rooms_whose_objects_have_no_ids_is_read_where_a_scene_is(tmp
     ("flux capacitor", "flux capacitor", None),  # no table knows it: as written
     ("cooker", "cooker", None), ("notebook", "notebook", None),  # words that name more than one class: as written
     ("bin", "bin", None), ("shoes", "shoe", "shoes"), ("keys", "key", "keys"),  # a plural label: its singular
+    ("boxes", "box", "boxes"), ("pants", "pants", None), ("cards", "cards", None),  # not a pan, not a car
+    ("clothes", "clothes", None), ("glasses", "glasses", None),
     ("KeyChain", "key", "key chain"), ("Desk", "table", "desk"),  # a THOR type name: the AI2-THOR importer's class
     ("coffee maker", "coffee_machine", "coffee maker"),
 ])
@@ -250,11 +252,14 @@ def test_a_scene_whose_objects_are_not_mappings_says_so_without_internal_names(t
     assert "_Raw" not in str(caught.value)
 
 
-def test_an_object_is_on_the_surface_right_below_it(tmp_path):
-    """A mug at table height beside a lower chair that stands nearer across the floor is on the table."""
+@pytest.mark.parametrize("surfaces, on", [
+    # a mug at table height beside a lower chair that stands nearer across the floor is on the table
+    ([("dining table", [1.6, 1.0, 0.75]), ("chair", [1.2, 1.0, 0.45])], "table_1"),
+    # two surfaces a few centimetres apart in height: the one right under it, not the one farther away
+    ([("desk", [1.7, 1.0, 0.76]), ("dining table", [1.0, 1.0, 0.74])], "table_1"),
+])
+def test_an_object_is_on_the_surface_right_below_it(tmp_path, surfaces, on):
     path = tmp_path / "dining.json"
-    path.write_text(json.dumps({"objects": [
-        {"class": "mug", "position": [1.0, 1.0, 0.8]},
-        {"class": "dining table", "position": [1.6, 1.0, 0.75]},
-        {"class": "chair", "position": [1.2, 1.0, 0.45], "affordances": ["receptacle"]}]}))
-    assert load_map(path).place_of("cup_1") == "table_1"
+    path.write_text(json.dumps({"objects": [{"class": "mug", "position": [1.0, 1.0, 0.8]}] + [
+        {"class": cls, "position": at, "affordances": ["receptacle"]} for cls, at in surfaces]}))
+    assert load_map(path).place_of("cup_1") == on

@@ -299,3 +299,13 @@ def test_words_before_the_noun_in_some_names_keep_those():
     for tokens, kind, nodes in ((["the", "math", "book"], "object", ("book_1",)),
                                 (["the", "teacher", "'s", "desk"], "location", ("desk_1",))):
         assert matcher.match(describe(tokens, default_lexicon()), KIND_FILTER[kind]).nodes == nodes
+
+
+def test_a_possessive_before_the_noun_is_still_a_landmark():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "l"}], "objects": [
+        {"id": "sofa_1", "class": "sofa", "room": "l"}, {"id": "bed_1", "class": "bed", "room": "l"},
+        {"id": "pillow_s", "class": "pillow", "room": "l"}, {"id": "pillow_b", "class": "pillow", "room": "l"}],
+        "relations": [{"subject": "pillow_s", "predicate": "on", "object": "sofa_1"},
+                      {"subject": "pillow_b", "predicate": "on", "object": "bed_1"}]})
+    desc = describe(["the", "sofa", "'s", "pillow"], default_lexicon())
+    assert Matcher(scene, default_lexicon()).match(desc, KIND_FILTER["object"]).nodes == ("pillow_s",)

@@ -108,3 +108,15 @@ def test_one_above_the_other_by_height():
         {"id": "d2", "class": "drawer", "room": "k", "position": [1.0, 2.1, 0.7]}]})
     assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
         "Which drawer do you mean: the lower one or the upper one?"
+
+
+def test_names_partly_alike_say_where_each_is():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "sink_1", "class": "sink", "room": "k"}, {"id": "stove_1", "class": "stove", "room": "k"},
+        {"id": "m1", "class": "cup", "name": "mug", "room": "k"},
+        {"id": "m2", "class": "cup", "name": "mug", "room": "k"},
+        {"id": "c1", "class": "cup", "room": "k"}],
+        "relations": [{"subject": "m1", "predicate": "on", "object": "sink_1"},
+                      {"subject": "m2", "predicate": "on", "object": "stove_1"}]})
+    question = clarification_question(scene, "cup", ["m1", "m2", "c1"])
+    assert question == "Which cup do you mean: the mug on the sink, the mug on the stove or the cup?"

@@ -241,13 +241,15 @@ def test_a_stated_room_that_its_position_contradicts_is_a_warning():
 def test_a_large_map_loads(tmp_path):
     import json
     import time
-    objects = [{"id": f"o{i}", "class": "cup", "position": [i % 300 * 1.5, i // 300 * 1.5]} for i in range(100_000)]
+    # half of them of a class of two words, which every one of them indexes under its last word too ("cup")
+    objects = [{"id": f"o{i}", "class": ("cup", "paper_cup")[i % 2], "position": [i % 300 * 1.5, i // 300 * 1.5]}
+               for i in range(100_000)]
     path = tmp_path / "big.json"
     path.write_text(json.dumps({"rooms": [{"id": "hall", "area": {"min": [0, 0], "max": [500, 500]}}],
                                 "objects": objects}), encoding="utf-8")
     start = time.perf_counter()
     scene = SceneGraph.load(path)
-    assert len(scene) > 100_000 and scene["o99999"].room == "hall"
+    assert len(scene) > 100_000 and scene["o99999"].room == "hall" and len(scene.by_term_end["cup"]) == 50_000
     assert time.perf_counter() - start < 60
 
 
