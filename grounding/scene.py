@@ -244,11 +244,14 @@ class SceneGraph:
     def _index(self) -> None:
         self.by_term: dict[str, list[str]] = {}
         self.by_class: dict[str, list[str]] = {}
-        self.by_term_end: dict[str, list[str]] = {}   # the last words of a term of several ("towel holder", "holder")
+        # the last words of a term of several ("towel holder": "holder"), of its words before "of" ("tin of paint":
+        # a tin, not paint)
+        self.by_term_end: dict[str, list[str]] = {}
         for n in self.nodes.values():
             for term in n.terms:
                 self.by_term.setdefault(term, []).append(n.id)
                 words = term.split()
+                words = words[:words.index("of")] if "of" in words else words
                 for k in range(1, len(words)):
                     ids = self.by_term_end.setdefault(" ".join(words[k:]), [])
                     if not ids or ids[-1] != n.id:   # (a node's terms come together: a repeat is the last one)

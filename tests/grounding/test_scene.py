@@ -269,3 +269,11 @@ def test_a_state_may_be_unknown(tmp_path):
     data = copy.deepcopy(FIVE_OBJECTS)
     data["objects"][3]["states"] = {"open": None}   # formats.md section 3: `open: null`
     assert SceneGraph.load(write_yaml(tmp_path / "scene.yaml", data))["fridge_1"].states == {"open": None}
+
+
+def test_the_last_words_of_a_name_are_those_before_of():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "w"}], "objects": [
+        {"id": "can_1", "class": "can", "name": "paint can", "aliases": ["tin of paint"], "room": "w"},
+        {"id": "holder_1", "class": "towel_holder", "room": "w"}]})
+    assert scene.by_term_end["can"] == ["can_1"] and scene.by_term_end["holder"] == ["holder_1"]
+    assert "paint" not in scene.by_term_end   # a tin of paint is a tin
