@@ -207,9 +207,9 @@ def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -
     while words and (lexicon.is_stopword(words[-1]) or lexicon.relation_at(words, len(words) - 1)):
         words.pop()
     first = next((i for i, w in enumerate(words) if not lexicon.is_stopword(w) or w in lexicon.relations), None)
-    if first is None or not lexicon.relation_at(words, first) and words[first] not in _NEGATIONS:
+    relation = lexicon.relation_at(words, first) if first is not None else None
+    if first is None or not relation and words[first] not in _NEGATIONS:
         return []
-    relation = lexicon.relation_at(words, first)
     if relation and not _content(words[first + relation[0]:], lexicon):
         return []  # its landmark is another argument's ("the cup nearest to [the window]"): that one narrows
     return words[first:]

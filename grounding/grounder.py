@@ -162,17 +162,25 @@ class Grounder:
     def _preferred(self, outcome: _Outcome, arg: Argument, skill: Skill | None, param: Parameter | None,
                    done: dict[int, _Outcome], st: _ParseState) -> _Outcome:
         """The last preferences among look-alikes, once every other word and argument narrowed them: what the task
-        would change (`_undone`), not where the task's other things already are ("hang the towel on the other
-        holder"), the nearest ("the nearest cup"), the one named by the phrase itself (`Matcher.named_first`). Not
-        for a set, nor for a pronoun whose antecedent is asked about (it follows the answer)."""
+        would change (`_undone`), for "the other" not what was named before (`_others`), the nearest ("the nearest
+        cup"), the one named by the phrase itself (`Matcher.named_first`). Not for a set, nor for a pronoun whose
+        antecedent is asked about (it follows the answer)."""
         if len(outcome.nodes) < 2 or outcome.many or outcome.asked or outcome.description is None:
             return outcome
         nodes = self._undone(outcome.nodes, skill, param, st.world)
         if self.lexicon.says_other(st.parse.tokens[arg.span.start:arg.span.end + 1]):
-            things = {n for o in done.values() if len(o.nodes) == 1 or o.many for n in o.nodes}  # (not one asked)
-            nodes = tuple(n for n in nodes if not any(self.scene.holds(t, ("on", "in"), n) for t in things)) or nodes
+            nodes = self._others(nodes, done, st)
         nodes = self.matcher.named_first(outcome.description, self.matcher.nearest_first(outcome.description, nodes))
         return replace(outcome, nodes=nodes)
+
+    def _others(self, nodes: tuple[str, ...], done: dict[int, _Outcome], st: _ParseState) -> tuple[str, ...]:
+        """ "the other one": not what an earlier task of the instruction bound ("take the red mug and the other
+        one"), nor where this task's things already are ("hang the towel on the other holder"; a thing still asked
+        about says nothing); all stay when that would leave none."""
+        earlier = {n for _, _, o in st.mentions for n in o.nodes}
+        things = {n for o in done.values() if len(o.nodes) == 1 or o.many for n in o.nodes}
+        return tuple(n for n in nodes if n not in earlier
+                     and not any(self.scene.holds(t, ("on", "in"), n) for t in things)) or nodes
 
     def _listed(self, outcome: _Outcome, param: Parameter | None) -> _Outcome:
         """A span listing things ("the keys and the fridge") all of which must fit: one that narrowing or an
@@ -253,12 +261,7 @@ class Grounder:
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
-        nodes = match.nodes
-        if len(nodes) > 1 and self.lexicon.says_other(words):
-            # "take the red mug and the other one": not what an earlier task of the instruction bound
-            earlier = {n for _, _, o in st.mentions for n in o.nodes}
-            nodes = tuple(n for n in nodes if n not in earlier) or nodes
-        return _Outcome(nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
+        return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
 
     def _conjoined(self, words: list[str], kinds: tuple[str, ...], desc: Description) -> _Outcome | None:

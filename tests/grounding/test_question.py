@@ -79,44 +79,44 @@ def test_the_floor_and_one_of_many_cabinets_are_no_landmarks():
         "Which stool do you mean: the one next to the fridge or the one next to the stove?"
 
 
+def _one_room(*objects: dict, relations: tuple = ()) -> SceneGraph:
+    """A scene of one room "k" holding `objects` (each without its room)."""
+    return SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [{"room": "k", **o} for o in objects],
+                                 "relations": list(relations)})
+
+
 def test_states_tell_look_alikes_apart():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
-        {"id": "d1", "class": "drawer", "room": "k", "states": {"open": True}},
-        {"id": "d2", "class": "drawer", "room": "k", "states": {"open": False}}]})
+    scene = _one_room({"id": "d1", "class": "drawer", "states": {"open": True}},
+                      {"id": "d2", "class": "drawer", "states": {"open": False}})
     assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
         "Which drawer do you mean: the one that is open or the one that is closed?"
 
 
 def test_an_attribute_in_the_name_is_not_said_twice():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "g"}], "objects": [
-        {"id": "d1", "class": "drawer", "name": "top drawer", "room": "g", "attributes": {"level": "top"}},
-        {"id": "d2", "class": "drawer", "name": "bottom drawer", "room": "g", "attributes": {"level": "bottom"}}]})
+    scene = _one_room({"id": "d1", "class": "drawer", "name": "top drawer", "attributes": {"level": "top"}},
+                      {"id": "d2", "class": "drawer", "name": "bottom drawer", "attributes": {"level": "bottom"}})
     assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
         "Which drawer do you mean: the top drawer or the bottom drawer?"
 
 
 def test_many_look_alikes_only_ids_tell_apart_are_listed():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}],
-                                  "objects": [{"id": f"c{i}", "class": "cabinet", "room": "k"} for i in range(6)]})
+    scene = _one_room(*({"id": f"c{i}", "class": "cabinet"} for i in range(6)))
     assert clarification_question(scene, "cabinet", [f"c{i}" for i in range(6)]) == \
         "Which cabinet do you mean? 6 fit, and the map tells them apart only by id: c0, c1, c2, c3, c4, c5."
 
 
 def test_one_above_the_other_by_height():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
-        {"id": "d1", "class": "drawer", "room": "k", "position": [1.0, 2.0, 0.3]},
-        {"id": "d2", "class": "drawer", "room": "k", "position": [1.0, 2.1, 0.7]}]})
+    scene = _one_room({"id": "d1", "class": "drawer", "position": [1.0, 2.0, 0.3]},
+                      {"id": "d2", "class": "drawer", "position": [1.0, 2.1, 0.7]})
     assert clarification_question(scene, "drawer", ["d1", "d2"]) == \
         "Which drawer do you mean: the lower one or the upper one?"
 
 
 def test_names_partly_alike_say_where_each_is():
-    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
-        {"id": "sink_1", "class": "sink", "room": "k"}, {"id": "stove_1", "class": "stove", "room": "k"},
-        {"id": "m1", "class": "cup", "name": "mug", "room": "k"},
-        {"id": "m2", "class": "cup", "name": "mug", "room": "k"},
-        {"id": "c1", "class": "cup", "room": "k"}],
-        "relations": [{"subject": "m1", "predicate": "on", "object": "sink_1"},
-                      {"subject": "m2", "predicate": "on", "object": "stove_1"}]})
-    question = clarification_question(scene, "cup", ["m1", "m2", "c1"])
-    assert question == "Which cup do you mean: the mug on the sink, the mug on the stove or the cup?"
+    scene = _one_room({"id": "sink_1", "class": "sink"}, {"id": "stove_1", "class": "stove"},
+                      {"id": "m1", "class": "cup", "name": "mug"}, {"id": "m2", "class": "cup", "name": "mug"},
+                      {"id": "c1", "class": "cup"},
+                      relations=({"subject": "m1", "predicate": "on", "object": "sink_1"},
+                                 {"subject": "m2", "predicate": "on", "object": "stove_1"}))
+    assert clarification_question(scene, "cup", ["m1", "m2", "c1"]) == \
+        "Which cup do you mean: the mug on the sink, the mug on the stove or the cup?"
