@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from grounding import Clarification, GroundingError, GroundingResult, SceneGraph, SkillLibrary
@@ -17,6 +18,8 @@ __all__ = ["answer_clarification", "fitting_candidates"]
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1}
 _YES = frozenset({"yes", "yeah", "yep", "correct", "right", "exactly", "sure", "ok", "okay"})  # to "Did you mean X?"
 _NO = frozenset({"no", "nope", "not", "wrong"})
+_NOT = frozenset({"not", "n't"})
+_CLAUSES = re.compile(r"[,;]|\bbut\b|\bi mean\b", re.IGNORECASE)  # "no, not the red one, the white one"
 _ANY_KIND = ("room", "object", "person")
 
 
@@ -81,17 +84,39 @@ def fitting_candidates(question: Clarification, reply: str, scene: SceneGraph, l
     (('m2',), ('m1',))
     """
     lexicon = lexicon or default_lexicon()
-    words = [w for w in (normalise(t) for t in reply.split()) if w]
-    if not words:
+    clauses = [words for words in (_words(part) for part in _CLAUSES.split(reply)) if words]
+    if not clauses:
         raise GroundingError(f"the reply {reply!r} says nothing: name one of the candidates of {question.question!r} "
                              f"({', '.join(question.candidates)}) by its colour, its place or its id")
-    named = tuple(c for c in question.candidates if c.lower() in words)
-    fitting = named or _confirmed(question, words) or _by_position(question, words) or _by_description(
-        question, words, scene, lexicon)
+    confirmed = _confirmed(question, [w for words in clauses for w in words])
+    if confirmed:
+        return confirmed
+    if clauses[0][0] in _NO and clauses[0][0] not in _NOT:  # "no, the white one": the words after it answer
+        clauses = [words for words in (clauses[0][1:], *clauses[1:]) if words]
+    kept, excluded = set(question.candidates), set()
+    for words in clauses:
+        if words[0] in _NOT:  # "not the red one", "the white one, not the red one"
+            fits = set(_fitting(question, words[1:], scene, lexicon))
+            excluded |= fits if fits != set(question.candidates) else set()  # "not that one" tells nothing
+        else:
+            kept &= set(_fitting(question, words, scene, lexicon))
+    fitting = tuple(c for c in question.candidates if c in kept and c not in excluded)
     if not fitting:
         raise GroundingError(f"the reply {reply!r} fits none of the candidates of {question.question!r} "
                              f"({', '.join(question.candidates)}): name one by its colour, its place or its id")
     return fitting
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (normalise(t) for t in text.split()) if w]
+
+
+def _fitting(question: Clarification, words: list[str], scene: SceneGraph, lexicon: Lexicon) -> tuple[str, ...]:
+    """The candidates one clause of a reply names: by id, by position, or by what it says of them."""
+    if not words:
+        return ()
+    named = tuple(c for c in question.candidates if c.lower() in words)
+    return named or _by_position(question, words) or _by_description(question, words, scene, lexicon)
 
 
 def _confirmed(question: Clarification, words: list[str]) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from .lexicon import Lexicon
 __all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "quantity_before", "tail_words"]
 
 _PUNCT = ".,;:!?\"'()[]"
-_NEGATIONS = frozenset({"not", "isn't", "aren't", "never", "no"})
+_NEGATIONS = frozenset({"not", "n't", "isn't", "aren't", "isnt", "arent", "never", "no"})
 _DETERMINERS = frozenset({"the", "of", "these", "those", "my", "your", "our", "its", "their"})
 # words that end the relation phrase after a span ("the mug on the left for me": "for me" says for whom, not where)
 _BREAKS = frozenset({"and", "then", "but", "or", "before", "after", "while", "for", "please", "so"})
@@ -38,6 +38,7 @@ class Description:
     robot: bool = False                                      # "you", "robot"
     quantity: int | str | None = None                        # a set is asked for: a number, or "all"
     contents: tuple[str, ...] = ()                           # what a container holds ("a glass of water": water)
+    excluded: tuple[tuple[str, object], ...] = ()            # attributes and states it must not have ("not red")
 
     @property
     def noun(self) -> str:
@@ -87,7 +88,34 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
                 # "the desk on the left", "a cup of glass": attributes of the head, not a landmark
                 return replace(head, attributes=head.attributes + tuple(stated))
             return replace(head, relations=(Relation(found[1], landmark, negated),) + head.relations)
-    return _head(words, lexicon, marks)
+    return _excluding(words, lexicon, marks)
+
+
+def _excluding(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -> Description:
+    """The head of the words before a negation, and the attributes and states stated after it as ones the node must
+    not have: "the mug that is not red", "the mug, not the red one", "the drawer that isn't open", a reply "not the
+    red one". Words after the negation that name a thing rather than state something of it ("the cup, not the
+    mug", "a cup with no lid") narrow nothing."""
+    at = next((i for i, w in enumerate(words) if w in _NEGATIONS and w != "no"), None)  # "a cup with no lid"
+    excluded = None if at is None else _stated(words[at + 1:], lexicon, marks)
+    if not excluded:
+        return _head(words[:at] if at is not None and _content(words[:at], lexicon) else words, lexicon, marks)
+    return replace(_head(words[:at], lexicon, marks), excluded=excluded)
+
+
+def _stated(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -> tuple[tuple[str, object], ...]:
+    """The attributes and states the content words state, or () when one of them states neither."""
+    marked = {w: (key, w) for w, key in (marks or {}).items()}
+    stated: list[tuple[str, object]] = []
+    for word in _content(words, lexicon):
+        attribute = lexicon.attribute(word) or marked.get(word)
+        if attribute:
+            stated.append(attribute)
+        elif word in lexicon.states:
+            stated.extend(lexicon.states[word].items())
+        else:
+            return ()
+    return tuple(stated)
 
 
 def _possessives_joined(tokens: list[str]) -> list[str]:
@@ -195,13 +223,18 @@ def quantity_before(tokens: list[str], start: int, lexicon: Lexicon) -> int | st
 def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -> list[str]:
     """The relation phrase right after an argument span that no other argument covers ("[the mug] on the counter").
 
-    Stops at a word in `taken` (another argument or a trigger) or at "and" / "then" / a comma; returns [] when the
-    words do not start with a relation phrase or name nothing.
+    Stops at a word in `taken` (another argument or a trigger) or at "and" / "then" / a comma, unless a negation
+    follows (", not the red one"); returns [] when the words start with neither a relation phrase nor a negation,
+    or name nothing.
     """
     words = []
     for i in range(end + 1, len(tokens)):
         word = normalise(tokens[i])
-        if i in taken or not word or word in _BREAKS or tokens[i] in (",", ";"):
+        if i in taken:
+            break
+        if not word or word in _BREAKS or tokens[i] in (",", ";"):
+            if i + 1 not in taken and i + 1 < len(tokens) and normalise(tokens[i + 1]) in _NEGATIONS:
+                continue  # "the mug, not the red one", "the mug but not the red one": the negation goes with it
             break
         words.append(word)
     while words and (lexicon.is_stopword(words[-1]) or lexicon.relation_at(words, len(words) - 1)):

@@ -119,22 +119,30 @@ class Grounder:
         if skill is None:
             st.out.errors.append(GroundingErrorItem(task=index, code="no_skill",
                                                     message=f"no skill grounds task type {task.type!r}"))
-        params = self._assign(task, skill)
+        params = self._assign(task, skill, st.parse)
         outcomes = self._ground_arguments(index, task, skill, params, st)
         self._back_resolve(task, outcomes, st)
         return self._finish(index, task, skill, params, outcomes, st)
 
     def _cue_words(self, task: TaskFrame, parse: Parse) -> list[str]:
-        value_roles = {r for s in self.library.by_task_type.get(task.type, ()) for p in s.parameters
-                       if p.kind == "value" for r in p.roles}
+        value_roles = self._value_roles(task)
         spans = [task.trigger] + [a.span for a in task.arguments if a.role in value_roles]
         return [normalise(w) for s in spans for w in parse.tokens[s.start:s.end + 1]]
 
-    def _assign(self, task: TaskFrame, skill: Skill | None) -> list[Parameter | None]:
-        """The parameter each argument fills; a second argument for a filled parameter narrows the first."""
+    def _value_roles(self, task: TaskFrame) -> set[str]:
+        """Roles whose words are a value for some skill of the task's type ("closed" to check a state)."""
+        return {r for s in self.library.by_task_type.get(task.type, ()) for p in s.parameters if p.kind == "value"
+                for r in p.roles}
+
+    def _assign(self, task: TaskFrame, skill: Skill | None, parse: Parse) -> list[Parameter | None]:
+        """The parameter each argument fills; a second argument for a filled parameter narrows the first, and so
+        does one after a negated relation ("the mug that is not on [the counter]" is not taken from there). One
+        that only describes another (`_describes`) fills none."""
         taken, out = set(), []
-        for arg in task.arguments:
-            param = skill.parameter_for(arg.role) if skill else None
+        for k, arg in enumerate(task.arguments):
+            negated = (relation_before(list(parse.tokens), arg.span.start, self.lexicon) or ("",))[0] == "not"
+            skip = negated or self._describes(task, k, parse) is not None
+            param = skill.parameter_for(arg.role) if skill and not skip else None
             out.append(param if param and param.name not in taken else None)
             if param:
                 taken.add(param.name)
@@ -146,7 +154,7 @@ class Grounder:
         outcomes: dict[int, _Outcome] = {}
         for k in order:
             arg, param = task.arguments[k], params[k]
-            if (param and param.kind == "value") or not self._groundable(arg, param, task, k):
+            if (param and param.kind == "value") or not self._groundable(arg, param, task, k, st.parse):
                 continue
             outcome = self._argument(index, task, arg, param, st)
             outcome = self._narrowed(task, k, outcome, outcomes, st.parse)
@@ -231,9 +239,27 @@ class Grounder:
         switched = self._narrowed(task, k, switched, done, parse)
         return switched if switched.nodes else outcome
 
-    def _groundable(self, arg: Argument, param: Parameter | None, task: TaskFrame, k: int) -> bool:
+    def _groundable(self, arg: Argument, param: Parameter | None, task: TaskFrame, k: int, parse: Parse) -> bool:
+        if self._describes(task, k, parse) is not None:
+            return False
         return param is not None or arg.role in self.lexicon.narrows or self._duplicate_of(task, k) is not None \
             or arg.role in self.lexicon.agent_roles
+
+    def _describes(self, task: TaskFrame, k: int, parse: Parse) -> Argument | None:
+        """The argument of `task` that argument k only describes: a span of attribute and state words alone that
+        name no thing of the map or the lexicon, after another argument, in a role no skill of the task takes as a
+        value ("pick up the mug that is not [white]", tagged as if a Source): read as words after that argument's
+        span (`_with_tail`), not grounded on its own."""
+        arg = task.arguments[k]
+        if arg.role in self._value_roles(task):
+            return None
+        words = [normalise(w) for w in parse.tokens[arg.span.start:arg.span.end + 1]]
+        content = [w for w in words if w and not self.lexicon.is_stopword(w)]
+        if not content or not all((self.lexicon.attribute(w) or w in self.lexicon.states)
+                                  and w not in self.scene.by_term and w not in self.lexicon.synonyms for w in content):
+            return None  # "a glass", "the gold": things as well as attributes
+        before = [a for a in task.arguments if a.span.end < arg.span.start]
+        return max(before, key=lambda a: a.span.end) if before else None
 
     def _duplicate_of(self, task: TaskFrame, k: int) -> int | None:
         role = task.arguments[k].role
@@ -302,7 +328,8 @@ class Grounder:
         all out (a place the scene knows that none is at: "the light in the bathroom" with no lamp there is not a
         question about the lamps elsewhere; a switch there may still work it, `_switched`)."""
         taken = {i for t in parse.tasks for i in range(t.trigger.start, t.trigger.end + 1)}
-        taken |= {i for a in task.arguments if a is not arg for i in range(a.span.start, a.span.end + 1)}
+        taken |= {i for j, a in enumerate(task.arguments) if a is not arg and self._describes(task, j, parse) is None
+                  for i in range(a.span.start, a.span.end + 1)}
         tail = tail_words(list(parse.tokens), arg.span.end, taken, self.lexicon)
         if not tail:
             return None
@@ -438,9 +465,11 @@ class Grounder:
         if param and param.kind == "value":
             return Binding(role=arg.role, parameter=name, span=arg.span, value=arg.span.text), 0
         if outcome is None:
-            st.out.warnings.append(GroundingWarning(task=index, role=arg.role, code="role_not_taken",
-                                                    message=f"no parameter takes role {arg.role} "
-                                                            f"({arg.span.text!r}); it is ignored"))
+            task = st.parse.tasks[index]
+            described = self._describes(task, task.arguments.index(arg), st.parse)
+            message = (f"{arg.span.text!r} only describes {described.span.text!r}, and is read with it" if described
+                       else f"no parameter takes role {arg.role} ({arg.span.text!r}); it is ignored")
+            st.out.warnings.append(GroundingWarning(task=index, role=arg.role, code="role_not_taken", message=message))
             return Binding(role=arg.role, parameter=None, span=arg.span), 0
         if len(outcome.nodes) == 1 and self._unsure(arg, param, outcome):
             node = outcome.nodes[0]

@@ -245,7 +245,13 @@ class Matcher:
         return unknown, "" if unknown else f"no {desc.noun} is in the {said}", said if unknown else ""
 
     def _attribute_fit(self, desc: Description, nodes: list[Node]) -> tuple[list[Node], str]:
-        # A stated attribute the node contradicts rules it out; one it does not record only ranks it lower.
+        # A stated attribute the node contradicts rules it out; one it does not record only ranks it lower. An
+        # excluded one ("not red") rules out the nodes that have it, by record or by name.
+        if desc.excluded:
+            nodes = [n for n in nodes if not any(self._has(n, key, value) for key, value in desc.excluded)]
+            if not nodes:
+                said = " or ".join(self._stated_word(desc, k, v) for k, v in desc.excluded)
+                return [], f"every {desc.noun} is {said}"
         stated = list(desc.attributes) + list(desc.states)
         if not stated:
             return nodes, ""
@@ -280,7 +286,8 @@ class Matcher:
         """The word of `desc` that stated `key` = `value` ("clean" for dirty = False), for messages."""
         if not isinstance(value, bool):
             return str(value)
-        word = next((w for w in desc.words if self.lexicon.states.get(w, {}).get(key) is value), None)
+        states = self.lexicon.states
+        word = next((w for w in (*desc.words, *states) if states.get(w, {}).get(key) is value), None)
         return word or (key if value else f"not {key}")
 
     @staticmethod
@@ -296,6 +303,15 @@ class Matcher:
         pick = max if level == "top" else min
         extreme = pick(n.position[2] for n in nodes)
         return [n for n in nodes if abs(n.position[2] - extreme) <= 0.01]
+
+    def _has(self, node: Node, key: str, value: object) -> bool:
+        """Whether `node` records `key` = `value` (in the lexicon's words: "cardboard" is paper), or is named with a
+        word that states it ("red mug")."""
+        have = node.attributes.get(key, node.states.get(key))
+        canonical = self.lexicon.attribute(str(have)) if have is not None else None
+        if have is not None and (canonical[1] if canonical and canonical[0] == key else have) == value:
+            return True
+        return any(w == value or self.lexicon.attribute(w) == (key, value) for term in node.terms for w in term.split())
 
     def _agreement(self, desc: Description, node: Node, stated: list[tuple[str, object]]) -> int | None:
         """How many stated attributes `node` agrees with; None when it contradicts one. A word in the node's name

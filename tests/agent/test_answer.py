@@ -33,6 +33,12 @@ def asked(shipped_agent, kitchen):
     ("the second one", ("mug_2",)),
     ("the last", ("mug_3",)),
     ("mug_1", ("mug_1",)),
+    ("not the blue one", ("mug_1", "mug_3")),  # a negation rules out what it describes
+    ("the one that is not blue", ("mug_1", "mug_3")),
+    ("not blue, the big one", ("mug_3",)),
+    ("no, the blue one", ("mug_2",)),          # "no" before an answer is no negation of it
+    ("the red one, not the one on the counter", ("mug_1",)),
+    ("not the one in the sink but the small one", ("mug_1",)),
 ])
 def test_a_reply_fits_the_candidates_it_describes(kitchen, reply, fits):
     question = Clarification(task=0, role="Theme", span="mug", question="Which mug?", candidates=MUGS)
@@ -146,7 +152,8 @@ def test_a_chosen_node_that_cannot_fill_its_parameter_is_an_error(shipped_agent,
 
 
 @pytest.mark.parametrize("reply, problem", [("", "says nothing"), ("   ", "says nothing"),
-                                            ("the mug", "fits every candidate")])
+                                            ("the mug", "fits every candidate"), ("no", "fits every candidate"),
+                                            ("not that one", "fits every candidate")])
 def test_a_reply_that_does_not_choose_is_refused(shipped_agent, asked, kitchen, reply, problem):
     with pytest.raises(GroundingError, match=problem):
         answer_clarification(asked, kitchen, shipped_agent.library, reply)

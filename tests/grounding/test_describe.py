@@ -44,6 +44,18 @@ def test_negated_relation():
     assert relation.negated and relation.predicates == ("in",)
 
 
+@pytest.mark.parametrize("text, excluded", [
+    ("the mug that is not red", (("color", "red"),)),
+    ("the mug that is n't red", (("color", "red"),)),            # how the tokenizer splits "isn't"
+    ("the mug not the red one", (("color", "red"),)),
+    ("the drawer that is not open", (("open", True),)),
+    ("the cup not the mug", ()),                                 # names a thing: narrows nothing
+])
+def test_negated_attributes_and_states(text, excluded):
+    desc = d(text)
+    assert desc.excluded == excluded and desc.heads[-1] in ("mug", "drawer", "cup") and not desc.attributes
+
+
 def test_relation_before_a_span():
     tokens = "take the red mug next to the sink".split()
     assert relation_before(tokens, 6, default_lexicon()) == ("next_to", "near")
@@ -62,6 +74,10 @@ def test_negated_relation_before_a_span():
     ("take the mug to me", 2, set(), []),                     # "to" is no relation
     ("take the mug from the table in the box", 2, {8}, ["from", "the", "table"]),
     ("grab the mug on the table for me", 2, set(), ["on", "the", "table"]),  # "for me": for whom, not where
+    ("take the mug that is not red", 2, set(), ["not", "red"]),
+    ("bring me the mug , not the red one", 3, set(), ["not", "the", "red"]),   # a comma before a negation
+    ("bring me the mug but not the red one", 3, set(), ["not", "the", "red"]),
+    ("bring me the mug , the red one", 3, set(), []),
 ])
 def test_tail_words(text, end, taken, tail):
     assert tail_words(text.split(), end, taken, default_lexicon()) == tail

@@ -136,6 +136,38 @@ def test_negated_relation_in_another_argument(kitchen, default_library):
     assert set(question.candidates) == {"mug_1", "mug_3"}
 
 
+def test_a_negated_relation_narrows_and_fills_no_parameter(kitchen, default_library):
+    parse = parse_of("take the mug that is not in the sink", "0 0 Picking ; 2 2 Theme ; 8 8 Source",
+                     "picking : take , theme : mug :cup , source : sink :sink")
+    out = ground_parse(parse, kitchen, default_library)
+    source = out.tasks[0].bindings[1]
+    assert source.parameter is None and "source" not in out.tasks[0].parameters
+
+
+@pytest.mark.parametrize("text", ["pick up the mug that is not blue", "pick up the mug , not the blue one"])
+def test_a_negated_attribute_rules_out_what_has_it(scene, library, text):
+    parse = parse_of(text, "0 1 Picking ; 3 3 Theme", "picking : pick up , theme : mug :cup")
+    out = ground(parse, scene, library)
+    assert out.tasks[0].parameters["object"] == "mug_1" and not out.clarifications
+
+
+def test_an_argument_of_attribute_words_alone_describes_the_one_before(scene, library):
+    parse = parse_of("pick up the mug that is not blue", "0 1 Picking ; 3 3 Theme ; 7 7 Source",
+                     "picking : pick up , theme : mug :cup , source : blue :unk")
+    out = ground(parse, scene, library)
+    (task,) = out.tasks
+    assert task.status == "grounded" and task.parameters == {"object": "mug_1"}
+    (warning,) = out.warnings
+    assert warning.role == "Source" and "'blue' only describes 'mug'" in warning.message
+
+
+def test_every_look_alike_having_the_negated_attribute_is_an_error(apartment, default_library):
+    parse = parse_of("pick up the mug that is not ceramic", "0 1 Picking ; 3 3 Theme",
+                     "picking : pick up , theme : mug :cup")
+    (error,) = ground(parse, apartment, default_library).errors
+    assert error.code == "description_mismatch" and "every mug is ceramic" in error.message
+
+
 def _scored(parse, score):
     task = parse.tasks[0]
     theme = task.arguments[0].model_copy(update={"score": score})
