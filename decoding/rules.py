@@ -358,8 +358,9 @@ class _Run:
         if i == task.trigger[1] + 1 and w in self.d.particles and i + 1 < hi and self._starts_phrase(
                 i + 1 if self.low[i + 1] not in self.d.determiners else i + 2, hi):
             return i + 1, None  # "take out the cup"
-        if w in self.d.pronouns.people or (task.type == _FOLLOWING and w in self.d.pronouns.antecedent) \
-                or self._named_recipient(task, i, hi):
+        possessive = w in self.d.kept_determiners and self._content(i + 1, hi)  # "bring Maria her mug"
+        if (w in self.d.pronouns.people and not possessive) or self._named_recipient(task, i, hi) \
+                or (task.type == _FOLLOWING and w in self.d.pronouns.antecedent):
             self._person(task, i, prep)
             return i + 1, None
         if w in self.d.pronouns.antecedent and not self._content(i + 1, hi):
@@ -375,12 +376,14 @@ class _Run:
         return i + 1, prep
 
     def _named_recipient(self, task: _Task, i: int, hi: int) -> bool:
-        """"bring Tom a soda", "give Anna the cup": a capitalised word no object is called, right after a trigger
-        that takes a person and before a determiner and a noun, is the person (the first of two objects; a word in
-        lower case there may be an adverb: "bring upstairs the towels")."""
+        """"bring Tom a soda", "give Anna the cup", "bring Maria her mug": a capitalised word no object is called,
+        right after a trigger that takes a person and before a determiner (or "her", "this") and a noun, is the
+        person (the first of two objects; a word in lower case there may be an adverb: "bring upstairs the
+        towels")."""
         return (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles
                 and self.words.tokens[i][:1].isupper() and self._content(i, hi) and self.low[i] not in self.d.synonyms
-                and i + 2 < hi and self.low[i + 1] in self.d.determiners and self._content(i + 2, hi))
+                and i + 2 < hi and self.low[i + 1] in (*self.d.determiners, *self.d.kept_determiners)
+                and self._content(i + 2, hi))
 
     def _starts_phrase(self, i: int, hi: int) -> bool:
         """A noun phrase starts here: a content word, or "my"/"the left" before one."""

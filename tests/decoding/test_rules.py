@@ -53,6 +53,9 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
     ("examine the painting", [("Inspecting", "examine", {("Theme", "painting", "unk")})]),
     ("bring Tom a soda", [("Bringing", "bring", {("Recipient", "Tom", "unk"), ("Theme", "soda", "unk")})]),
     ("give Anna the cup", [("Giving", "give", {("Recipient", "Anna", "unk"), ("Theme", "cup", "cup")})]),
+    ("bring Maria her mug", [("Bringing", "bring", {("Recipient", "Maria", "unk"), ("Theme", "her mug", "cup")})]),
+    ("give her the cup", [("Giving", "give", {("Recipient", "her", "person"), ("Theme", "cup", "cup")})]),
+    ("give me her phone", [("Giving", "give", {("Recipient", "me", "person"), ("Theme", "her phone", "cellphone")})]),
 ])
 def test_literal_instructions(parser, instruction, expected):
     assert _frames(parser.parse(instruction)) == expected
