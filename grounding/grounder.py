@@ -273,6 +273,7 @@ class Grounder:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
         desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
+        desc = self._owned(desc, arg, st.parse)
         if desc.quantity is None and not desc.pronoun:
             desc = replace(desc, quantity=quantity_before(st.parse.tokens, arg.span.start, self.lexicon))
         if desc.robot:
@@ -289,6 +290,26 @@ class Grounder:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
+
+    def _owned(self, desc: Description, arg: Argument, parse: Parse) -> Description:
+        """`desc` owned by the person a possessive names, when the map has that person: "Maria's mug", or "his",
+        "her", "their" (lexicon `pronouns.possessive`) after a person named earlier in the instruction ("bring
+        Maria her mug"). What the map records as owned by the person (`owner`) comes first; a thing of no recorded
+        owner still fits, one owned by another does not."""
+        if any(key == "owner" for key, _ in desc.attributes):
+            return desc
+        owner = None
+        for word in desc.words:
+            if word.endswith("'s"):
+                owner = self._person_named(word.removesuffix("'s")) or owner
+            elif word in self.lexicon.pronouns.possessive:
+                before = (self._person_named(normalise(t)) for t in reversed(parse.tokens[:arg.span.start]))
+                owner = next((p for p in before if p), owner)
+        return replace(desc, attributes=(*desc.attributes, ("owner", owner))) if owner else desc
+
+    def _person_named(self, word: str) -> str | None:
+        people = [i for i in self.scene.by_term.get(word, ()) if self.scene[i].kind == "person"]
+        return people[0] if len(people) == 1 else None
 
     def _conjoined(self, words: list[str], kinds: tuple[str, ...], desc: Description) -> _Outcome | None:
         """One span naming several things ("the salt and pepper", "the keys, the wallet and the phone"): the set of

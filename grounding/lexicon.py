@@ -22,6 +22,7 @@ class _Pronouns(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     object: tuple[str, ...] = ()
     place: tuple[str, ...] = ()
+    possessive: tuple[str, ...] = ()   # "bring Maria her mug": owned by a person named before
 
 
 class Lexicon(BaseModel):

@@ -607,3 +607,34 @@ def test_a_colour_word_that_names_the_things_asks_with_it(default_library):
     parse = parse_of("take the orange", "0 0 Picking ; 2 2 Theme", "picking : take , theme : orange :unk")
     (question,) = ground_parse(parse, scene, default_library).clarifications
     assert question.question.startswith("Which orange do you mean")
+
+
+OWNED = {
+    "rooms": [{"id": "office"}],
+    "people": [{"id": "maria", "name": "Maria", "room": "office"}, {"id": "tom", "name": "Tom", "room": "office"}],
+    "objects": [
+        {"id": "mug_m", "class": "cup", "name": "mug", "room": "office", "attributes": {"owner": "maria"},
+         "affordances": ["pickable"]},
+        {"id": "mug_t", "class": "cup", "name": "mug", "room": "office", "attributes": {"owner": "tom"},
+         "affordances": ["pickable"]},
+        {"id": "mug_x", "class": "cup", "name": "mug", "room": "office", "affordances": ["pickable"]}],
+}
+
+
+@pytest.mark.parametrize("text, rows, roles, bound", [
+    ("bring Maria her mug", "0 0 Bringing ; 1 1 Recipient ; 2 3 Theme",
+     "bringing : bring , recipient : maria :person , theme : her mug :cup", "mug_m"),
+    ("bring me Tom 's mug", "0 0 Bringing ; 1 1 Recipient ; 2 4 Theme",
+     "bringing : bring , recipient : me :person , theme : tom 's mug :cup", "mug_t"),
+])
+def test_a_possessive_binds_what_the_person_owns(default_library, text, rows, roles, bound):
+    result = ground_parse(parse_of(text, rows, roles), SceneGraph.from_dict(OWNED), default_library)
+    assert result.tasks[0].parameters["object"] == bound and not result.clarifications
+
+
+def test_a_possessive_of_a_person_owning_none_leaves_the_things_of_no_owner(default_library):
+    scene = SceneGraph.from_dict({**OWNED, "objects": [o for o in OWNED["objects"] if o["id"] != "mug_t"]})
+    parse = parse_of("give Tom his mug", "0 0 Giving ; 1 1 Recipient ; 2 3 Theme",
+                     "giving : give , recipient : tom :person , theme : his mug :cup")
+    result = ground_parse(parse, scene, default_library)
+    assert result.tasks[0].parameters["object"] == "mug_x"   # not Maria's
