@@ -273,7 +273,7 @@ class Grounder:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
         desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
-        desc = self._owned(desc, arg, st.parse)
+        desc = self._owned(self._purposed(desc, arg, st.parse), arg, st.parse)
         if desc.quantity is None and not desc.pronoun:
             desc = replace(desc, quantity=quantity_before(st.parse.tokens, arg.span.start, self.lexicon))
         if desc.robot:
@@ -290,6 +290,16 @@ class Grounder:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
+
+    def _purposed(self, desc: Description, arg: Argument, parse: Parse) -> Description:
+        """ "something to drink", "anything to eat": an indefinite word (lexicon `indefinites`) followed, in the span
+        or right after it, by "to" and a purpose of the lexicon (`purposes`) is the category it names."""
+        words = [normalise(t) for t in parse.tokens[arg.span.start:]]
+        at = next((i for i, w in enumerate(words) if w in self.lexicon.indefinites), None)
+        if at is None or at > arg.span.end - arg.span.start or words[at + 1:at + 2] != ["to"]:
+            return desc
+        category = self.lexicon.purposes.get(words[at + 2] if at + 2 < len(words) else "")
+        return describe([category], self.lexicon) if category else desc
 
     def _owned(self, desc: Description, arg: Argument, parse: Parse) -> Description:
         """`desc` owned by the person a possessive names, when the map has that person: "Maria's mug", or "his",

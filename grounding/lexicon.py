@@ -52,6 +52,8 @@ class Lexicon(BaseModel):
     structural: tuple[str, ...] = ()                         # classes of the building: no landmark in a question
     categories: dict[str, tuple[str, ...]] = {}              # category word -> its classes ("fruit": apple ...)
     others: tuple[str, ...] = ()                             # "the other mug": not the one named before
+    purposes: dict[str, str] = {}                            # "something to drink": verb -> category word
+    indefinites: tuple[str, ...] = ()                        # "something", "anything"
 
     @field_validator("relations")
     @classmethod

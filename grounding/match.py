@@ -150,10 +150,11 @@ class Matcher:
     def _holding(self, desc: Description, kinds: tuple[str, ...]) -> list[Node]:
         """The nodes the map says hold what the words ask for (`attributes.contents`), when nothing is named by
         them: "a glass of water" on a map with no glass is the cup of water; a substance alone ("my coffee", "some
-        water") is what holds it."""
+        water") or a category of them ("a drink") is what holds it."""
         wanted = set(desc.contents)
-        if not wanted and desc.heads and desc.heads[-1] in self.lexicon.substances:
-            wanted = {desc.heads[-1]}
+        if not wanted and desc.heads:  # "my coffee"; a category of substances: "a drink" is the mug of coffee
+            head = desc.heads[-1]
+            wanted = {head} if head in self.lexicon.substances else set(self.lexicon.category(head))
         return [n for n in self.scene.nodes.values() if n.kind in kinds and _contents(n) & wanted] if wanted else []
 
     def _can_hold(self, node: Node) -> bool:

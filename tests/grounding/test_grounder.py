@@ -638,3 +638,18 @@ def test_a_possessive_of_a_person_owning_none_leaves_the_things_of_no_owner(defa
                      "giving : give , recipient : tom :person , theme : his mug :cup")
     result = ground_parse(parse, scene, default_library)
     assert result.tasks[0].parameters["object"] == "mug_x"   # not Maria's
+
+
+@pytest.mark.parametrize("text, rows, roles", [
+    ("bring me something to drink", "0 0 Bringing ; 1 1 Recipient ; 2 2 Theme",
+     "bringing : bring , recipient : me :person , theme : something :unk"),
+    ("bring me something to drink", "0 0 Bringing ; 1 1 Recipient ; 2 4 Theme",
+     "bringing : bring , recipient : me :person , theme : something to drink :unk"),
+])
+def test_something_for_a_purpose_is_what_the_purpose_asks_for(default_library, text, rows, roles):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "mug_1", "class": "cup", "name": "mug", "room": "k", "attributes": {"contents": "coffee"},
+         "affordances": ["pickable"]},
+        {"id": "book_1", "class": "book", "room": "k", "affordances": ["pickable"]}]})
+    result = ground_parse(parse_of(text, rows, roles), scene, default_library)
+    assert result.tasks[0].parameters["object"] == "mug_1"

@@ -285,7 +285,8 @@ def test_what_a_map_says_holds_a_substance():
         {"id": "mug_1", "class": "cup", "name": "mug", "room": "r", "attributes": {"contents": "coffee"}},
         {"id": "glasses_1", "class": "glasses", "name": "reading glasses", "room": "r"}]})
     matcher = Matcher(scene, default_lexicon())
-    for text, nodes in (("a glass of water", ("cup_1",)), ("my coffee", ("mug_1",))):
+    for text, nodes in (("a glass of water", ("cup_1",)), ("my coffee", ("mug_1",)),
+                        ("a drink", ("cup_1", "mug_1"))):   # a category of substances: what holds one
         assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
 
 
