@@ -60,6 +60,7 @@ class _Roles(_Strict):
 class _Pronouns(_Strict):
     antecedent: tuple[str, ...]
     people: tuple[str, ...]
+    person_nouns: tuple[str, ...] = ()
     people_roles: dict[str, str]
     agents: tuple[str, ...]
     agent_cues: tuple[str, ...]
@@ -546,6 +547,8 @@ class _Run:
     def _noun_phrase(self, task: _Task, start: int, end: int, prep: str | None, mention: bool = True) -> None:
         roles = self._roles(task)
         role = roles.object if prep is None else roles.prepositions.get(prep)
+        if prep == "to" and self._someone(start, end):
+            role = self.d.pronouns.people_roles.get(task.type, role)  # "bring the mug to the person by the door"
         if prep is None and role in task.roles() and task.type != _CATEGORY:
             role = None  # one object per task; a second bare phrase is a stray
         marks = self._marks(task, start, end)
@@ -556,6 +559,15 @@ class _Run:
         self._extra_roles(task, role, start, end, prep)
         if mention:
             self._remember(role, start, end)
+
+    def _someone(self, start: int, end: int) -> bool:
+        """Whether the phrase names a person: its head a person noun ("the person", "my mom", "the user") or a
+        capitalised name no object is called ("Angel")."""
+        head = self.low[end]
+        if head in self.d.pronouns.person_nouns or self._singular(head) in self.d.pronouns.person_nouns:
+            return True
+        return start == end and self.words.tokens[start][:1].isupper() and head not in self.d.synonyms \
+            and head not in self.d.areas and head.replace(" ", "_") not in self.lex.vocabulary.classes
 
     def _emit(self, task: _Task, role: str, start: int, end: int, marks: tuple = ()) -> None:
         task.add(role, start, end, marks)

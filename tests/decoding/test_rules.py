@@ -56,6 +56,11 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
     ("bring Maria her mug", [("Bringing", "bring", {("Recipient", "Maria", "unk"), ("Theme", "her mug", "cup")})]),
     ("give her the cup", [("Giving", "give", {("Recipient", "her", "person"), ("Theme", "cup", "cup")})]),
     ("give me her phone", [("Giving", "give", {("Recipient", "me", "person"), ("Theme", "her phone", "cellphone")})]),
+    ("bring the mug to the user", [("Bringing", "bring", {("Theme", "mug", "cup"), ("Recipient", "user", "unk")})]),
+    ("give the keys to Angel", [("Giving", "give", {("Theme", "keys", "key"), ("Recipient", "Angel", "unk")})]),
+    ("Grasp the biscuits", [("Picking", "Grasp", {("Theme", "biscuits", "unk")})]),
+    ("navigate to the kitchen",
+     [("Motion", "navigate", {("Goal", "kitchen", "kitchen"), ("Area", "kitchen", "kitchen")})]),
 ])
 def test_literal_instructions(parser, instruction, expected):
     assert _frames(parser.parse(instruction)) == expected
