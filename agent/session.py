@@ -77,6 +77,11 @@ class Session:
             return result.model_copy(update={"errors": errors})
         return self.keep(result)
 
+    def is_reply(self, text: str) -> bool:
+        """Whether `text` answers the question the last result asks rather than giving a new instruction: a
+        question is pending and the words hold no task ("the red one", "not the one in the sink")."""
+        return bool(self.last is not None and self.last.clarifications and not self.agent.parse(text).tasks)
+
     def answer(self, reply: str | None = None, *, node: str | None = None) -> GroundingResult:
         """Answer the last result's question by words or node id (see `Agent.answer`)."""
         if self.last is None:

@@ -29,6 +29,8 @@ class Turn:
     run: SimulationRun
     before: SceneGraph
     after: SceneGraph
+    said: str = ""            # the words of the turn: an instruction, or a reply answering the previous turn
+    answers: bool = False     # the turn answered the previous turn's question, and ran its result
 
     @property
     def success(self) -> bool:
@@ -38,7 +40,8 @@ class Turn:
 
     def to_dict(self) -> dict:
         """The turn as JSON-ready data: the grounded result, the run and the success flag."""
-        return {"instruction": self.result.instruction, "success": self.success,
+        return {"instruction": self.result.instruction, "said": self.said or self.result.instruction,
+                "answers": self.answers, "success": self.success,
                 "result": self.result.model_dump(mode="json", exclude_none=True),
                 "run": self.run.model_dump(mode="json", exclude_none=True)}
 
@@ -52,8 +55,14 @@ class Trace:
 
     @property
     def success(self) -> bool:
-        """Every turn succeeded."""
-        return all(t.success for t in self.turns)
+        """Every turn succeeded, a question the next turn answered counting as that answer's turn."""
+        return all(t.success for t in self.counted)
+
+    @property
+    def counted(self) -> tuple[Turn, ...]:
+        """The turns that count: all but those whose question the next turn answered."""
+        return tuple(t for t, after in zip(self.turns, (*self.turns[1:], None), strict=True)
+                     if after is None or not after.answers)
 
     @property
     def final_scene(self) -> SceneGraph:
@@ -82,8 +91,9 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
     in "now put it on the table" is what an earlier instruction named); `scene` itself is not changed.
 
     `answer`, when given, is called on a result that asks a question and returns it settled (the answer in code
-    of a script, or a user's reply). A failed step or goal does not stop the session: the next instruction starts
-    from the state the failure left.
+    of a script). A text of no task after a turn that asked (`Session.is_reply`: "the red one") answers that
+    question, and the answered result runs; a reply that fits no candidate raises `GroundingError`. A failed step
+    or goal does not stop the session: the next instruction starts from the state the failure left.
 
     Examples
     --------
@@ -99,10 +109,11 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
     turns = []
     for text in texts:
         before = session.scene = simulator.scene
-        result = session.ground(text)
+        replies = session.is_reply(text)
+        result = session.answer(text) if replies else session.ground(text)
         if answer is not None and result.clarifications:
             result = session.keep(answer(result, before))
-        turns.append(Turn(result, simulator.run(result), before, simulator.scene))
+        turns.append(Turn(result, simulator.run(result), before, simulator.scene, text, replies))
     return Trace(scene, tuple(turns))
 
 
@@ -130,13 +141,17 @@ def replay(result: GroundingResult, scene: SceneGraph, library: SkillLibrary, fa
 
 def format_trace(trace: Trace) -> str:
     """Each turn's steps, changes and goals as text tables, as `tage simulate` prints them."""
+    counted = trace.counted
     return "\n\n".join(_format_turn(i, t) for i, t in enumerate(trace.turns, start=1)) + \
-        f"\n\n{'success' if trace.success else 'FAILED'}: {sum(t.success for t in trace.turns)} of " \
-        f"{len(trace.turns)} instructions executed and achieved"
+        f"\n\n{'success' if trace.success else 'FAILED'}: {sum(t.success for t in counted)} of " \
+        f"{len(counted)} instructions executed and achieved"
 
 
 def _format_turn(index: int, turn: Turn) -> str:
-    parts = [f"Instruction {index}: {turn.result.instruction}"]
+    parts = [f"Reply {index}: {turn.said} (answers: {turn.result.instruction})" if turn.answers
+             else f"Instruction {index}: {turn.result.instruction}"]
+    if not turn.result.tasks:
+        parts.append("  no task found in it")
     parts += [f"  question (task {c.task}): {c.question}" for c in turn.result.clarifications]
     parts += [f"  error (task {e.task}): {e.code}: {e.message}" for e in turn.result.errors]
     rows = [[str(s.step), s.skill, " ".join(f"{k}={v}" for k, v in s.args.items()), str(s.from_task),

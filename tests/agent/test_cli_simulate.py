@@ -31,6 +31,13 @@ def test_session_with_json_out_and_plot(tmp_path):
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["turn_01.png", "turn_02.png"]
 
 
+def test_a_reply_answers_the_question_of_the_instruction_before(tmp_path):
+    result = tage("simulate", "--scene", APARTMENT, "bring me the mug", "the white one", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Reply 2: the white one (answers: bring me the mug)" in result.stdout
+    assert "handover  object=mug_white" in result.stdout
+
+
 def test_a_pronoun_refers_to_what_an_earlier_instruction_named(tmp_path):
     result = tage("simulate", "--scene", KITCHEN, "take the blue mug", "now put it on the table", "--json",
                   cwd=tmp_path)

@@ -8,7 +8,7 @@ from agent.api import Agent
 from agent.defaults import load_library
 from agent.simulation import check_instructions, format_trace, read_result, replay, simulate_session
 from decoding.tage_format import read_row
-from grounding import Faults, SceneGraph, SimulationError, ground_parse
+from grounding import Faults, GroundingError, SceneGraph, SimulationError, ground_parse
 
 from ..grounding.conftest import ROOT
 
@@ -21,6 +21,10 @@ GOLD = {
     "put the red mug on the coffee table": ("0 0 Placing ; 2 3 Theme -2 2 isColour ; 6 7 Goal",
                                             "placing : put , theme : red mug :cup , goal : coffee table :table"),
     "now the other one": ("", ""),   # no task
+    "bring me the mug": ("0 0 Bringing ; 1 1 Recipient ; 3 3 Theme",
+                         "bringing : bring , recipient : me :person , theme : mug :cup"),
+    "not the red one": ("", ""),
+    "the green one": ("", ""),
 }
 
 
@@ -94,3 +98,19 @@ def test_bad_plan_files(tmp_path, text, problem):
 def test_a_turn_of_no_task_is_no_success(agent, apartment):
     session = simulate_session(agent, apartment, ["take the red mug", "now the other one"])
     assert [turn.success for turn in session.turns] == [True, False]
+
+
+def test_a_reply_of_no_task_answers_the_question_of_the_turn_before(agent, apartment):
+    trace = simulate_session(agent, apartment, ["bring me the mug", "not the red one"])
+    asked, reply = trace.turns
+    assert not asked.answers and reply.answers and reply.said == "not the red one"
+    assert reply.result.tasks[0].parameters["object"] == "mug_white" and reply.success
+    assert trace.success and trace.counted == (reply,)   # the question is settled by its answer
+    text = format_trace(trace)
+    assert "Reply 2: not the red one (answers: bring me the mug)" in text and "success: 1 of 1" in text
+    assert trace.to_dict()["turns"][1]["answers"] is True
+
+
+def test_a_reply_fitting_no_candidate_is_refused(agent, apartment):
+    with pytest.raises(GroundingError, match="'the green one' fits none of the candidates"):
+        simulate_session(agent, apartment, ["bring me the mug", "the green one"])
