@@ -28,7 +28,9 @@ def test_default_library_roles_are_tage_roles(default_library):
     ("Opening", ["open"], "open"), ("Opening", ["close"], "close"), ("Opening", ["shut"], "close"),
     ("Changing_operational_state", ["turn", "on"], "switch_on"),
     ("Changing_operational_state", ["turn", "off"], "switch_off"),
-    ("Changing_operational_state", ["stop"], "switch_off"), ("Bringing", ["bring"], "bring"),
+    ("Changing_operational_state", ["stop"], "switch_off"),
+    ("Changing_operational_state", ["blow", "out"], "switch_off"),
+    ("Changing_operational_state", ["extinguish"], "switch_off"), ("Bringing", ["bring"], "bring"),
 ])
 def test_cues_choose_among_skills_of_one_type(default_library, task_type, words, skill):
     assert default_library.for_task(task_type, words).name == skill
