@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .describe import Description
 from .lexicon import RELATION_PREDICATES, Lexicon
-from .scene import Node, SceneGraph
+from .scene import Node, SceneGraph, compact
 from .vocabulary import OpenVocabulary
 
 __all__ = ["Match", "Matcher", "KIND_FILTER"]
@@ -150,18 +150,24 @@ class Matcher:
     def _holding(self, desc: Description, kinds: tuple[str, ...]) -> list[Node]:
         """The nodes the map says hold what the words ask for (`attributes.contents`), when nothing is named by
         them: "a glass of water" on a map with no glass is the cup of water; a substance alone ("my coffee", "some
-        water") or a category of them ("a drink") is what holds it."""
+        water", "the olive oil"), a category of them ("a drink") or anything else a map says a node holds ("the
+        maple syrup") is what holds it."""
         wanted = set(desc.contents)
-        if not wanted and desc.heads:  # "my coffee"; a category of substances: "a drink" is the mug of coffee
-            head = desc.heads[-1]
-            wanted = {head} if head in self.lexicon.substances else set(self.lexicon.category(head))
+        if not wanted and desc.heads:
+            # "the olive oil", "the maple syrup": a phrase the map says something holds; "my coffee"; a category of
+            # substances: "a drink" is the mug of coffee
+            held = {c for n in self.scene.nodes.values() for c in _contents(n)}
+            head = next((h for h in desc.heads if h in held), desc.heads[-1])
+            wanted = {head} if head in held or head in self.lexicon.substances else set(self.lexicon.category(head))
         return [n for n in self.scene.nodes.values() if n.kind in kinds and _contents(n) & wanted] if wanted else []
 
     def _can_hold(self, node: Node) -> bool:
         return bool(self.lexicon.implied_affordances(tuple(node.affordances)) & {"container", "receptacle"})
 
     def _by_term(self, head: str) -> list[Node]:
-        ids = self.scene.by_term.get(head) or (self.scene.by_term.get(head[:-1], []) if head.endswith("s") else [])
+        terms = (head, head[:-1]) if head.endswith("s") else (head,)
+        ids = next((self.scene.by_term[t] for t in terms if t in self.scene.by_term), None) or next(
+            (self.scene.by_compact[c] for c in map(compact, terms) if c in self.scene.by_compact), [])
         return [self.scene[i] for i in ids]
 
     def _by_synonym(self, head: str) -> list[Node]:
@@ -419,6 +425,8 @@ def _own_terms(node: Node) -> list[str]:
 
 
 def _contents(node: Node) -> set[str]:
-    """What a map says a node holds (`attributes.contents`: one word or a list), lower case."""
+    """What a map says a node holds (`attributes.contents`: one word or a list), lower case, with the last word of
+    each ("olive oil": also oil)."""
     held = node.attributes.get("contents")
-    return {str(c).lower() for c in (held if isinstance(held, list | tuple) else [held] if held else [])}
+    phrases = {str(c).lower().strip() for c in (held if isinstance(held, list | tuple) else [held] if held else [])}
+    return phrases | {p.split()[-1] for p in phrases if p}

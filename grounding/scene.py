@@ -17,7 +17,7 @@ from .areas import Area, polygon_of, rooms_at
 from .errors import SceneError
 from .sources import load_data, located
 
-__all__ = ["Node", "AgentState", "SceneGraph", "CONTAINMENT", "DEFAULT_NEAR_THRESHOLD", "USER"]
+__all__ = ["Node", "AgentState", "SceneGraph", "CONTAINMENT", "DEFAULT_NEAR_THRESHOLD", "USER", "compact"]
 
 CONTAINMENT = ("on", "in", "part_of")   # edges that may not form a cycle; on/in also give an object its place
 NEAR_LIMIT = 32                         # an object is near at most this many others (its nearest)
@@ -247,9 +247,14 @@ class SceneGraph:
         # the last words of a term of several ("towel holder": "holder"), of its words before "of" ("tin of paint":
         # a tin, not paint)
         self.by_term_end: dict[str, list[str]] = {}
+        # terms written together: "armchair" for a node named "arm chair", "tv stand" for one named "tv-stand"
+        self.by_compact: dict[str, list[str]] = {}
         for n in self.nodes.values():
             for term in n.terms:
                 self.by_term.setdefault(term, []).append(n.id)
+                ids = self.by_compact.setdefault(compact(term), [])
+                if n.id not in ids:
+                    ids.append(n.id)
                 words = term.split()
                 words = words[:words.index("of")] if "of" in words else words
                 for k in range(1, len(words)):
@@ -543,3 +548,8 @@ def _object_rooms(raw: _RawScene, areas: dict[str, Area], source: str, warnings:
             current = parent[current]
         out[o.id] = own.get(current) if current in own else (current if current in rooms else None)
     return out
+
+
+def compact(term: str) -> str:
+    """`term` without spaces, hyphens and underscores: how "arm chair", "arm-chair" and "armchair" compare."""
+    return "".join(c for c in term if c not in " -_")

@@ -310,3 +310,25 @@ def test_a_possessive_before_the_noun_is_still_a_landmark():
                       {"subject": "pillow_b", "predicate": "on", "object": "bed_1"}]})
     desc = describe(["the", "sofa", "'s", "pillow"], default_lexicon())
     assert Matcher(scene, default_lexicon()).match(desc, KIND_FILTER["object"]).nodes == ("pillow_s",)
+
+
+def test_a_name_written_together_or_apart_is_one_name():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "l"}], "objects": [
+        {"id": "arm_chair_1", "class": "chair", "name": "arm chair", "room": "l"},
+        {"id": "chair_1", "class": "chair", "room": "l"},
+        {"id": "tv_1", "class": "tv", "name": "tv-stand", "room": "l"}]})
+    matcher = Matcher(scene, default_lexicon())
+    for text, nodes in (("the armchair", ("arm_chair_1",)), ("the arm-chair", ("arm_chair_1",)),
+                        ("the tv stand", ("tv_1",))):
+        assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
+
+
+def test_contents_of_several_words():
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": "bottle_1", "class": "bottle", "room": "k", "attributes": {"contents": "olive oil"}},
+        {"id": "bottle_2", "class": "bottle", "room": "k", "attributes": {"contents": "sunflower oil"}},
+        {"id": "bottle_3", "class": "bottle", "room": "k", "attributes": {"contents": "maple syrup"}}]})
+    matcher = Matcher(scene, default_lexicon())
+    for text, nodes in (("the olive oil", ("bottle_1",)), ("the oil", ("bottle_1", "bottle_2")),
+                        ("the syrup", ("bottle_3",))):
+        assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
