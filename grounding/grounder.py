@@ -288,6 +288,8 @@ class Grounder:
         match = self.matcher.match(desc, kinds, arg.grounding)
         if len(match.nodes) > 1 and not desc.relations:
             match, desc = self._with_tail(task, arg, kinds, st.parse) or (match, desc)
+        elif len(match.nodes) == 1 and not desc.relations:
+            match, desc = self._elsewhere(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
 
@@ -367,6 +369,18 @@ class Grounder:
         desc = describe(list(parse.tokens[arg.span.start:arg.span.end + 1]) + tail, self.lexicon)
         match = self.matcher.match(desc, kinds, arg.grounding)
         return (match, desc) if match.nodes or match.code == "description_mismatch" else None
+
+    def _elsewhere(self, task: TaskFrame, arg: Argument, kinds: tuple[str, ...], parse: Parse
+                   ) -> tuple[Match, Description] | None:
+        """The mismatch of the one node the span names when the words after it put it in a room it is not in
+        ("turn on the lights in the kitchen" with the only lamp in the dining room: a switch in the kitchen may
+        still work them, `_switched`); None otherwise. Only a room: a place of another kind after a single thing
+        is as often where it goes as where it is."""
+        tailed = self._with_tail(task, arg, kinds, parse)
+        if tailed is None or tailed[0].nodes or not tailed[1].relations:
+            return None
+        rooms = [self.matcher.match(r.landmark, ("room",)).nodes for r in tailed[1].relations]
+        return tailed if all(rooms) and not any(r.negated for r in tailed[1].relations) else None
 
     def _antecedent(self, index: int, desc: Description, st: _ParseState) -> _Outcome:
         earlier = [(t, role, o) for t, role, o in reversed(st.mentions) if t < index and o.nodes]

@@ -653,3 +653,11 @@ def test_something_for_a_purpose_is_what_the_purpose_asks_for(default_library, t
         {"id": "book_1", "class": "book", "room": "k", "affordances": ["pickable"]}]})
     result = ground_parse(parse_of(text, rows, roles), scene, default_library)
     assert result.tasks[0].parameters["object"] == "mug_1"
+
+
+def test_a_room_after_the_one_thing_named_must_hold_it(scene, library):
+    parse = parse_of("take the apple in the hall", "0 0 Picking ; 2 2 Theme", "picking : take , theme : apple :apple")
+    (error,) = ground(parse, scene, library).errors
+    assert error.code == "description_mismatch" and "hall" in error.message
+    parse = parse_of("take the apple in the kitchen", "0 0 Picking ; 2 2 Theme", "picking : take , theme : apple :apple")
+    assert ground(parse, scene, library).tasks[0].parameters["object"] == "apple_1"
