@@ -659,5 +659,6 @@ def test_a_room_after_the_one_thing_named_must_hold_it(scene, library):
     parse = parse_of("take the apple in the hall", "0 0 Picking ; 2 2 Theme", "picking : take , theme : apple :apple")
     (error,) = ground(parse, scene, library).errors
     assert error.code == "description_mismatch" and "hall" in error.message
-    parse = parse_of("take the apple in the kitchen", "0 0 Picking ; 2 2 Theme", "picking : take , theme : apple :apple")
+    parse = parse_of("take the apple in the kitchen", "0 0 Picking ; 2 2 Theme",
+                     "picking : take , theme : apple :apple")
     assert ground(parse, scene, library).tasks[0].parameters["object"] == "apple_1"
