@@ -267,8 +267,9 @@ class Matcher:
             said = " ".join(self._stated_word(desc, k, v) for k, v in stated)
             return [], f"no {desc.noun} is {said}"
         best = max(a for a, _ in ranked)
-        level = next((v for k, v in stated if k == "level"), None)
-        return self._by_height([n for a, n in ranked if a == best], level), ""
+        said = dict(stated)
+        place = int(said["ordinal"]) if "ordinal" in said else "middle" if said.get("side") == "middle" else None
+        return self._by_height([n for a, n in ranked if a == best], said.get("level"), place), ""
 
     def nearest_first(self, desc: Description, nodes: tuple[str, ...]) -> tuple[str, ...]:
         """"the nearest screwdriver" ("the farthest"), once everything else has narrowed the candidates: the one
@@ -298,18 +299,26 @@ class Matcher:
         return word or (key if value else f"not {key}")
 
     @staticmethod
-    def _by_height(nodes: list[Node], level: object) -> list[Node]:
+    def _by_height(nodes: list[Node], level: object, place: int | str | None = None) -> list[Node]:
         """"the top shelf", "the bottom drawer" among nodes that record no level and stand in one stack (within
         `_STACK` m of each other across the floor): the highest or lowest by the height of their positions (within
-        1 cm). Nodes without a height, or in more than one stack (shelves in two rooms), stay as they are."""
-        if level not in ("top", "bottom") or len(nodes) < 2 or any(
+        1 cm); "the second shelf" the second height from the top ("the second shelf from the bottom": with
+        "bottom"), "the middle shelf" the middle one of an odd number. Nodes without a height, or in more than one
+        stack (shelves in two rooms), stay as they are, and so do all when there is no such place."""
+        if (level not in ("top", "bottom") and place is None) or len(nodes) < 2 or any(
                 n.position is None or "level" in n.attributes for n in nodes):
             return nodes
         if any(math.dist(a.position[:2], b.position[:2]) > _STACK for a in nodes for b in nodes):
             return nodes
-        pick = max if level == "top" else min
-        extreme = pick(n.position[2] for n in nodes)
-        return [n for n in nodes if abs(n.position[2] - extreme) <= 0.01]
+        heights: list[float] = []
+        for z in sorted((n.position[2] for n in nodes), reverse=level != "bottom"):
+            if not heights or abs(heights[-1] - z) > 0.01:
+                heights.append(z)
+        index = 0 if place is None else place - 1 if isinstance(place, int) else \
+            len(heights) // 2 if len(heights) % 2 else None
+        if index is None or index >= len(heights):
+            return nodes
+        return [n for n in nodes if abs(n.position[2] - heights[index]) <= 0.01]
 
     def _has(self, node: Node, key: str, value: object) -> bool:
         """Whether `node` records `key` = `value` (in the lexicon's words: "cardboard" is paper), or is named with a

@@ -253,7 +253,7 @@ class SceneGraph:
             for term in n.terms:
                 self.by_term.setdefault(term, []).append(n.id)
                 ids = self.by_compact.setdefault(compact(term), [])
-                if n.id not in ids:
+                if not ids or ids[-1] != n.id:   # (a node's terms come together: a repeat is the last one)
                     ids.append(n.id)
                 words = term.split()
                 words = words[:words.index("of")] if "of" in words else words

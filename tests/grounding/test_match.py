@@ -185,6 +185,9 @@ SHELVES = {"objects": [{"id": "low", "class": "shelf", "position": [1, 1, 0.4]},
 @pytest.mark.parametrize("scene, text, nodes", [
     (SHELVES, "the top shelf", ("high",)), (SHELVES, "the upper shelf", ("high",)),
     (SHELVES, "the bottom shelf", ("low",)), (SHELVES, "the shelf", ("low", "high", "mid")),
+    (SHELVES, "the second shelf", ("mid",)), (SHELVES, "the third shelf", ("low",)),   # counted from the top
+    (SHELVES, "the first shelf from the bottom", ("low",)), (SHELVES, "the middle shelf", ("mid",)),
+    (SHELVES, "the fourth shelf", ("low", "high", "mid")),                           # no such one: all stay
     ({"objects": [{"id": "a", "class": "shelf", "position": [0, 0]},        # a floor map: no heights to compare
                   {"id": "b", "class": "shelf", "position": [1, 1]}]}, "the top shelf", ("a", "b")),
     ({"objects": [{**SHELVES["objects"][0], "attributes": {"level": "top"}}, SHELVES["objects"][1]]},
