@@ -10,6 +10,7 @@ from .errors import DecodingError
 __all__ = ["tokenize", "split_words", "english_tokenizer", "check_text"]
 
 _NON_SPACE = re.compile(r"\S+")
+_FILLERS = frozenset({"uh", "uhh", "um", "umm", "uhm", "erm", "er", "hmm", "hm", "mm", "mmm"})  # of speech
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -53,13 +54,23 @@ def english_tokenizer():
 
 
 def tokenize(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
-    """spaCy English tokens of raw user text ("kitchen," -> "kitchen", ","), with character offsets.
+    """spaCy English tokens of raw user text ("kitchen," -> "kitchen", ","), with character offsets, without the
+    fillers of speech ("uh", "um") and the commas around them, a word said twice in a row once ("the the"); a word
+    cut off by a hyphen ("the towel- the cloth") loses the hyphen.
 
     Examples
     --------
     >>> tokenize("go to the kitchen, now")[0]
     ('go', 'to', 'the', 'kitchen', ',', 'now')
+    >>> tokenize("go to the, uh, the bedroom")
+    (('go', 'to', 'the', 'bedroom'), ((0, 2), (3, 5), (6, 9), (19, 26)))
     """
     doc = english_tokenizer()(text)
-    words = [t for t in doc if not t.is_space]
-    return tuple(t.text for t in words), tuple((t.idx, t.idx + len(t.text)) for t in words)
+    words = [(t.text.rstrip("-") or t.text, t.idx) for t in doc if not t.is_space]
+    fillers = {i for i, (w, _) in enumerate(words) if w.lower() in _FILLERS}
+    commas = {j for i in fillers for j in (i - 1, i + 1) if 0 <= j < len(words) and words[j][0] == ","}
+    kept: list[tuple[str, int]] = []
+    for i, (word, start) in enumerate(words):
+        if i not in fillers | commas and not (kept and word.isalpha() and kept[-1][0].lower() == word.lower()):
+            kept.append((word, start))   # a word said twice in a row ("grab the, um, the bottle") once
+    return tuple(w for w, _ in kept), tuple((start, start + len(w)) for w, start in kept)

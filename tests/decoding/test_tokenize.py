@@ -23,6 +23,9 @@ def test_split_words(text, words, offsets):
     ("turn left  then   stop", ("turn", "left", "then", "stop")),
     ("  \n ", ()),
     ("", ()),
+    ("go to the, uh, bedroom", ("go", "to", "the", "bedroom")),            # fillers of speech, their commas
+    ("um grab the the blue bottle", ("grab", "the", "blue", "bottle")),     # a word said twice in a row
+    ("put the towel- the cloth", ("put", "the", "towel", "the", "cloth")),  # a word cut off
 ])
 def test_tokenize_words(text, words):
     assert tokenize(text)[0] == words
@@ -32,6 +35,7 @@ def test_tokenize_words(text, words):
     "go to the kitchen, take the red mug next to the sink and bring it to me",
     "  Put the book on top of the armchair.\n\tThen   sit!",
     "pick the café's cup",
+    "uh, put the towel- the, um, the cloth",
 ])
 def test_offsets_point_at_the_words(text):
     for tokenizer in (tokenize, split_words):
