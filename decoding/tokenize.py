@@ -6,11 +6,11 @@ import re
 from functools import lru_cache
 
 from .errors import DecodingError
+from .speech import plain
 
 __all__ = ["tokenize", "split_words", "english_tokenizer", "check_text"]
 
 _NON_SPACE = re.compile(r"\S+")
-_FILLERS = frozenset({"uh", "uhh", "um", "umm", "uhm", "erm", "er", "hmm", "hm", "mm", "mmm"})  # of speech
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -54,9 +54,9 @@ def english_tokenizer():
 
 
 def tokenize(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
-    """spaCy English tokens of raw user text ("kitchen," -> "kitchen", ","), with character offsets, without the
-    fillers of speech ("uh", "um") and the commas around them, a word said twice in a row once ("the the"); a word
-    cut off by a hyphen ("the towel- the cloth") loses the hyphen.
+    """spaCy English tokens of raw user text ("kitchen," -> "kitchen", ","), with character offsets, as meant when
+    spoken (`decoding.speech.plain`: no fillers, words said twice, repairs); a word cut off by a hyphen ("the
+    towel- the cloth") loses the hyphen.
 
     Examples
     --------
@@ -66,11 +66,5 @@ def tokenize(text: str) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]]:
     (('go', 'to', 'the', 'bedroom'), ((0, 2), (3, 5), (6, 9), (19, 26)))
     """
     doc = english_tokenizer()(text)
-    words = [(t.text.rstrip("-") or t.text, t.idx) for t in doc if not t.is_space]
-    fillers = {i for i, (w, _) in enumerate(words) if w.lower() in _FILLERS}
-    commas = {j for i in fillers for j in (i - 1, i + 1) if 0 <= j < len(words) and words[j][0] == ","}
-    kept: list[tuple[str, int]] = []
-    for i, (word, start) in enumerate(words):
-        if i not in fillers | commas and not (kept and word.isalpha() and kept[-1][0].lower() == word.lower()):
-            kept.append((word, start))   # a word said twice in a row ("grab the, um, the bottle") once
+    kept = plain([(t.text.rstrip("-") or t.text, t.idx) for t in doc if not t.is_space])
     return tuple(w for w, _ in kept), tuple((start, start + len(w)) for w, start in kept)
