@@ -115,7 +115,8 @@ def _fitting(question: Clarification, words: list[str], scene: SceneGraph, lexic
     """The candidates one clause of a reply names: by id, by position, or by what it says of them."""
     if not words:
         return ()
-    named = tuple(c for c in question.candidates if c.lower() in words)
+    ids = set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)}   # "shelf 2": shelf_2
+    named = tuple(c for c in question.candidates if c.lower() in ids)
     return named or _by_position(question, words) or _by_description(question, words, scene, lexicon)
 
 

@@ -281,6 +281,9 @@ class Grounder:
         if desc.pronoun:
             return self._antecedent(index, desc, st)
         kinds = KIND_FILTER[param.kind if param else None]
+        numbered = self._numbered(arg, kinds, st.parse)
+        if numbered:
+            return _Outcome(numbered, 1.0, noun=desc.noun, description=desc)
         words = list(st.parse.tokens[arg.span.start:arg.span.end + 1])
         conjoined = self._conjoined(words, kinds, desc)
         if conjoined is not None:
@@ -292,6 +295,17 @@ class Grounder:
             match, desc = self._elsewhere(task, arg, kinds, st.parse) or (match, desc)
         return _Outcome(match.nodes, match.score, match.code, match.reason, match.nearest, noun=desc.noun,
                         warning=match.warning, description=desc)
+
+    def _numbered(self, arg: Argument, kinds: tuple[str, ...], parse: Parse) -> tuple[str, ...]:
+        """The node a noun and a number name together, the number in the span or right after it: "drawer 2",
+        "shelf 3", "room 204" (a node of that id, drawer_2, or named "drawer 2"); () for other words."""
+        end = arg.span.end + (0 if parse.tokens[arg.span.end].isdigit() else 1)
+        if end >= len(parse.tokens) or not parse.tokens[end].isdigit() or end == arg.span.start:
+            return ()
+        noun, number = normalise(parse.tokens[end - 1]), parse.tokens[end]
+        ids = [i for i in (f"{noun}_{number}", f"{noun}{number}", f"{noun}-{number}") if i in self.scene]
+        ids += [i for i in self.scene.by_term.get(f"{noun} {number}", ()) if i not in ids]
+        return tuple(i for i in ids if self.scene[i].kind in kinds)
 
     def _purposed(self, desc: Description, arg: Argument, parse: Parse) -> Description:
         """ "something to drink", "anything to eat": an indefinite word (lexicon `indefinites`) followed, in the span

@@ -33,6 +33,7 @@ def asked(shipped_agent, kitchen):
     ("the second one", ("mug_2",)),
     ("the last", ("mug_3",)),
     ("mug_1", ("mug_1",)),
+    ("mug 3", ("mug_3",)),                      # an id said as words
     ("not the blue one", ("mug_1", "mug_3")),  # a negation rules out what it describes
     ("the one that is not blue", ("mug_1", "mug_3")),
     ("not blue, the big one", ("mug_3",)),

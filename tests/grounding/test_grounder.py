@@ -662,3 +662,17 @@ def test_a_room_after_the_one_thing_named_must_hold_it(scene, library):
     parse = parse_of("take the apple in the kitchen", "0 0 Picking ; 2 2 Theme",
                      "picking : take , theme : apple :apple")
     assert ground(parse, scene, library).tasks[0].parameters["object"] == "apple_1"
+
+
+@pytest.mark.parametrize("rows, source", [
+    ("0 0 Picking ; 2 2 Theme ; 4 4 Source", "shelf"),      # the number left out of the span
+    ("0 0 Picking ; 2 2 Theme ; 4 5 Source", "shelf 2"),
+])
+def test_a_noun_and_a_number_name_a_node(default_library, rows, source):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": f"shelf_{i}", "class": "shelf", "room": "k", "affordances": ["receptacle"]} for i in (1, 2)] + [
+        {"id": f"mug_{i}", "class": "cup", "name": "mug", "room": "k", "affordances": ["pickable"]} for i in (1, 2)],
+        "relations": [{"subject": f"mug_{i}", "predicate": "on", "object": f"shelf_{i}"} for i in (1, 2)]})
+    parse = parse_of("take the mug from shelf 2", rows, f"picking : take , theme : mug :cup , source : {source} :shelf")
+    result = ground_parse(parse, scene, default_library)
+    assert result.tasks[0].parameters == {"object": "mug_2", "source": "shelf_2"}
