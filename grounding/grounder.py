@@ -273,7 +273,7 @@ class Grounder:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
         desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
-        desc = self._owned(self._purposed(desc, arg, st.parse), arg, st.parse)
+        desc = self._kind_said_before(self._owned(self._purposed(desc, arg, st.parse), arg, st.parse), st)
         if desc.quantity is None and not desc.pronoun:
             desc = replace(desc, quantity=quantity_before(st.parse.tokens, arg.span.start, self.lexicon))
         if desc.robot:
@@ -306,6 +306,15 @@ class Grounder:
         ids = [i for i in (f"{noun}_{number}", f"{noun}{number}", f"{noun}-{number}") if i in self.scene]
         ids += [i for i in self.scene.by_term.get(f"{noun} {number}", ()) if i not in ids]
         return tuple(i for i in ids if self.scene[i].kind in kinds)
+
+    @staticmethod
+    def _kind_said_before(desc: Description, st: _ParseState) -> Description:
+        """ "the white one", "the other one": words that name no kind of thing take the noun of the latest thing
+        named before them in the instruction ("take the red mug and the white one": a white mug)."""
+        if desc.heads or desc.pronoun or desc.person or desc.robot:
+            return desc
+        noun = next((o.noun for _, _, o in reversed(st.mentions) if o.nodes and o.noun not in ("one", "robot")), None)
+        return replace(desc, heads=(noun,)) if noun else desc
 
     def _purposed(self, desc: Description, arg: Argument, parse: Parse) -> Description:
         """ "something to drink", "anything to eat": an indefinite word (lexicon `indefinites`) followed, in the span

@@ -676,3 +676,12 @@ def test_a_noun_and_a_number_name_a_node(default_library, rows, source):
     parse = parse_of("take the mug from shelf 2", rows, f"picking : take , theme : mug :cup , source : {source} :shelf")
     result = ground_parse(parse, scene, default_library)
     assert result.tasks[0].parameters == {"object": "mug_2", "source": "shelf_2"}
+
+
+@pytest.mark.parametrize("text, second", [("take the red mug and take the blue one", "blue one"),
+                                          ("take the red mug and take the other one", "other one")])
+def test_one_takes_the_kind_named_before(scene, library, text, second):
+    parse = parse_of(text, "0 0 Picking ; 2 3 Theme | 5 5 Picking ; 7 8 Theme",
+                     f"picking : take , theme : red mug :cup ; picking : take , theme : {second} :unk")
+    out = ground(parse, scene, library)
+    assert [t.parameters.get("object") for t in out.tasks] == ["mug_1", "mug_2"] and not out.clarifications
