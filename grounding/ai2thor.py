@@ -136,8 +136,20 @@ def import_ai2thor(data: object, room: str = "room", source: str = "<ai2thor>",
     ids = _node_ids(objects, listed, source)
     room_id = slug(room) or "room"
     nodes = [_object(o, ids, room_id, mapping) for o in objects]
-    return {"name": room_id, "agent": {"room": room_id}, "rooms": [{"id": room_id, "name": room.replace("_", " ")}],
+    agent = {"room": room_id} | ({"position": here} if (here := _agent_position(data)) else {})
+    return {"name": room_id, "agent": agent, "rooms": [{"id": room_id, "name": room.replace("_", " ")}],
             "objects": nodes, "relations": _relations(objects, ids, mapping)}
+
+
+def _agent_position(data: object) -> list[float] | None:
+    """Where an event's metadata puts the agent (`metadata.agent.position`), as (x, z, y) like the objects; None
+    for bare objects or a position that is not three numbers."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    agent = metadata.get("agent") if isinstance(metadata, dict) else None
+    at = agent.get("position") if isinstance(agent, dict) else None
+    xyz = [at.get(k) for k in "xzy"] if isinstance(at, dict) else []
+    return [float(v) for v in xyz] if len(xyz) == 3 and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in xyz) else None
 
 
 def is_ai2thor(data: object) -> bool:

@@ -170,6 +170,15 @@ def test_a_list_of_one_event_is_its_state_and_of_several_is_refused(tmp_path, ki
             read()
 
 
+@pytest.mark.parametrize("position, expected", [({"x": 1.5, "y": 0.9, "z": -2.0}, (1.5, -2.0, 0.9)),
+                                                ({"x": "1", "y": 0.9, "z": 0}, None), (None, None)])
+def test_an_events_agent_position_is_the_robots(tmp_path, position, expected):
+    agent = {"name": "agent"} | ({"position": position} if position else {})
+    scene = load_map(dump(tmp_path / "event.json", {"metadata": {"sceneName": "FloorPlan6", "agent": agent,
+                                                                 "objects": KITCHEN}}), "auto")
+    assert (tuple(scene.agent.position) if scene.agent.position else None) == expected
+
+
 def test_parents_missing_from_a_filtered_dump_are_one_warning(tmp_path):
     picked = [o for o in KITCHEN if o.get("pickupable")]
     lost = [o for o in picked if o.get("parentReceptacles")
