@@ -9,6 +9,8 @@ from .lexicon import Lexicon
 __all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "quantity_before", "tail_words"]
 
 _PUNCT = ".,;:!?\"'()[]"
+_NOT_OWNERS = frozenset({"that", "it", "which", "who", "there", "what", "here", "one"})  # "that's on": is
+_COPULAS = frozenset({"is", "are", "was", "were", "be", "stays", "still"})
 _NEGATIONS = frozenset({"not", "n't", "isn't", "aren't", "isnt", "arent", "never", "no"})
 _DETERMINERS = frozenset({"the", "of", "these", "those", "my", "your", "our", "its", "their"})
 # words that end the relation phrase after a span ("the mug on the left for me": "for me" says for whom, not where)
@@ -120,11 +122,11 @@ def _stated(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) ->
 
 def _possessives_joined(tokens: list[str]) -> list[str]:
     """ "teacher", "'s" (how the tokenizer splits "teacher's", or "teacher’s") -> "teacher's", as a map names "the
-    teacher's desk"."""
+    teacher's desk"; after "that", "it" ... the "'s" is "is" ("the lamp that's on")."""
     out: list[str] = []
     for token in tokens:
         if token in ("'s", "’s") and out:
-            out[-1] += "'s"
+            out[-1:] = [out[-1], "is"] if out[-1].lower() in _NOT_OWNERS else [out[-1] + "'s"]  # "that's on"
         else:
             out.append(token)
     return out
@@ -176,7 +178,8 @@ def _head(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None = Non
     content = _content(words, lexicon)
     person = next((lexicon.person(w) for w in content if lexicon.person(w)), None)
     attributes, states, rest = [], [], []
-    noun_last = bool(content) and words[-1] == content[-1]  # "the red one": no noun, "red" is an attribute
+    # "the red one": no noun, "red" is an attribute; "the lamp that is on": a state after a copula is no noun
+    noun_last = bool(content) and words[-1] == content[-1] and not _stated_after_copula(words, lexicon)
     marked = {w: (key, w) for w, key in (marks or {}).items()}
     for i, word in enumerate(content):
         last = noun_last and i == len(content) - 1
@@ -192,6 +195,13 @@ def _head(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None = Non
     heads = tuple(" ".join(rest[i:]) for i in range(len(rest)) if not lexicon.inside_phrase(rest, i))
     return Description(tuple(content), heads, tuple(attributes), tuple(states), (), person,
                        quantity=lexicon.quantity(words))
+
+
+def _stated_after_copula(words: list[str], lexicon: Lexicon) -> bool:
+    """Whether the words end in a state word right after a copula, negated or not ("... that is on", "... that's
+    open", "... that isn't on")."""
+    before = words[:-2] if len(words) > 2 and words[-2] in _NEGATIONS else words[:-1]
+    return bool(before) and words[-1] in lexicon.states and before[-1] in _COPULAS
 
 
 def relation_before(tokens: list[str], start: int, lexicon: Lexicon) -> tuple[str, ...] | None:
@@ -229,7 +239,7 @@ def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -
     """
     words = []
     for i in range(end + 1, len(tokens)):
-        word = normalise(tokens[i])
+        word = "is" if tokens[i] in ("'s", "’s") and tokens[i - 1].lower() in _NOT_OWNERS else normalise(tokens[i])
         if i in taken:
             break
         if not word or word in _BREAKS or tokens[i] in (",", ";"):
@@ -237,10 +247,13 @@ def tail_words(tokens: list[str], end: int, taken: set[int], lexicon: Lexicon) -
                 continue  # "the mug, not the red one", "the mug but not the red one": the negation goes with it
             break
         words.append(word)
-    while words and (lexicon.is_stopword(words[-1]) or lexicon.relation_at(words, len(words) - 1)):
+    while words and (lexicon.is_stopword(words[-1]) or lexicon.relation_at(words, len(words) - 1)) \
+            and not _stated_after_copula(words, lexicon):   # "the laptop that's on": a state, not a relation
         words.pop()
     first = next((i for i, w in enumerate(words) if not lexicon.is_stopword(w) or w in lexicon.relations), None)
     relation = lexicon.relation_at(words, first) if first is not None else None
+    if first is not None and _stated_after_copula(words[:first + 1], lexicon) and first == len(words) - 1:
+        return words[first - 1:]   # "the laptop that's on", "the drawer that is open": a state, with its copula
     if first is None or not relation and words[first] not in _NEGATIONS:
         return []
     if relation and not _content(words[first + relation[0]:], lexicon):

@@ -44,16 +44,25 @@ def test_negated_relation():
     assert relation.negated and relation.predicates == ("in",)
 
 
+@pytest.mark.parametrize("tokens, state", [(["the", "lamp", "that", "is", "on"], ("on", True)),
+                                           (["the", "laptop", "that", "'s", "off"], ("on", False)),
+                                           (["the", "drawer", "that", "is", "open"], ("open", True))])
+def test_a_state_after_a_copula_is_no_noun(tokens, state):
+    desc = describe(tokens, default_lexicon())
+    assert desc.states == (state,) and desc.heads[-1] in ("lamp", "laptop", "drawer") and not desc.relations
+
+
 @pytest.mark.parametrize("text, excluded", [
     ("the mug that is not red", (("color", "red"),)),
     ("the mug that is n't red", (("color", "red"),)),            # how the tokenizer splits "isn't"
     ("the mug not the red one", (("color", "red"),)),
     ("the drawer that is not open", (("open", True),)),
     ("the cup not the mug", ()),                                 # names a thing: narrows nothing
+    ("the lamp that is not on", (("on", True),)),
 ])
 def test_negated_attributes_and_states(text, excluded):
     desc = d(text)
-    assert desc.excluded == excluded and desc.heads[-1] in ("mug", "drawer", "cup") and not desc.attributes
+    assert desc.excluded == excluded and desc.heads[-1] in ("mug", "drawer", "cup", "lamp") and not desc.attributes
 
 
 def test_relation_before_a_span():
@@ -78,6 +87,9 @@ def test_negated_relation_before_a_span():
     ("bring me the mug , not the red one", 3, set(), ["not", "the", "red"]),   # a comma before a negation
     ("bring me the mug but not the red one", 3, set(), ["not", "the", "red"]),
     ("bring me the mug , the red one", 3, set(), []),
+    ("bring me the laptop that 's on", 3, set(), ["is", "on"]),                 # a state after a copula
+    ("turn off the lamp that is on", 3, set(), ["is", "on"]),
+    ("bring me the laptop that is n't on", 3, set(), ["n't", "on"]),
 ])
 def test_tail_words(text, end, taken, tail):
     assert tail_words(text.split(), end, taken, default_lexicon()) == tail
