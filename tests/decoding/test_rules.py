@@ -59,8 +59,6 @@ def _frames(parse) -> list[tuple[str, str, set[tuple[str, str, str]]]]:
     ("bring the mug to the user", [("Bringing", "bring", {("Theme", "mug", "cup"), ("Recipient", "user", "unk")})]),
     ("give the keys to Angel", [("Giving", "give", {("Theme", "keys", "key"), ("Recipient", "Angel", "unk")})]),
     ("Grasp the biscuits", [("Picking", "Grasp", {("Theme", "biscuits", "unk")})]),
-    ("I'd like a coffee", [("Bringing", "'d like", {("Theme", "coffee", "unk")})]),
-    ("could I have the red apple", [("Bringing", "could I have", {("Theme", "red apple", "apple")})]),
     ("blow out the candle", [("Changing_operational_state", "blow out", {("Device", "candle", "candle")})]),
     ("navigate to the kitchen",
      [("Motion", "navigate", {("Goal", "kitchen", "kitchen"), ("Area", "kitchen", "kitchen")})]),
