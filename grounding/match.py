@@ -156,10 +156,13 @@ class Matcher:
         if not wanted and desc.heads:
             # "the olive oil", "the maple syrup": a phrase the map says something holds; "my coffee"; a category of
             # substances: "a drink" is the mug of coffee
-            held = {c for n in self.scene.nodes.values() for c in _contents(n)}
+            held = self.scene.by_contents
             head = next((h for h in desc.heads if h in held), desc.heads[-1])
             wanted = {head} if head in held or head in self.lexicon.substances else set(self.lexicon.category(head))
-        return [n for n in self.scene.nodes.values() if n.kind in kinds and _contents(n) & wanted] if wanted else []
+        lists = [self.scene.by_contents[w] for w in wanted if w in self.scene.by_contents]
+        ids = lists[0] if len(lists) == 1 else {i for ids in lists for i in ids}
+        ordered = ids if len(lists) == 1 else [i for i in self.scene.nodes if i in ids]   # in the map's order
+        return [self.scene[i] for i in ordered if self.scene[i].kind in kinds]
 
     def _can_hold(self, node: Node) -> bool:
         return bool(self.lexicon.implied_affordances(tuple(node.affordances)) & {"container", "receptacle"})
@@ -219,12 +222,12 @@ class Matcher:
         # else a glass named for, or holding, another substance (a "wine glass") only when no other glass fits
         if not desc.contents:
             return nodes
-        holding = [n for n in nodes if _contents(n) & set(desc.contents)]
+        holding = [n for n in nodes if n.contents & set(desc.contents)]
         if holding:
             return holding
         others = set(self.lexicon.substances) - set(desc.contents)
         plain = [n for n in nodes if not any(w in others for term in n.terms for w in term.split())
-                 and not _contents(n) & others]
+                 and not n.contents & others]
         return plain or nodes
 
     def _wholes(self, nodes: list[Node]) -> list[Node]:
@@ -431,11 +434,3 @@ class Matcher:
 def _own_terms(node: Node) -> list[str]:
     """The words a map gives a node itself (name and aliases), lower case; its class is not among them."""
     return [t.lower() for t in (node.name, *node.aliases) if t]
-
-
-def _contents(node: Node) -> set[str]:
-    """What a map says a node holds (`attributes.contents`: one word or a list), lower case, with the last word of
-    each ("olive oil": also oil)."""
-    held = node.attributes.get("contents")
-    phrases = {str(c).lower().strip() for c in (held if isinstance(held, list | tuple) else [held] if held else [])}
-    return phrases | {p.split()[-1] for p in phrases if p}

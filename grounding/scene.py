@@ -45,6 +45,14 @@ class Node:
     stated: bool = True                      # False: `affordances` are its class defaults, not the scene's
 
     @property
+    def contents(self) -> frozenset[str]:
+        """What the map says the node holds (`attributes.contents`: one word or a list), lower case, with the last
+        word of each ("olive oil": also oil)."""
+        held = self.attributes.get("contents")
+        phrases = {str(c).lower().strip() for c in (held if isinstance(held, list | tuple) else [held] if held else [])}
+        return frozenset(phrases | {p.split()[-1] for p in phrases if p})
+
+    @property
     def label(self) -> str:
         """The word a person would use for it: its name, else its class."""
         return self.name or self.cls.replace("_", " ")
@@ -249,7 +257,10 @@ class SceneGraph:
         self.by_term_end: dict[str, list[str]] = {}
         # terms written together: "armchair" for a node named "arm chair", "tv stand" for one named "tv-stand"
         self.by_compact: dict[str, list[str]] = {}
+        self.by_contents: dict[str, list[str]] = {}   # what a node holds ("coffee") -> the nodes holding it
         for n in self.nodes.values():
+            for held in n.contents:
+                self.by_contents.setdefault(held, []).append(n.id)
             for term in n.terms:
                 self.by_term.setdefault(term, []).append(n.id)
                 ids = self.by_compact.setdefault(compact(term), [])
