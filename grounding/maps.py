@@ -59,6 +59,7 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     for key in HEADER_KEYS & set(data):
         del data[key]
     _check_classes(data["objects"], source)
+    boxes = {id(o): box for o in data["objects"] if isinstance(o, dict) and (box := _box(o))}
     for o in data["objects"]:
         for key in DETECTION_KEYS & set(o):
             del o[key]
@@ -68,16 +69,36 @@ def import_map(data: object, source: str = "<map>", room: str | None = None) -> 
     if room:
         _one_room(data, room, source)
     _name_objects(data["objects"])
-    _place_on_surfaces(data, own)
+    _place_on_surfaces(data, own, boxes)
     return data
 
 
-def _place_on_surfaces(data: dict, own: dict) -> None:
+Box = tuple[tuple[float, float, float], tuple[float, float, float]]   # (min corner, max corner)
+
+
+def _box(o: dict) -> Box | None:
+    """A detection's 3D box, `{min: [x, y, z], max: [x, y, z]}` under `bbox_3d`, `bbox` or `bounding_box`; None when
+    there is none in that form."""
+    for key in ("bbox_3d", "bbox", "bounding_box"):
+        box = o.get(key)
+        corners = [box.get(k) for k in ("min", "max")] if isinstance(box, dict) else []
+        if len(corners) == 2 and all(isinstance(c, list) and len(c) == 3 and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in c)
+                for c in corners):
+            low, high = (tuple(map(float, c)) for c in corners)
+            if all(a <= b for a, b in zip(low, high, strict=True)):
+                return low, high
+    return None
+
+
+def _place_on_surfaces(data: dict, own: dict, boxes: dict[int, Box]) -> None:
     """Add `x on s` for each pickable object `x` that no relation puts on or in anything, whose position has a
     height, and that has surfaces below it (at most `_SURFACE_BELOW` m) within the near threshold horizontally: `s`
     is the nearest across the floor of those within 10 cm of the highest one. A surface is furniture: a
     receptacle that neither opens nor is carried (a mug is on the table, not on the mug beside it). ("the mug on
-    the coffee table" in a map that gives positions only.)
+    the coffee table" in a map that gives positions only.) A surface with a 3D box (`boxes`, by `id()` of the
+    object) is below what stands over its footprint, its height the box's top: a 4 m counter holds the mugs at its
+    ends, and a sink beside them does not.
     Runs before validation: a field of the wrong type is left for it to name."""
     table = default_affordances()
 
@@ -99,13 +120,23 @@ def _place_on_surfaces(data: dict, own: dict) -> None:
     reach = reach if isinstance(reach, int | float) and not isinstance(reach, bool) else DEFAULT_NEAR_THRESHOLD
     objects = [(o, point(o), affordances(o)) for o in data["objects"] if isinstance(o.get("id"), str)]
     surfaces = [(o, p) for o, p, able in objects if p and "receptacle" in able and not able & {"openable", "pickable"}]
+
+    def under(s: dict, p: tuple[float, ...], at: tuple[float, ...]) -> tuple[float, float] | None:
+        """(height, distance across the floor) of surface `s` at `p` below a thing at `at`, or None."""
+        box = boxes.get(id(s))
+        if box is None:
+            near = math.dist(at[:2], p[:2])
+            return (p[2], near) if 0 < at[2] - p[2] <= _SURFACE_BELOW and near <= reach else None
+        (x0, y0, _), (x1, y1, top) = box
+        inside = x0 - _MARGIN <= at[0] <= x1 + _MARGIN and y0 - _MARGIN <= at[1] <= y1 + _MARGIN
+        return (top, math.dist(at[:2], p[:2])) if inside and -_MARGIN < at[2] - top <= _SURFACE_BELOW else None
+
     added = []
     for o, at, able in objects:
         if at is None or o["id"] in placed or "pickable" not in able:
             continue
-        below = [(p[2], math.dist(at[:2], p[:2]), s["id"]) for s, p in surfaces
-                 if 0 < at[2] - p[2] <= _SURFACE_BELOW and math.dist(at[:2], p[:2]) <= reach
-                 and s.get("room") == o.get("room")]
+        below = [(*found, s["id"]) for s, p in surfaces
+                 if s.get("room") == o.get("room") and (found := under(s, p, at)) is not None]
         if below:
             # the surfaces right below (within 10 cm of the highest: a mug at table height is on the table, not on
             # the lower chair beside it), of them the nearest across the floor
@@ -117,6 +148,7 @@ def _place_on_surfaces(data: dict, own: dict) -> None:
 
 
 _SURFACE_BELOW = 1.5   # metres: the most an object stands above the position of the surface it is put on
+_MARGIN = 0.05         # metres: how far a thing on a boxed surface may stand past the box (a detector's slack)
 
 
 def _wrapped(objects: list) -> LocatedDict:

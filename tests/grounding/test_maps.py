@@ -263,3 +263,27 @@ def test_an_object_is_on_the_surface_right_below_it(tmp_path, surfaces, on):
     path.write_text(json.dumps({"objects": [{"class": "mug", "position": [1.0, 1.0, 0.8]}] + [
         {"class": cls, "position": at, "affordances": ["receptacle"]} for cls, at in surfaces]}))
     assert load_map(path).place_of("cup_1") == on
+
+
+@pytest.mark.parametrize("key", ["bbox", "bbox_3d", "bounding_box"])
+def test_a_boxed_surface_holds_what_stands_over_its_footprint(tmp_path, key):
+    # a 4 m counter (its centre far from the mug at one end, and low: the box's centre) and a sink beside the mug,
+    # higher: the mug is on the counter, whose box's top is right below it
+    path = tmp_path / "kitchen.json"
+    path.write_text(json.dumps({"objects": [
+        {"class": "mug", "position": [1.2, 0.4, 0.95], key: {"min": [1.15, 0.35, 0.9], "max": [1.25, 0.45, 1.0]}},
+        {"class": "counter", "position": [3.0, 0.4, 0.45], key: {"min": [1.0, 0.1, 0.0], "max": [5.0, 0.7, 0.9]},
+         "affordances": ["receptacle"]},
+        {"class": "sink", "position": [1.8, 0.3, 0.85], key: {"min": [1.55, 0.1, 0.75], "max": [2.05, 0.5, 0.95]},
+         "affordances": ["receptacle"]}]}))
+    scene = load_map(path)
+    assert scene.place_of("cup_1") == "counter_1" and "bbox" not in json.dumps(scene.to_dict())
+
+
+def test_a_box_not_of_three_numbers_a_side_is_no_box(tmp_path):
+    path = tmp_path / "kitchen.json"
+    path.write_text(json.dumps({"objects": [
+        {"class": "mug", "position": [1.0, 1.0, 0.8]},
+        {"class": "dining table", "position": [1.1, 1.0, 0.74], "bbox": {"min": [0, 0], "max": [2, 2]},
+         "affordances": ["receptacle"]}]}))
+    assert load_map(path).place_of("cup_1") == "table_1"   # the position decides, as without a box
