@@ -23,6 +23,8 @@ _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
 _GOAL_ROLES = ("Goal", "coGoal")   # where things go: their words do not say where the things are
 _NOT_FITTING = ("object_not_found", "description_mismatch")
+# words that end a list after a span: where it goes, for whom, what comes next ("the salt and pepper to the table")
+_AFTER_A_LIST = frozenset({"to", "from", "for", "with", "at", "then", "please", "before", "after", "so"})
 _NOUN_AFFORDANCES = ("receptacle", "container")   # "it is not a receptacle"; the others read "it is not pickable"
 _CONJUNCTIONS = frozenset({"and", ",", "&", "plus"})   # between the parts of a span naming several things
 _SWITCHING = "toggleable"          # the affordance of a parameter that switches things (switch_on, switch_off)
@@ -286,6 +288,10 @@ class Grounder:
             return _Outcome(numbered, 1.0, noun=desc.noun, description=desc)
         words = list(st.parse.tokens[arg.span.start:arg.span.end + 1])
         conjoined = self._conjoined(words, kinds, desc)
+        if conjoined is None and arg.role == "Theme":
+            listed = [*words, *self._and_after(arg, st.parse)]
+            conjoined = self._conjoined(listed, kinds, describe(listed, self.lexicon)) if len(listed) > len(words) \
+                else None
         if conjoined is not None:
             return conjoined
         match = self.matcher.match(desc, kinds, arg.grounding)
@@ -345,6 +351,24 @@ class Grounder:
     def _person_named(self, word: str) -> str | None:
         people = [i for i in self.scene.by_term.get(word, ()) if self.scene[i].kind == "person"]
         return people[0] if len(people) == 1 else None
+
+    def _and_after(self, arg: Argument, parse: Parse) -> list[str]:
+        """ "and" and the words after a Theme's span that no argument or trigger of the parse covers, up to a
+        relation word or punctuation: "bring the salt [and pepper] to the table" read as "the salt and pepper" when
+        the parse left the second thing out; [] otherwise."""
+        taken = {i for t in parse.tasks for s in (t.trigger, *(a.span for a in t.arguments))
+                 for i in range(s.start, s.end + 1)}
+        end = arg.span.end + 1
+        if end >= len(parse.tokens) or normalise(parse.tokens[end]) != "and":
+            return []
+        more = []
+        for i in range(end, len(parse.tokens)):
+            word = normalise(parse.tokens[i])
+            if i in taken or not word or (i > end and (word in _CONJUNCTIONS or word in _AFTER_A_LIST
+                                                       or word in self.lexicon.relations)):
+                break
+            more.append(parse.tokens[i])
+        return more if len(more) > 1 else []
 
     def _conjoined(self, words: list[str], kinds: tuple[str, ...], desc: Description) -> _Outcome | None:
         """One span naming several things ("the salt and pepper", "the keys, the wallet and the phone"): the set of

@@ -685,3 +685,16 @@ def test_one_takes_the_kind_named_before(scene, library, text, second):
                      f"picking : take , theme : red mug :cup ; picking : take , theme : {second} :unk")
     out = ground(parse, scene, library)
     assert [t.parameters.get("object") for t in out.tasks] == ["mug_1", "mug_2"] and not out.clarifications
+
+
+def test_things_listed_after_a_theme_the_parse_cut_short_are_brought_too(default_library):
+    scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
+        {"id": f"{c}_1", "class": c, "room": "k", "affordances": ["pickable"]} for c in ("salt", "pepper")] + [
+        {"id": "table_1", "class": "table", "room": "k", "affordances": ["receptacle"]}]})
+    parse = parse_of("bring the salt and pepper to the table", "0 0 Bringing ; 2 2 Theme ; 7 7 Goal",
+                     "bringing : bring , theme : salt :unk , goal : table :table")
+    (task,) = ground_parse(parse, scene, default_library).tasks
+    assert task.sets["object"] == ("salt_1", "pepper_1") and task.parameters["goal"] == "table_1"
+    parse = parse_of("bring the salt and go to the table", "0 0 Bringing ; 2 2 Theme | 4 4 Motion ; 7 7 Goal",
+                     "bringing : bring , theme : salt :unk ; motion : go , goal : table :table")
+    assert ground_parse(parse, scene, default_library).tasks[0].parameters["object"] == "salt_1"   # a verb after
