@@ -578,6 +578,10 @@ class Grounder:
                            score=round(outcome.score, 3), refers_to=outcome.refers_to), 0
         binding = Binding(role=arg.role, parameter=name, span=arg.span, candidates=outcome.nodes,
                           refers_to=outcome.refers_to)
+        if not outcome.nodes and param is None and arg.role in self.lexicon.agent_roles:
+            st.out.warnings.append(GroundingWarning(task=index, role=arg.role, code="role_not_taken", message=(
+                f"{arg.span.text!r} ({arg.role}) names no one on the map; the robot acts")))
+            return binding, 0   # who should act, misread ("I'd like ...": Agent "'d"), does not stop the task
         if not outcome.nodes:
             return binding, self._error(index, arg, outcome, param, st)
         if param is None:

@@ -698,3 +698,11 @@ def test_things_listed_after_a_theme_the_parse_cut_short_are_brought_too(default
     parse = parse_of("bring the salt and go to the table", "0 0 Bringing ; 2 2 Theme | 4 4 Motion ; 7 7 Goal",
                      "bringing : bring , theme : salt :unk ; motion : go , goal : table :table")
     assert ground_parse(parse, scene, default_library).tasks[0].parameters["object"] == "salt_1"   # a verb after
+
+
+def test_an_agent_naming_no_one_is_a_warning_not_a_failure(scene, library):
+    parse = parse_of("Bob take the apple", "1 1 Picking ; 0 0 Agent ; 3 3 Theme",
+                     "picking : take , agent : bob :unk , theme : apple :apple")
+    out = ground(parse, scene, library)
+    assert out.tasks[0].status == "grounded" and not out.errors
+    assert any(w.role == "Agent" and "names no one" in w.message for w in out.warnings)
