@@ -107,10 +107,9 @@ def _excluding(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None)
 
 def _stated(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) -> tuple[tuple[str, object], ...]:
     """The attributes and states the content words state, or () when one of them states neither."""
-    marked = {w: (key, w) for w, key in (marks or {}).items()}
     stated: list[tuple[str, object]] = []
     for word in _content(words, lexicon):
-        attribute = lexicon.attribute(word) or marked.get(word)
+        attribute = _attribute(word, lexicon, marks)
         if attribute:
             stated.append(attribute)
         elif word in lexicon.states:
@@ -118,6 +117,14 @@ def _stated(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) ->
         else:
             return ()
     return tuple(stated)
+
+
+def _attribute(word: str, lexicon: Lexicon, marks: dict[str, str] | None) -> tuple[str, str] | None:
+    """The attribute a word states: by the lexicon, or by the parse's mark on it ("turquoise": color)."""
+    attribute = lexicon.attribute(word)
+    if attribute is None and marks and word in marks:
+        return marks[word], word
+    return attribute
 
 
 def _possessives_joined(tokens: list[str]) -> list[str]:
@@ -180,10 +187,9 @@ def _head(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None = Non
     attributes, states, rest = [], [], []
     # "the red one": no noun, "red" is an attribute; "the lamp that is on": a state after a copula is no noun
     noun_last = bool(content) and words[-1] == content[-1] and not _stated_after_copula(words, lexicon)
-    marked = {w: (key, w) for w, key in (marks or {}).items()}
     for i, word in enumerate(content):
         last = noun_last and i == len(content) - 1
-        attribute = None if last else lexicon.attribute(word) or marked.get(word)
+        attribute = None if last else _attribute(word, lexicon, marks)
         if attribute and attribute[0] == "owner" and person:
             person = None  # "my phone": an owner, not the person
         if attribute:

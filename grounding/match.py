@@ -324,30 +324,34 @@ class Matcher:
         return [n for n in nodes if abs(n.position[2] - heights[index]) <= 0.01]
 
     def _has(self, node: Node, key: str, value: object) -> bool:
-        """Whether `node` records `key` = `value` (in the lexicon's words: "cardboard" is paper), or is named with a
-        word that states it ("red mug")."""
-        have = node.attributes.get(key, node.states.get(key))
-        canonical = self.lexicon.attribute(str(have)) if have is not None else None
-        if have is not None and (canonical[1] if canonical and canonical[0] == key else have) == value:
+        """Whether `node` records `key` = `value`, or is named with a word that states it ("red mug")."""
+        if self._recorded(node, key) == value:
             return True
         return any(w == value or self.lexicon.attribute(w) == (key, value) for term in node.terms for w in term.split())
 
+    def _recorded(self, node: Node, key: str) -> object | None:
+        """The value `node` records for `key` (an attribute or a state) in the lexicon's words ("cardboard" is
+        paper); None when it records none."""
+        have = node.attributes.get(key, node.states.get(key))
+        if have is None:
+            return None
+        canonical = self.lexicon.attribute(str(have))
+        return canonical[1] if canonical and canonical[0] == key else have
+
     def _agreement(self, desc: Description, node: Node, stated: list[tuple[str, object]]) -> int | None:
         """How many stated attributes `node` agrees with; None when it contradicts one. A word in the node's name
-        agrees ("the cardboard box" named so), and a recorded value counts in the lexicon's words ("cardboard" is
-        paper)."""
+        agrees ("the cardboard box" named so), and a recorded value counts in the lexicon's words (`_recorded`)."""
         named = {w for term in node.terms for w in term.split()}
         agree = 0
         for key, value in stated:
             said = {w for w in desc.words if w == value or self.lexicon.attribute(w) == (key, value)}
-            have = node.attributes.get(key, node.states.get(key))
             if said & named:
                 agree += 1
                 continue
+            have = self._recorded(node, key)
             if have is None:
                 continue
-            canonical = self.lexicon.attribute(str(have))
-            if (canonical[1] if canonical and canonical[0] == key else have) != value:
+            if have != value:
                 return None
             agree += 1
         return agree
