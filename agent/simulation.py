@@ -10,7 +10,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from decoding.files import describe_validation
-from grounding import Faults, GroundingResult, SceneGraph, SimulationError, SimulationRun, Simulator, SkillLibrary
+from grounding import (Faults, GroundingError, GroundingErrorItem, GroundingResult, SceneGraph, SimulationError,
+                       SimulationRun, Simulator, SkillLibrary)
 from grounding.report import format_table
 
 from .api import Agent
@@ -29,8 +30,9 @@ class Turn:
     run: SimulationRun
     before: SceneGraph
     after: SceneGraph
-    said: str = ""            # the words of the turn: an instruction, or a reply answering the previous turn
+    said: str = ""            # the words of the turn: an instruction, or a reply to the previous turn's question
     answers: bool = False     # the turn answered the previous turn's question, and ran its result
+    replies: bool = False     # the turn was a reply to the previous turn's question, answering it or not
 
     @property
     def success(self) -> bool:
@@ -41,7 +43,7 @@ class Turn:
     def to_dict(self) -> dict:
         """The turn as JSON-ready data: the grounded result, the run and the success flag."""
         return {"instruction": self.result.instruction, "said": self.said or self.result.instruction,
-                "answers": self.answers, "success": self.success,
+                "replies": self.replies, "answers": self.answers, "success": self.success,
                 "result": self.result.model_dump(mode="json", exclude_none=True),
                 "run": self.run.model_dump(mode="json", exclude_none=True)}
 
@@ -55,14 +57,15 @@ class Trace:
 
     @property
     def success(self) -> bool:
-        """Every turn succeeded, a question the next turn answered counting as that answer's turn."""
+        """Every turn succeeded, a question the next turn replied to counting as that reply's turn."""
         return all(t.success for t in self.counted)
 
     @property
     def counted(self) -> tuple[Turn, ...]:
-        """The turns that count: all but those whose question the next turn answered."""
+        """The turns that count: all but those whose question the next turn replied to (a reply that fits no
+        candidate keeps the question open for the turn after it)."""
         return tuple(t for t, after in zip(self.turns, (*self.turns[1:], None), strict=True)
-                     if after is None or not after.answers)
+                     if after is None or not after.replies)
 
     @property
     def final_scene(self) -> SceneGraph:
@@ -92,8 +95,9 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
 
     `answer`, when given, is called on a result that asks a question and returns it settled (the answer in code
     of a script). A text of no task after a turn that asked (`Session.is_reply`: "the red one") answers that
-    question, and the answered result runs; a reply that fits no candidate raises `GroundingError`. A failed step
-    or goal does not stop the session: the next instruction starts from the state the failure left.
+    question, and the answered result runs; a reply that fits no candidate ("the purple one") runs nothing and
+    leaves the question open, asked again with the error `reply_unmatched`, for a later reply to answer. A failed
+    step or goal does not stop the session: the next instruction starts from the state the failure left.
 
     Examples
     --------
@@ -110,11 +114,25 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
     for text in texts:
         before = session.scene = simulator.scene
         replies = session.is_reply(text)
-        result = session.answer(text) if replies else session.ground(text)
+        try:
+            result = session.answer(text) if replies else session.ground(text)
+        except GroundingError as err:
+            if not replies:
+                raise
+            asked = _asked_again(session.last, err)   # the reply fits none of the candidates, or every one
+            turns.append(Turn(asked, simulator.run(asked), before, simulator.scene, text, False, True))
+            continue
         if answer is not None and result.clarifications:
             result = session.keep(answer(result, before))
-        turns.append(Turn(result, simulator.run(result), before, simulator.scene, text, replies))
+        turns.append(Turn(result, simulator.run(result), before, simulator.scene, text, replies, replies))
     return Trace(scene, tuple(turns))
+
+
+def _asked_again(result: GroundingResult, why: GroundingError) -> GroundingResult:
+    """The pending `result` of a question a reply did not settle: nothing to run, the question still asked."""
+    question = result.clarifications[0]
+    unmatched = GroundingErrorItem(task=question.task, role=question.role, code="reply_unmatched", message=str(why))
+    return result.model_copy(update={"plan": (), "errors": (*result.errors, unmatched)})
 
 
 def read_result(path: str | Path) -> GroundingResult:
@@ -149,6 +167,7 @@ def format_trace(trace: Trace) -> str:
 
 def _format_turn(index: int, turn: Turn) -> str:
     parts = [f"Reply {index}: {turn.said} (answers: {turn.result.instruction})" if turn.answers
+             else f"Reply {index}: {turn.said} (does not answer: {turn.result.instruction})" if turn.replies
              else f"Instruction {index}: {turn.result.instruction}"]
     if not turn.result.tasks:
         parts.append("  no task found in it")

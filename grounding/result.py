@@ -20,6 +20,7 @@ ERROR_CODES = {
     "missing_argument": "a required parameter that no argument fills and that has no default",
     "no_skill": "no skill of the library grounds the task type",
     "precondition_failed": "a plan step whose preconditions cannot hold in the state the plan reaches",
+    "reply_unmatched": "a reply to a question that fits none of its candidates (or all): the question stays open",
 }
 
 

@@ -38,6 +38,15 @@ def test_a_reply_answers_the_question_of_the_instruction_before(tmp_path):
     assert "handover  object=mug_white" in result.stdout
 
 
+def test_a_reply_fitting_no_candidate_is_asked_again_and_the_session_goes_on(tmp_path):
+    result = tage("simulate", "--scene", APARTMENT, "bring me the mug", "the purple one", "turn on the tv",
+                  cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr   # a failed turn, not bad input
+    assert "Reply 2: the purple one (does not answer: bring me the mug)" in result.stdout
+    assert "reply_unmatched: the reply 'the purple one' fits none of the candidates" in result.stdout
+    assert "Instruction 3: turn on the tv" in result.stdout and "FAILED: 1 of 2" in result.stdout
+
+
 def test_a_pronoun_refers_to_what_an_earlier_instruction_named(tmp_path):
     result = tage("simulate", "--scene", KITCHEN, "take the blue mug", "now put it on the table", "--json",
                   cwd=tmp_path)

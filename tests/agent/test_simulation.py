@@ -8,7 +8,7 @@ from agent.api import Agent
 from agent.defaults import load_library
 from agent.simulation import check_instructions, format_trace, read_result, replay, simulate_session
 from decoding.tage_format import read_row
-from grounding import Faults, GroundingError, SceneGraph, SimulationError, ground_parse
+from grounding import Faults, SceneGraph, SimulationError, ground_parse
 
 from ..grounding.conftest import ROOT
 
@@ -25,6 +25,7 @@ GOLD = {
                          "bringing : bring , recipient : me :person , theme : mug :cup"),
     "not the red one": ("", ""),
     "the green one": ("", ""),
+    "the white one": ("", ""),
 }
 
 
@@ -111,6 +112,22 @@ def test_a_reply_of_no_task_answers_the_question_of_the_turn_before(agent, apart
     assert trace.to_dict()["turns"][1]["answers"] is True
 
 
-def test_a_reply_fitting_no_candidate_is_refused(agent, apartment):
-    with pytest.raises(GroundingError, match="'the green one' fits none of the candidates"):
-        simulate_session(agent, apartment, ["bring me the mug", "the green one"])
+def test_a_reply_fitting_no_candidate_runs_nothing_and_leaves_the_question_open(agent, apartment):
+    trace = simulate_session(agent, apartment, ["bring me the mug", "the green one"])
+    asked, reply = trace.turns
+    assert reply.replies and not reply.answers and reply.said == "the green one"
+    assert reply.run.steps == () and reply.after is reply.before   # nothing ran
+    assert reply.result.clarifications == asked.result.clarifications   # asked again
+    error = reply.result.errors[-1]
+    assert error.code == "reply_unmatched" and "'the green one' fits none of the candidates" in error.message
+    assert not trace.success and trace.counted == (reply,)
+    text = format_trace(trace)
+    assert "Reply 2: the green one (does not answer: bring me the mug)" in text and "FAILED: 0 of 1" in text
+
+
+def test_a_later_reply_answers_a_question_left_open(agent, apartment):
+    trace = simulate_session(agent, apartment, ["bring me the mug", "the green one", "the white one"])
+    *_, answered = trace.turns
+    assert answered.answers and answered.result.tasks[0].parameters["object"] == "mug_white"
+    assert trace.success and trace.counted == (answered,)
+    assert [t["replies"] for t in trace.to_dict()["turns"]] == [False, True, True]
