@@ -10,8 +10,17 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from decoding.files import describe_validation
-from grounding import (Faults, GroundingError, GroundingErrorItem, GroundingResult, SceneGraph, SimulationError,
-                       SimulationRun, Simulator, SkillLibrary)
+from grounding import (
+    Faults,
+    GroundingError,
+    GroundingErrorItem,
+    GroundingResult,
+    SceneGraph,
+    SimulationError,
+    SimulationRun,
+    Simulator,
+    SkillLibrary,
+)
 from grounding.report import format_table
 
 from .api import Agent

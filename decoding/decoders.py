@@ -57,6 +57,22 @@ def decision_key(tasks: list[DecodedTask]) -> tuple:
     return tuple((t.type, t.start, t.end, tuple((a.role, a.start, a.end, a.cls) for a in t.arguments)) for t in tasks)
 
 
+def repeats(task: DecodedTask, earlier: Sequence[DecodedTask]) -> bool:
+    """Whether `task` repeats one of `earlier` word for word: the same type, trigger, and roles and spans."""
+    spans = lambda t: (t.type, t.start, t.end, tuple((a.role, a.start, a.end) for a in t.arguments))
+    return any(spans(task) == spans(t) for t in earlier)
+
+
+def without_repeats(decoded: Decoded) -> Decoded:
+    """`decoded` without the tasks that repeat an earlier one (`repeats`): they say nothing new, and a robot would do
+    the task twice ("turn off the oven and the stove" decoded as the oven twice)."""
+    keep = [k for k, t in enumerate(decoded.tasks) if not repeats(t, decoded.tasks[:k])]
+    if len(keep) == len(decoded.tasks):
+        return decoded
+    raw = None if decoded.raw is None else ([decoded.raw[0][k] for k in keep], [decoded.raw[1][k] for k in keep])
+    return Decoded([decoded.tasks[k] for k in keep], decoded.calls, raw)
+
+
 class Decoder(ABC):
     """Turns encoded instructions into decoded tasks; several at once in lockstep (`decoding.lockstep`)."""
 
@@ -74,7 +90,7 @@ class Decoder(ABC):
 
     def decode_batch(self, batch: Batch) -> list[Decoded]:
         """`decode_many` on instructions already padded into a batch."""
-        return batch.run([self.steps(batch, i) for i in range(len(batch.encoded))])
+        return [without_repeats(d) for d in batch.run([self.steps(batch, i) for i in range(len(batch.encoded))])]
 
     @abstractmethod
     def steps(self, batch: Batch, i: int) -> Walk:

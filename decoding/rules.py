@@ -448,18 +448,22 @@ class _Run:
         return i
 
     def _share_in_groups(self) -> None:
-        """A conjunct with no place of its own takes the next conjunct's ("pick the cup and the bowl from it")."""
+        """A conjunct with no place of its own takes the next conjunct's ("pick the cup and the bowl from it"); what
+        the first conjunct says before its object, the Agent, a Recipient or a state, holds for every object of the
+        list ("bring me the cup and the bowl", "turn off the oven and the stove"), as tagE annotates it."""
         for a, b in zip(self.tasks, self.tasks[1:], strict=False):
             if a.group != b.group:
                 continue
-            own = {"Theme", "Manner", "Degree", "Agent", self._object_role(a)}
+            obj = self._object_role(a)
+            own = {"Theme", "Manner", "Degree", "Agent", obj}
             if not (a.roles() - own):
                 for arg in b.args:
                     if arg[0] not in own:
                         a.add(*arg)
-            for arg in a.args:
-                if arg[0] == "Agent":
-                    b.add(*arg)
+            first = min((arg[1] for arg in a.args if arg[0] == obj), default=None)
+            shared = [arg for arg in a.args if arg[0] not in b.roles() and (
+                arg[0] == "Agent" or (first is not None and arg[1] < first))]
+            b.args[:0] = shared  # said before b's own words: first, in the order of the sentence
 
     def _implicit_themes(self) -> None:
         """"pick the bowl and then place on the table": a Placing or Bringing with no Theme moves the last one."""

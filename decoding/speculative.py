@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .backend_names import HYBRID, SPECULATIVE
-from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, decision_key
+from .decoders import ConstrainedDecoder, Decoded, DecodedArgument, DecodedTask, Decoder, decision_key, repeats
 from .grammar import Grammar
 from .lockstep import Batch, Step, Walk, runs_of
 from .model import Encoded, Extractor
@@ -134,6 +134,7 @@ class SpeculativeDecoder(Decoder):
                 return None
             done = DecodedTask(task.type, task.start, task.end)
             check.done.append(done)
+            at_arguments = check.rules.save()
             for j, arg in enumerate(task.arguments):
                 if not check.argument(k, j, arg):
                     yield from check.walk.arguments(check.inner[k, j], done)
@@ -146,6 +147,17 @@ class SpeculativeDecoder(Decoder):
                     check.rules.took("role", model.end_id)  # the argument bound ends the task, as in the walk
                 elif not check.end(k, j, model.end_id):
                     yield from check.walk.arguments(check.inner[k, j], done)
+            if self.margin and repeats(done, check.done[:-1]):
+                # the model's repair repeats an earlier task ("turn off the oven and the stove": the oven again): a
+                # hybrid keeps the drafted arguments the grammar allows, which the pass scored (what follows depends
+                # on the task's header only)
+                allowed = self.grammar.spec.roles.get(c.task_types[task.type], ())
+                kept = [j for j, a in enumerate(task.arguments) if c.roles[a.role] in allowed]
+                drafted = DecodedTask(task.type, task.start, task.end, [task.arguments[j] for j in kept])
+                if not repeats(drafted, check.done[:-1]) and check.fits(at_arguments, drafted.arguments,
+                                                                          model.end_id):
+                    done.arguments[:] = drafted.arguments
+                    check.accepted += [(k, j) for j in kept if (k, j) not in check.accepted]
         if len(draft) < c.max_tasks and not check.stop(len(draft), model.stop_id):
             return None
         return Decoded(check.done, check.walk.calls)
@@ -218,6 +230,22 @@ class _Check:
     def begin(self) -> None:
         """A task's header, an argument, an END or a STOP is checked next."""
         self.seen, self.saved = [], self.rules.save()
+
+    def fits(self, saved: tuple, arguments: list[DecodedArgument], end_id: int) -> bool:
+        """Whether the constraints as `saved` (at a task's first argument) allow `arguments` and then END; if so
+        they stand after them, else as they were."""
+        r, now = self.rules, self.rules.save()
+        r.restore(saved)
+        steps = [step for a in arguments for step in (
+            (r.roles, "role", a.role), (lambda a=a: r.starts(a.role), "start", a.start),
+            (lambda a=a: r.ends(a.role, a.start), "end", a.end), (r.classes, "class", a.cls))]
+        for options, kind, choice in (*steps, (r.roles, "role", end_id)):
+            allowed = options()
+            if allowed is not None and (allowed or kind != "class") and choice not in allowed:
+                r.restore(now)
+                return False
+            r.took(kind, choice)
+        return True
 
     def header(self, k: int, task: DecodedTask) -> bool:
         """Check a drafted task's type and trigger; on a miss decoding goes on from this task's outer state."""

@@ -6,11 +6,13 @@ from agent.defaults import default_vocabulary, load_library, rule_parser
 from agent.parsers import build_grammar, make_parser
 from decoding.decoders import (
     ConstrainedDecoder,
+    Decoded,
     DecodedArgument,
     DecodedTask,
     GrammarConstraints,
     GreedyDecoder,
     get_backend,
+    without_repeats,
 )
 from decoding.errors import DecodingError
 from decoding.files import read_parses
@@ -271,3 +273,13 @@ def test_only_an_optional_role_keeps_off_the_trigger(shipped_parser, tmp_path):
     for kind, value in (("type", c.task_types.index("Changing_operational_state")), ("start", 0), ("end", 0)):
         rules.took(kind, value)
     assert device not in rules.roles() and state in rules.roles()
+
+
+def test_a_task_repeating_an_earlier_one_is_dropped_with_its_scores():
+    arg = lambda start: DecodedArgument(role=1, start=start, end=start, cls=0)
+    oven, stove = DecodedTask(0, 0, 0, [arg(1), arg(3)]), DecodedTask(0, 0, 0, [arg(1), arg(6)])
+    again = DecodedTask(0, 0, 0, [arg(1), arg(3)])
+    out = without_repeats(Decoded([oven, again, stove], calls=3, raw=([0.9, 0.2, 0.8], [[0.9, 0.9], [0.8, 0.7],
+                                                                                        [0.9, 0.6]])))
+    assert out.tasks == [oven, stove] and out.calls == 3 and out.raw == ([0.9, 0.8], [[0.9, 0.9], [0.9, 0.6]])
+    assert without_repeats(Decoded([oven, stove])).tasks == [oven, stove]

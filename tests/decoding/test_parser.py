@@ -99,3 +99,14 @@ def test_test_split_scores_clear_the_issue_floor(shipped_parser):
     scores = score(gold, predicted)
     assert all(default_vocabulary().problems(p) == [] for p in predicted)
     assert scores.arguments.f1 >= 0.83
+
+
+@pytest.mark.parametrize("text, objects", [
+    ("Turn off the oven and the stove.", ["oven", "stove"]),
+    ("Bring me the newspaper and the TV remote.", ["newspaper", "TV remote"]),
+])
+def test_hybrid_keeps_the_drafted_object_where_the_model_would_repeat_the_first(hybrid, text, objects):
+    # the model alone points the second task of the shared trigger at the first object again
+    parse = hybrid.parse(text)
+    assert [a.span.text for t in parse.tasks for a in t.arguments if a.role in ("Device", "Theme")] == objects
+    assert hybrid.decoder.grammar.spec.problems(parse) == []

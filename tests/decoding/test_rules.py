@@ -243,3 +243,15 @@ def test_on_or_off_ending_a_phrase_makes_turn_a_change_of_state(parser, text, st
 @pytest.mark.parametrize("text", ["take the cup and both the plates", "bring the cup and maybe the plate"])
 def test_a_predeterminer_after_and_is_no_verb(parser, text):
     assert len(parser.parse(text).tasks) == 2   # another object of the same trigger, not a clause of its own
+
+
+@pytest.mark.parametrize("text, shared", [
+    ("turn off the oven and the stove", ("Operational_state", "off")),
+    ("bring me the cup and the bowl", ("Recipient", "me")),
+    ("can you pick the cup and then the bowl", ("Agent", "you")),
+])
+def test_what_is_said_before_a_list_holds_for_each_of_its_objects(parser, text, shared):
+    # tagE's convention: a task per object of the list, the words before the first object in each, first
+    first, second = parser.parse(text).tasks
+    assert (second.arguments[0].role, second.arguments[0].span.text) == shared
+    assert shared in [(a.role, a.span.text) for a in first.arguments]
