@@ -364,6 +364,10 @@ ROOMS_OF_LIGHTS = {"rooms": [{"id": "living_room"}, {"id": "bedroom"}, {"id": "b
     ("turn on the light in the bathroom", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device",
      "changing_operational_state : turn , operational_state : on :unk , device : light :lamp", "switch_1", None),
     ("take the mug in the bedroom", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup", "mug_2", None),
+    # the place tagged, as tagE tags it on a change of state: it narrows the device
+    ("switch the lamp on in the bedroom", "0 0 Changing_operational_state ; 2 2 Device ; 3 3 Operational_state ; "
+     "6 6 Source ; 6 6 Area", "changing_operational_state : switch , device : lamp :lamp , operational_state : on "
+     ":unk , source : bedroom :bedroom , area : bedroom :bedroom", "lamp_2", None),
     # no mug there: said, not a question about the mugs elsewhere
     ("take the mug in the kitchen", "0 0 Picking ; 2 2 Theme", "picking : take , theme : mug :cup", None,
      "description_mismatch"),
