@@ -59,8 +59,10 @@ def make_parser(backend: str = DEFAULT_BACKEND, model: str | Path | None = None,
     # spaCy, which the first parse of raw text needs, loads while ONNX Runtime builds its sessions
     extractor, meta = load_extractor(model, runtime, meanwhile=english_tokenizer)
     grammar = None if backend == GREEDY else build_grammar(extractor.config, library or load_library())
-    return TaskParser(extractor, get_backend(backend, grammar), rule_parser(),
-                      calibration=Calibration.of(meta.get("calibration")))
+    drafter = rule_parser()
+    return TaskParser(extractor, get_backend(backend, grammar), drafter,
+                      calibration=Calibration.of(meta.get("calibration")),
+                      not_triggers=frozenset(drafter.lexicon.data.not_triggers))
 
 
 def load_extractor(model: str | Path | None = None, runtime: str = "auto",

@@ -50,6 +50,11 @@ class Decoded:
     # decoder already computed them (a speculative pass over exactly these decisions); None: not known
     raw: tuple[list[float], list[list[float]]] | None = None
 
+    def only(self, keep: Sequence[int]) -> Decoded:
+        """These decisions with the tasks at indices `keep` only (and their raw probabilities)."""
+        raw = None if self.raw is None else ([self.raw[0][k] for k in keep], [self.raw[1][k] for k in keep])
+        return Decoded([self.tasks[k] for k in keep], self.calls, raw)
+
 
 def decision_key(tasks: list[DecodedTask]) -> tuple:
     """The scored decisions of decoded tasks as a hashable value (attribute marks, which follow from them, left out):
@@ -61,16 +66,6 @@ def repeats(task: DecodedTask, earlier: Sequence[DecodedTask]) -> bool:
     """Whether `task` repeats one of `earlier` word for word: the same type, trigger, and roles and spans."""
     spans = lambda t: (t.type, t.start, t.end, tuple((a.role, a.start, a.end) for a in t.arguments))
     return any(spans(task) == spans(t) for t in earlier)
-
-
-def without_repeats(decoded: Decoded) -> Decoded:
-    """`decoded` without the tasks that repeat an earlier one (`repeats`): they say nothing new, and a robot would do
-    the task twice ("turn off the oven and the stove" decoded as the oven twice)."""
-    keep = [k for k, t in enumerate(decoded.tasks) if not repeats(t, decoded.tasks[:k])]
-    if len(keep) == len(decoded.tasks):
-        return decoded
-    raw = None if decoded.raw is None else ([decoded.raw[0][k] for k in keep], [decoded.raw[1][k] for k in keep])
-    return Decoded([decoded.tasks[k] for k in keep], decoded.calls, raw)
 
 
 class Decoder(ABC):
@@ -90,7 +85,7 @@ class Decoder(ABC):
 
     def decode_batch(self, batch: Batch) -> list[Decoded]:
         """`decode_many` on instructions already padded into a batch."""
-        return [without_repeats(d) for d in batch.run([self.steps(batch, i) for i in range(len(batch.encoded))])]
+        return batch.run([self.steps(batch, i) for i in range(len(batch.encoded))])
 
     @abstractmethod
     def steps(self, batch: Batch, i: int) -> Walk:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from .confidence import Calibration, raw_scores
-from .decoders import Decoded, Decoder
+from .decoders import Decoded, Decoder, decision_key, repeats
 from .lockstep import Batch
 from .model import Extractor
 from .nbest import nbest
@@ -50,10 +50,11 @@ class TaskParser:
     """
 
     def __init__(self, model: Extractor, decoder: Decoder, drafter=None, batch_size: int = 32,
-                 calibration: Calibration | None = None):
+                 calibration: Calibration | None = None, not_triggers: frozenset[str] = frozenset()):
         self.model, self.decoder, self.batch_size = model.eval(), decoder, batch_size
         self.drafter = drafter  # a cheap parser (the rule baseline) whose parses seed drafting decoders
         self.calibration = calibration or Calibration()  # raw probabilities -> calibrated scores
+        self.not_triggers = not_triggers  # verbs of actions no task type covers: a task they trigger is dropped
         self.calls = 0  # decoder calls of the last parse_many
 
     def parse(self, instruction: str) -> Parse:
@@ -73,7 +74,9 @@ class TaskParser:
             return [self.parse(instruction)]
         with torch.inference_mode():
             enc = self.encode([words])[0]
-            decoded = [c.decoded for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
+            decoded = [self.kept(words, c.decoded) for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
+            decoded = [d for k, d in enumerate(decoded)   # equal once cleaned: the better one stands for both
+                       if decision_key(d.tasks) not in {decision_key(e.tasks) for e in decoded[:k]}]
             scores = raw_scores(Batch(self.model, [enc] * len(decoded)), decoded)
         return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
 
@@ -119,11 +122,20 @@ class TaskParser:
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
                 batch = Batch(self.model, self.encode([items[i] for i in chunk]))
-                decoded = self.decoder.decode_batch(batch)
+                decoded = [self.kept(items[i], d) for i, d in zip(chunk, self.decoder.decode_batch(batch), strict=True)]
                 self.calls += sum(d.calls for d in decoded)
                 for i, d, scores in zip(chunk, decoded, raw_scores(batch, decoded), strict=True):
                     out[i] = self.to_parse(items[i], d, scores)
         return [p if p is not None else self.to_parse(w, Decoded([])) for p, w in zip(out, items, strict=True)]
+
+    def kept(self, words: Words, decoded: Decoded) -> Decoded:
+        """`decoded` without the tasks a robot must not act on: one whose trigger is a verb of an action no task type
+        covers ("vacuum the living room" read as carrying it somewhere), and one that repeats an earlier task
+        (`repeats`: "turn off the oven and the stove" decoded as the oven twice)."""
+        low = [w.lower() for w in words.tokens]
+        keep = [k for k, t in enumerate(decoded.tasks) if not repeats(t, decoded.tasks[:k])
+                and not any(w in self.not_triggers for w in low[t.start : t.end + 1])]
+        return decoded if len(keep) == len(decoded.tasks) else decoded.only(keep)
 
     def encode(self, items: Sequence[Words]):
         """Encoder outputs of tokenised instructions (with the drafter's parse when the decoder drafts)."""

@@ -88,6 +88,9 @@ class _LexiconFile(_Strict):
     determiners: tuple[str, ...]
     kept_determiners: tuple[str, ...]
     predeterminers: tuple[str, ...] = ()  # words before a determiner that start no clause ("both the plates")
+    negations: tuple[str, ...] = ()       # a verb right after one is no trigger ("don't take the dry ones")
+    gerund_cues: tuple[str, ...] = ()     # a verb's -ing form right after one is its trigger ("mind fetching")
+    not_triggers: tuple[str, ...] = ()    # verbs of actions no task type covers: never a trigger of the model's
     stopwords: tuple[str, ...]
     relations: tuple[str, ...]
     areas: tuple[str, ...]
@@ -264,15 +267,29 @@ class _Run:
     def _verb_at(self, i: int) -> tuple[int, int, str] | None:
         low, prev = self.low, self.low[i - 1] if i else ""
         if (prev in self.d.determiners or prev in self.d.kept_determiners or prev in self.d.copulas
-                or prev in self.lex.attribute_of):
+                or prev in self.lex.attribute_of or prev in self.d.negations):
             return None
         if low[i] in self.d.clause_initial_only and self._content(i - 1) and not self._clause_start(i):
             return None
-        for phrase in self.lex.phrases.get(low[i], ()):
-            if tuple(low[i : i + len(phrase)]) == phrase:
+        if low[i] in self.d.gerund_cues and i + 1 < len(low) and self._stem(low[i + 1]) != low[i + 1]:
+            return None  # "keep walking": the -ing form after it is the trigger
+        words = (self._stem(low[i]) if prev in self.d.gerund_cues else low[i], *low[i + 1 :])
+        for phrase in self.lex.phrases.get(words[0], ()):
+            if words[: len(phrase)] == phrase:
                 end = i + len(phrase) - 1
                 return i, end, self._cued(" ".join(phrase), end)
         return None
+
+    def _stem(self, word: str) -> str:
+        """The verb of an -ing form the lexicon knows ("fetching" fetch, "closing" close, "putting" put), else the
+        word."""
+        if not word.endswith("ing"):
+            return word
+        base = word[:-3]
+        for verb in (base, base + "e", base[:-1] if len(base) > 2 and base[-1] == base[-2] else base):
+            if verb in self.lex.phrases:
+                return verb
+        return word
 
     def _clause_start(self, i: int) -> bool:
         return i == 0 or self.low[i - 1] in self.d.clause_starters

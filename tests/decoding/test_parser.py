@@ -110,3 +110,14 @@ def test_hybrid_keeps_the_drafted_object_where_the_model_would_repeat_the_first(
     parse = hybrid.parse(text)
     assert [a.span.text for t in parse.tasks for a in t.arguments if a.role in ("Device", "Theme")] == objects
     assert hybrid.decoder.grammar.spec.problems(parse) == []
+
+
+@pytest.mark.parametrize("text", ["Vacuum the living room.", "wipe the table", "Play some jazz in the kitchen."])
+def test_an_action_no_task_type_covers_is_no_task(hybrid, text):
+    assert hybrid.parse(text).tasks == () and hybrid.parse_n(text, 3)[0].tasks == ()
+
+
+def test_a_task_repeating_an_earlier_one_is_dropped(shipped_parser):
+    parse = shipped_parser.parse("Turn off the oven and the stove.")
+    frames = [(t.type, t.trigger.start, tuple((a.role, a.span.start) for a in t.arguments)) for t in parse.tasks]
+    assert frames and len(set(frames)) == len(frames)

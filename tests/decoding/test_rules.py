@@ -255,3 +255,15 @@ def test_what_is_said_before_a_list_holds_for_each_of_its_objects(parser, text, 
     first, second = parser.parse(text).tasks
     assert (second.arguments[0].role, second.arguments[0].span.text) == shared
     assert shared in [(a.role, a.span.text) for a in first.arguments]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("don't take the dry ones", []),                                      # forbidden, not to be done
+    ("would you mind fetching my glasses", [("Bringing", "fetching")]),
+    ("keep walking until the door", [("Motion", "walking")]),            # "keep" is no Placing here
+    ("put the kettle on", [("Changing_operational_state", "put")]),     # as train's "put the tv on"
+    ("take the second door on the left", [("Motion", "take")]),
+    ("take the stairs", [("Motion", "take")]),
+])
+def test_verbs_read_in_context(parser, text, expected):
+    assert [(t.type, t.trigger.text) for t in parser.parse(text).tasks] == expected
