@@ -389,9 +389,19 @@ class _Run:
             return i + 1, (prep if keep else w)  # "out of", "inside of", "next to"
         if self._starts_phrase(i, hi):
             end = self._phrase_end(i, hi)
-            self._noun_phrase(task, i, end, prep)
+            if prep is None and self._first_of_two_objects(task, i, end, hi):
+                self._emit(task, self.d.pronouns.people_roles[task.type], i, end)
+            else:
+                self._noun_phrase(task, i, end, prep)
             return end + 1, None
         return i + 1, prep
+
+    def _first_of_two_objects(self, task: _Task, start: int, end: int, hi: int) -> bool:
+        """"give the kids a cookie": a person (`_someone`) right after a trigger that takes one, with another object
+        right after, is that person."""
+        after = end + 1 + (end + 1 < hi and self.low[end + 1] in self.d.determiners)
+        return (task.type in self.d.pronouns.people_roles and start <= task.trigger[1] + 2
+                and self._someone(start, end) and self._starts_phrase(after, hi))
 
     def _named_recipient(self, task: _Task, i: int, hi: int) -> bool:
         """"bring Tom a soda", "give Anna the cup", "bring Maria her mug": a capitalised word no object is called,

@@ -267,3 +267,18 @@ def test_what_is_said_before_a_list_holds_for_each_of_its_objects(parser, text, 
 ])
 def test_verbs_read_in_context(parser, text, expected):
     assert [(t.type, t.trigger.text) for t in parser.parse(text).tasks] == expected
+
+
+@pytest.mark.parametrize("text, recipient, theme", [
+    ("give the kids a cookie", "kids", "cookie"),
+    ("hand the guest a towel", "guest", "towel"),
+    ("bring the kids their toys", "kids", "their toys"),
+])
+def test_a_person_then_a_thing_after_the_verb_are_recipient_and_theme(parser, text, recipient, theme):
+    (task,) = parser.parse(text).tasks
+    assert [(a.role, a.span.text) for a in task.arguments] == [("Recipient", recipient), ("Theme", theme)]
+
+
+def test_a_person_with_a_place_after_is_the_theme(parser):
+    (task,) = parser.parse("bring the boy to school").tasks
+    assert [(a.role, a.span.text) for a in task.arguments] == [("Theme", "boy"), ("Goal", "school")]
