@@ -304,12 +304,16 @@ class _Run:
         return self.d.verbs[phrase]
 
     def _clause_after(self, end: int) -> list[str]:
-        """The words after word `end`, up to the next clause boundary."""
-        words = []
-        for w in self.low[end + 1 :]:
-            if w in self.d.clause_starters:
+        """The words after word `end`, up to the next clause boundary: a clause starter, but "and" or a comma before
+        another object ("take three plates and four glasses to the table")."""
+        words, low = [], self.low
+        for k in range(end + 1, len(low)):
+            nxt = low[k + 1] if k + 1 < len(low) else ""
+            if low[k] in self.d.clause_starters and not (
+                    low[k] in ("and", ",") and nxt and nxt not in self.lex.phrases and nxt not in self.d.clause_starters
+                    and self._starts_phrase(k + 1 + (nxt in self.d.determiners), len(low))):
                 break
-            words.append(w)
+            words.append(low[k])
         return words
 
     def _copula_at(self, i: int) -> tuple[int, int, str] | None:
@@ -462,7 +466,7 @@ class _Run:
             k = j + 1 if self.low[j] == "to" else j
             k = k + 1 if k < hi and self.low[k] in self.d.determiners else k
             return k < hi and self.low[k] in self.d.manner and "Manner" in task.roles()
-        k = j + 1 if self.low[j] in self.d.determiners else j
+        k = j + 1 if self.low[j] in (*self.d.determiners, *self.d.kept_determiners) else j
         if (k == j and k + 1 < hi and self.low[k + 1] in (*self.d.determiners, *self.d.kept_determiners)
                 and self.low[k] not in self.d.predeterminers):
             return False  # "then wipe the table": a verb the lexicon lacks starts a clause of its own, not an object

@@ -282,3 +282,17 @@ def test_a_person_then_a_thing_after_the_verb_are_recipient_and_theme(parser, te
 def test_a_person_with_a_place_after_is_the_theme(parser):
     (task,) = parser.parse("bring the boy to school").tasks
     assert [(a.role, a.span.text) for a in task.arguments] == [("Theme", "boy"), ("Goal", "school")]
+
+
+def test_a_list_of_objects_keeps_its_verbs_cue_and_every_object(parser):
+    tasks = parser.parse("take three plates and four glasses to the dining table").tasks
+    assert [(t.type, [(a.role, a.span.text) for a in t.arguments]) for t in tasks] == [
+        ("Bringing", [("Theme", "three plates"), ("Goal", "dining table")]),
+        ("Bringing", [("Theme", "four glasses"), ("Goal", "dining table")])]
+    assert [a.span.text for t in parser.parse("bring me the newspaper, my glasses and the remote").tasks
+            for a in t.arguments if a.role == "Theme"] == ["newspaper", "my glasses", "remote"]
+
+
+def test_move_all_the_things_moves_them(parser):
+    (task,) = parser.parse("move all the chairs to the balcony").tasks
+    assert task.type == "Bringing" and task.arguments[0].role == "Theme"
