@@ -222,7 +222,9 @@ class Matcher:
         # else a glass named for, or holding, another substance (a "wine glass") only when no other glass fits
         if not desc.contents:
             return nodes
-        holding = [n for n in nodes if n.contents & set(desc.contents)]
+        wanted = set(desc.contents)
+        holding = [n for n in nodes if n.contents & wanted]   # or named for it: "box of gloves", alias "gloves"
+        holding = holding or [n for n in nodes if any(w in wanted for term in n.terms for w in term.split())]
         if holding:
             return holding
         others = set(self.lexicon.substances) - set(desc.contents)
