@@ -244,12 +244,21 @@ class GrammarConstraints(Constraints):
     # ("please stop": Device 'please'), so the model's choice stands.
     ON_TRIGGER = frozenset({"Manner", "Operational_state"})
 
-    def __init__(self, grammar: Grammar, model: Extractor, n_words: int):
+    # Words an argument's span cannot start on: a possessive's "'s" belongs to its owner ("Priya 's mug", not "'s
+    # mug"); nor end on: a title before a name ("Mr Okafor", not "Mr").
+    CLITICS, TITLES = frozenset({"'s", "’s"}), frozenset({"mr", "mrs", "ms", "miss", "dr", "mr.", "mrs.", "ms.", "dr.",
+                                                         "prof", "prof."})
+
+    def __init__(self, grammar: Grammar, model: Extractor, n_words: int, tokens: Sequence[str] = ()):
         super().__init__(n_words)
         self.g, self.space, self.model = grammar, grammar.space, model
         self.state = grammar.start
         self.spec = grammar.spec
+        low = [t.lower() for t in tokens]
         self.words = list(range(n_words))
+        self.unstarted = {i for i, w in enumerate(low) if w in self.CLITICS}   # an argument's (a copula's "'s" is a
+        # trigger: "where's my phone")
+        self.unended = {i for i in range(len(low) - 1) if low[i] in self.TITLES and tokens[i + 1][:1].isupper()}
         self._new_task()
 
     def _new_task(self) -> None:
@@ -279,6 +288,8 @@ class GrammarConstraints(Constraints):
     # `ON_TRIGGER` take a word of the trigger.
     def starts(self, role: int | None) -> list[int]:
         free = self._free(role)
+        if role is not None and self.unstarted:
+            free = [s for s in free if s not in self.unstarted] or free
         if self._restricted(role):
             a, b = self.trigger
             return [s for s in free if not a <= s <= b] or free  # (`roles` offers no role with nothing left)
@@ -288,7 +299,8 @@ class GrammarConstraints(Constraints):
         if role is None:
             return list(range(start, self.n))
         last = self.trigger[0] if self._restricted(role) and start < self.trigger[0] else self.n
-        return [e for e in range(start, last) if self._fits(role, start, e)]
+        ends = [e for e in range(start, last) if self._fits(role, start, e)]
+        return [e for e in ends if e not in self.unended] or ends
 
     def _free(self, role: int | None) -> list[int]:
         spans = self.used.get(role)
@@ -370,7 +382,7 @@ class ConstrainedDecoder(GreedyDecoder):
         self.grammar = grammar
 
     def constraints(self, model: Extractor, enc: Encoded) -> Constraints:
-        return GrammarConstraints(self.grammar, model, enc.n)
+        return GrammarConstraints(self.grammar, model, enc.n, enc.tokens)
 
 
 def _speculative(grammar: Grammar) -> Decoder:

@@ -61,6 +61,7 @@ class _Pronouns(_Strict):
     antecedent: tuple[str, ...]
     people: tuple[str, ...]
     person_nouns: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()          # before a name: "Mr Okafor", "Dr Lee"
     people_roles: dict[str, str]
     agents: tuple[str, ...]
     agent_cues: tuple[str, ...]
@@ -381,10 +382,12 @@ class _Run:
                 i + 1 if self.low[i + 1] not in self.d.determiners else i + 2, hi):
             return i + 1, None  # "take out the cup"
         possessive = w in self.d.kept_determiners and self._content(i + 1, hi)  # "bring Maria her mug"
-        if (w in self.d.pronouns.people and not possessive) or self._named_recipient(task, i, hi) \
+        named = self._named_recipient(task, i, hi)
+        if (w in self.d.pronouns.people and not possessive) or named is not None \
                 or (task.type == _FOLLOWING and w in self.d.pronouns.antecedent):
-            self._person(task, i, prep)
-            return i + 1, None
+            end = i if named is None else named
+            self._person(task, i, end, prep)
+            return end + 1, None
         if w in self.d.pronouns.antecedent and not self._content(i + 1, hi):
             self._pronoun(task, i, prep)
             return i + 1, None
@@ -407,15 +410,18 @@ class _Run:
         return (task.type in self.d.pronouns.people_roles and start <= task.trigger[1] + 2
                 and self._someone(start, end) and self._starts_phrase(after, hi))
 
-    def _named_recipient(self, task: _Task, i: int, hi: int) -> bool:
-        """"bring Tom a soda", "give Anna the cup", "bring Maria her mug": a capitalised word no object is called,
-        right after a trigger that takes a person and before a determiner (or "her", "this") and a noun, is the
-        person (the first of two objects; a word in lower case there may be an adverb: "bring upstairs the
-        towels")."""
-        return (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles
-                and self.words.tokens[i][:1].isupper() and self._content(i, hi) and self.low[i] not in self.d.synonyms
-                and i + 2 < hi and self.low[i + 1] in (*self.d.determiners, *self.d.kept_determiners)
-                and self._content(i + 2, hi))
+    def _named_recipient(self, task: _Task, i: int, hi: int) -> int | None:
+        """"bring Tom a soda", "give Anna the cup", "bring Mr Okafor his glasses": capitalised words no object is
+        called (a title and a name at most), right after a trigger that takes a person and before a determiner (or
+        "her", "this") and a noun, are the person (the first of two objects; a word in lower case there may be an
+        adverb: "bring upstairs the towels"); where they end, else None."""
+        tokens = self.words.tokens
+        end = i + 1 if self.low[i] in self.d.pronouns.titles and i + 1 < hi and tokens[i + 1][:1].isupper() else i
+        named = (i == task.trigger[1] + 1 and task.type in self.d.pronouns.people_roles
+                 and tokens[i][:1].isupper() and self._content(end, hi) and self.low[end] not in self.d.synonyms
+                 and end + 2 < hi and self.low[end + 1] in (*self.d.determiners, *self.d.kept_determiners)
+                 and self._content(end + 2, hi))
+        return end if named else None
 
     def _starts_phrase(self, i: int, hi: int) -> bool:
         """A noun phrase starts here: a content word, or "my"/"the left" before one."""
@@ -567,10 +573,10 @@ class _Run:
                 self._noun_phrase(task, found[1], found[2], prep, mention=False)
                 return
 
-    def _person(self, task: _Task, i: int, prep: str | None) -> None:
+    def _person(self, task: _Task, i: int, end: int, prep: str | None) -> None:
         role = self.d.pronouns.people_roles.get(task.type)
         if role and prep in (None, "to", "for", "with"):
-            task.add(role, i, i)
+            task.add(role, i, end)
 
     # -- noun phrases ----------------------------------------------------------------------------------------
     def _object_role(self, task: _Task) -> str:

@@ -67,7 +67,8 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     >>> d.heads, d.relations, d.quantity, d.contents
     (('glasses',), (), 2, ('water',))
     """
-    words = _partitive_dropped([w for w in (normalise(t) for t in _possessives_joined(tokens)) if w], lexicon)
+    words = _first_phrase(_partitive_dropped([w for w in (normalise(t) for t in _possessives_joined(tokens)) if w],
+                                             lexicon), lexicon)
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
@@ -139,6 +140,16 @@ def _possessives_joined(tokens: list[str]) -> list[str]:
         else:
             out.append(token)
     return out
+
+
+def _first_phrase(words: list[str], lexicon: Lexicon) -> list[str]:
+    """The words before a possessive ("his", "her", "their") right after a noun: a span of two objects, "Mr Okafor
+    his glasses" tagged as one Recipient, describes the person; "the picture on his desk" stays whole."""
+    for k in range(1, len(words)):
+        if (words[k] in lexicon.pronouns.possessive and _content(words[k - 1:k], lexicon)
+                and lexicon.relation_at(words, k - 1) is None):
+            return words[:k]
+    return words
 
 
 def _partitive_dropped(words: list[str], lexicon: Lexicon) -> list[str]:

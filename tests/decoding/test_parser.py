@@ -121,3 +121,11 @@ def test_a_task_repeating_an_earlier_one_is_dropped(shipped_parser):
     parse = shipped_parser.parse("Turn off the oven and the stove.")
     frames = [(t.type, t.trigger.start, tuple((a.role, a.span.start) for a in t.arguments)) for t in parse.tasks]
     assert frames and len(set(frames)) == len(frames)
+
+
+@pytest.mark.parametrize("text, role, span", [
+    ("bring me Priya's mug", "Theme", "Priya 's mug"),          # an argument never starts on the "'s" of its owner
+    ("take the remote and give it to Mr Okafor", "Recipient", "Mr Okafor"),   # nor ends on a title before a name
+])
+def test_spans_keep_owners_and_names_whole(hybrid, text, role, span):
+    assert span in [a.span.text for t in hybrid.parse(text).tasks for a in t.arguments if a.role == role]

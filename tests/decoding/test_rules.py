@@ -296,3 +296,8 @@ def test_a_list_of_objects_keeps_its_verbs_cue_and_every_object(parser):
 def test_move_all_the_things_moves_them(parser):
     (task,) = parser.parse("move all the chairs to the balcony").tasks
     assert task.type == "Bringing" and task.arguments[0].role == "Theme"
+
+
+def test_a_title_and_a_name_before_a_possessive_are_the_recipient(parser):
+    (task,) = parser.parse("bring Mr Okafor his glasses").tasks
+    assert [(a.role, a.span.text) for a in task.arguments] == [("Recipient", "Mr Okafor"), ("Theme", "his glasses")]

@@ -128,3 +128,11 @@ def test_a_quantifier_left_out_of_the_span():
 ])
 def test_a_possessive_stays_with_its_word(tokens, heads):
     assert describe(tokens, default_lexicon()).heads == heads
+
+
+def test_a_possessive_after_a_noun_ends_the_description():
+    # two objects in one span: the first is described
+    assert describe("Mr Okafor his glasses".split(), default_lexicon()).heads == ("mr okafor", "okafor")
+    # a possessive after a relation word stays in its landmark
+    (relation,) = describe("the picture on his desk".split(), default_lexicon()).relations
+    assert relation.landmark.words == ("his", "desk")
