@@ -446,11 +446,17 @@ class Grounder:
 
     def _narrowed(self, task: TaskFrame, k: int, outcome: _Outcome, done: dict[int, _Outcome], parse: Parse
                   ) -> _Outcome:
-        if len(outcome.nodes) <= 1:
+        """`outcome` narrowed by the arguments that narrow argument k (`_narrowers`). The one node a span names is
+        only checked against a room ("turn off the radio in the garage" with the only radio in the workshop: no
+        radio is in the garage, and a switch there may work a light, `_switched`), as `_elsewhere` checks the words
+        after it: a place of another kind is as often where a thing goes as where it is."""
+        if not outcome.nodes:
             return outcome
         for j, predicates in self._narrowers(task, k, parse):
             landmarks = done.get(j)
             if landmarks is None or not landmarks.nodes:
+                continue
+            if len(outcome.nodes) == 1 and not self._elsewhere_than(outcome.nodes[0], landmarks.nodes):
                 continue
             kept = self.matcher.narrow(outcome.nodes, predicates, landmarks.nodes)
             if not kept:
@@ -459,6 +465,13 @@ class Grounder:
                                message=f"no {outcome.noun} is {predicates[0].replace('_', ' ')} the {where}")
             outcome = replace(outcome, nodes=kept)
         return outcome
+
+    def _elsewhere_than(self, node: str, landmarks: tuple[str, ...]) -> bool:
+        """Whether the landmarks are rooms and `node`, a thing (a person may come from anywhere: "bring [me] the
+        cup from the kitchen"), is known to be in none of them."""
+        room = self.scene.room_of(node)
+        return (room is not None and self.scene[node].kind == "object"
+                and all(self.scene[m].kind == "room" for m in landmarks) and room not in landmarks)
 
     def _narrowers(self, task: TaskFrame, k: int, parse: Parse) -> list[tuple[int, tuple[str, ...]]]:
         """(argument index, predicates) of the arguments that narrow argument k. The words of a Goal or coGoal say

@@ -710,3 +710,27 @@ def test_an_agent_naming_no_one_is_a_warning_not_a_failure(scene, library):
     out = ground(parse, scene, library)
     assert out.tasks[0].status == "grounded" and not out.errors
     assert any(w.role == "Agent" and "names no one" in w.message for w in out.warnings)
+
+
+GARAGE = {"rooms": [{"id": "garage"}, {"id": "workshop"}], "agent": {"room": "garage"}, "objects": [
+    {"id": "radio_1", "class": "radio", "room": "workshop", "states": {"on": True}, "affordances": ["toggleable"]},
+    {"id": "lamp_1", "class": "lamp", "name": "work light", "room": "workshop", "states": {"on": True},
+     "affordances": ["toggleable"]},
+    {"id": "switch_1", "class": "light_switch", "room": "garage", "states": {"on": False},
+     "affordances": ["toggleable"]}]}
+
+
+@pytest.mark.parametrize("text, spans, texts, bound, code", [
+    # the one radio is in the workshop: a room tagged after it rules it out, as the words after it would
+    ("turn off the radio in the garage", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device ; "
+     "6 6 Source ; 6 6 Area", "changing_operational_state : turn , operational_state : off :unk , device : radio "
+     ":unk , source : garage :unk , area : garage :unk", None, "description_mismatch"),
+    # no light in the garage but its switch (the work light elsewhere is already on: no empty plan on it)
+    ("turn on the light in the garage", "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device ; "
+     "6 6 Source ; 6 6 Area", "changing_operational_state : turn , operational_state : on :unk , device : light "
+     ":lamp , source : garage :unk , area : garage :unk", "switch_1", None),
+])
+def test_a_tagged_room_rules_out_the_one_thing_named_elsewhere(default_library, text, spans, texts, bound, code):
+    result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(GARAGE), default_library)
+    assert [b.node for t in result.tasks for b in t.bindings if b.role == "Device"] == [bound]
+    assert [e.code for e in result.errors] == ([code] if code else [])
