@@ -100,12 +100,14 @@ def _place_on_surfaces(data: dict, own: dict, boxes: dict[int, Box]) -> None:
     object) is below what stands over its footprint, its height the box's top: a 4 m counter holds the mugs at its
     ends, and a sink beside them does not.
     Runs before validation: a field of the wrong type is left for it to name."""
-    table = default_affordances()
+    table, lexicon = default_affordances(), default_lexicon()
 
     def affordances(o: dict) -> set[str]:
+        """What the object can do, with what that implies (`supports`: a receptacle)."""
         given = o.get("affordances")
         given = given if isinstance(given, list) else own.get(o["class"]) or table.classes.get(o["class"], ())
-        return {a for a in given if isinstance(a, str)} if isinstance(given, list | tuple) else set()
+        named = tuple(a for a in given if isinstance(a, str)) if isinstance(given, list | tuple) else ()
+        return set(lexicon.implied_affordances(named))
 
     def point(o: dict) -> tuple[float, ...] | None:
         p = o.get("position")

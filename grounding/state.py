@@ -114,7 +114,8 @@ class WorldState:
         """The closed container that keeps `node` out of reach: one that `node`, or what it stands on, is in (a cup
         the scene puts on a closed microwave is within reach); with `itself`, a closed receptacle blocks what is
         put into it, so it is its own blocker (a closed box is picked up as it is, but opened to put a watch in)."""
-        chain = [node] if itself and "receptacle" in self.scene[node].affordances else []
+        receives = "receptacle" in self.lexicon.implied_affordances(tuple(self.scene[node].affordances))
+        chain = [node] if itself and receives else []   # a container too
         chain += [self.located[node]] if node in self.located else self.scene.supports(node)
         below = node
         for c in chain:

@@ -287,3 +287,11 @@ def test_a_box_not_of_three_numbers_a_side_is_no_box(tmp_path):
         {"class": "dining table", "position": [1.1, 1.0, 0.74], "bbox": {"min": [0, 0], "max": [2, 2]},
          "affordances": ["receptacle"]}]}))
     assert load_map(path).place_of("cup_1") == "table_1"   # the position decides, as without a box
+
+
+def test_a_surface_said_to_support_things_holds_what_stands_on_it():
+    # `supports` implies `receptacle` (lexicon affordance_implies), as on the rest of the grounder's path
+    scene = SceneGraph.from_dict(import_map({"affordances": {"workbench": ["supports"]}, "objects": [
+        {"class": "workbench", "position": [1.0, 1.0, 0.0]}, {"class": "mug", "position": [1.1, 1.0, 0.9]}]},
+        room="garage"))
+    assert {(s, o) for s, p, o in scene.asserted if p == "on"} == {("cup_1", "workbench_1")}

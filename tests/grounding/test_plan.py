@@ -120,3 +120,15 @@ def test_a_task_whose_goal_already_holds_adds_no_steps(scene, default_library):
     plan = ground_parse(parse, scene, default_library).plan
     assert [(s.skill, s.from_task) for s in plan] == [("navigate", 0), ("pick", 0), ("navigate", 0),
                                                      ("handover", 0)]
+
+
+def test_a_closed_container_said_so_is_opened_to_put_a_thing_in(default_library):
+    # `container` implies `receptacle`: a closed toolbox is opened first, not filled through its lid
+    scene = SceneGraph.from_dict({"rooms": [{"id": "garage"}], "agent": {"room": "garage", "holding": "hammer_1"},
+                                  "objects": [
+        {"id": "hammer_1", "class": "hammer", "room": "garage", "affordances": ["pickable"]},
+        {"id": "toolbox_1", "class": "toolbox", "room": "garage", "states": {"open": False},
+         "affordances": ["pickable", "openable", "container"]}]})
+    parse = parse_of("put the hammer in the toolbox", "0 0 Placing ; 2 2 Theme ; 5 5 Goal",
+                     "placing : put , theme : hammer :unk , goal : toolbox :box")
+    assert [s.skill for s in ground_parse(parse, scene, default_library).plan] == ["navigate", "open", "place"]
