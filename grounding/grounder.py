@@ -167,6 +167,19 @@ class Grounder:
                 afforded = self._fitting_antecedent(index, param, st) or afforded
             outcome = self._listed(self._counted(afforded), param)
             outcomes[k] = self._preferred(outcome, arg, skill, param, outcomes, st)
+        return self._not_itself(params, outcomes)
+
+    @staticmethod
+    def _not_itself(params: list, outcomes: dict[int, _Outcome]) -> dict[int, _Outcome]:
+        """A place or person bound to the very thing the task moves is refused ("bring Mr Okafor's bag to Priya"
+        parsed with the bag as Recipient too): nothing is put on, in or handed to itself."""
+        one = lambda k: outcomes[k].nodes[0] if k in outcomes and len(outcomes[k].nodes) == 1 else None
+        moved = {one(k) for k, p in enumerate(params) if p is not None and p.kind == "object"} - {None}
+        for k, p in enumerate(params):
+            if p is not None and p.kind in ("location", "person") and one(k) in moved:
+                outcomes[k] = replace(outcomes[k], nodes=(), code="affordance_violation", nearest=(one(k),),
+                                      message=f"{one(k)} is the thing the task moves: it cannot be its "
+                                              f"{p.name} too")
         return outcomes
 
     def _preferred(self, outcome: _Outcome, arg: Argument, skill: Skill | None, param: Parameter | None,

@@ -238,6 +238,12 @@ class Simulator:
         return StepOutcome(step=index, skill=step.skill, args=args, from_task=step.from_task, changes=changes)
 
     def _unmet(self, index: int, step: PlanStep, facts: _Facts) -> StepFailure | None:
+        moved = {v for k, v in step.args.items() if facts.kinds.get(k) == "object"}
+        onto = next((k for k, v in step.args.items() if facts.kinds.get(k) in ("location", "person") and v in moved),
+                    None)
+        if onto is not None:   # a saved plan may say so: nothing is put on, in or handed to itself
+            return self._failure(index, step, "precondition_failed", None,
+                                 f"{step.args[onto]} cannot be the {onto} of itself")
         for literal in facts.pre:
             if all(a in step.args for a in literal.args) and not self.state.holds(literal, step.args):
                 shown = _bound(literal, step.args)

@@ -734,3 +734,12 @@ def test_a_tagged_room_rules_out_the_one_thing_named_elsewhere(default_library, 
     result = ground_parse(parse_of(text, spans, texts), SceneGraph.from_dict(GARAGE), default_library)
     assert [b.node for t in result.tasks for b in t.bindings if b.role == "Device"] == [bound]
     assert [e.code for e in result.errors] == ([code] if code else [])
+
+
+def test_a_thing_is_not_the_place_it_is_put(default_library):
+    parse = parse_of("put the radio on the radio", "0 0 Placing ; 2 2 Theme ; 5 5 Goal",
+                     "placing : put , theme : radio :unk , goal : radio :unk")
+    scene = SceneGraph.from_dict(GARAGE | {"objects": [{**GARAGE["objects"][0],
+                                                         "affordances": ["pickable", "receptacle"]}]})
+    result = ground_parse(parse, scene, default_library)
+    assert not result.plan and [(e.role, e.code) for e in result.errors] == [("Goal", "affordance_violation")]

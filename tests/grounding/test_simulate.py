@@ -115,3 +115,11 @@ def test_placed_and_opened_things_are_in_the_exported_scene(apartment, default_l
     after = SceneGraph.from_dict(sim.scene.to_dict())
     assert after.related("remote_l", "in") == {"fridge_k"} and after["fridge_k"].states["open"] is True
     assert after["remote_l"].room == "kitchen" and after.agent.room == "kitchen"
+
+
+def test_nothing_is_put_on_itself(kitchen, default_library):
+    # a saved plan may say so; the scene it would leave is one the loader refuses
+    run = Simulator(kitchen, default_library).execute([step("navigate", destination="potato_1"),
+                                                        step("place", object="potato_1", target="potato_1")])
+    assert not run.success and run.failure.step == 2
+    assert "potato_1 cannot be the target of itself" in run.failure.message
