@@ -123,9 +123,10 @@ def _stated(words: list[str], lexicon: Lexicon, marks: dict[str, str] | None) ->
 
 
 def _attribute(word: str, lexicon: Lexicon, marks: dict[str, str] | None) -> tuple[str, str] | None:
-    """The attribute a word states: by the lexicon, or by the parse's mark on it ("turquoise": color)."""
+    """The attribute a word states: by the lexicon, or by the parse's mark on it ("turquoise": color), unless the
+    lexicon knows the word as a state ("dirty" marked a colour is still a state)."""
     attribute = lexicon.attribute(word)
-    if attribute is None and marks and word in marks:
+    if attribute is None and marks and word in marks and word not in lexicon.states:
         return marks[word], word
     return attribute
 

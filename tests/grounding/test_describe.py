@@ -136,3 +136,8 @@ def test_a_possessive_after_a_noun_ends_the_description():
     # a possessive after a relation word stays in its landmark
     (relation,) = describe("the picture on his desk".split(), default_lexicon()).relations
     assert relation.landmark.words == ("his", "desk")
+
+
+def test_a_state_word_marked_as_a_colour_is_still_a_state():
+    desc = describe("dirty mug".split(), default_lexicon(), {"dirty": "color"})
+    assert desc.states == (("dirty", True),) and desc.attributes == ()
