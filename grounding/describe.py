@@ -81,8 +81,9 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
             continue  # a word before the noun: "the nearest cup" is a cup nearest the robot, not near a cup
         rest = _content(words[i + found[0]:], lexicon) if found else []
         if rest and "part_of" in found[1] and (all(w in lexicon.substances for w in rest) or (
-                words[i - 1] in lexicon.holders and rest[0] == words[i + found[0]])):
-            # "a glass of water", "a jar of screws" (no determiner after "of"): it holds them
+                rest[0] == words[i + found[0]] and not lexicon.attribute(rest[0]))):
+            # "a glass of water", "a jar of screws", "the vial of insulin" (no determiner after "of", no attribute
+            # word as in "a cup of glass"): it holds them, or is named for them ("insulin vial")
             return replace(_head(words[:i], lexicon, marks), contents=tuple(rest))
         if rest:
             landmark = describe(words[i + found[0]:], lexicon, marks)

@@ -47,7 +47,6 @@ class Lexicon(BaseModel):
     quantities: dict[str, int | Literal["all"]] = {}        # quantifier -> how many nodes it binds as a set
     not_plural: tuple[str, ...] = ()                         # words in -s that are not plurals ("news", "keys")
     substances: tuple[str, ...] = ()                         # "a glass of water": contents, not a landmark
-    holders: tuple[str, ...] = ()                            # "a jar of screws": any bare noun after "of" is held
     portions: tuple[str, ...] = ()                           # "a slice of bread": a bread slice, else the bread
     attribute_marks: dict[str, str] = {}                     # parse mark type -> attribute ("isColour": "color")
     structural: tuple[str, ...] = ()                         # classes of the building: no landmark in a question

@@ -337,15 +337,18 @@ def test_contents_of_several_words():
         assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
 
 
-def test_a_container_named_for_what_it_holds():
+def test_a_thing_named_for_what_it_holds():
     scene = SceneGraph.from_dict({"rooms": [{"id": "k"}], "objects": [
         {"id": "jar_1", "class": "jar", "room": "k", "attributes": {"contents": "screws"}},
         {"id": "jar_2", "class": "jar", "room": "k", "attributes": {"contents": "nails"}},
         {"id": "box_1", "class": "box", "name": "box of gloves", "aliases": ["gloves"], "room": "k"},
         {"id": "box_2", "class": "box", "room": "k"},
-        {"id": "lid_1", "class": "lid", "room": "k"}],
+        {"id": "lid_1", "class": "lid", "room": "k"},
+        {"id": "vial_1", "class": "vial", "name": "insulin vial", "room": "k"},
+        {"id": "vial_2", "class": "vial", "name": "saline vial", "room": "k"}],
         "relations": [{"subject": "lid_1", "predicate": "part_of", "object": "jar_1"}]})
     matcher = Matcher(scene, default_lexicon())
     for text, nodes in (("the jar of screws", ("jar_1",)), ("the box of gloves", ("box_1",)),
+                        ("the vial of insulin", ("vial_1",)),
                         ("the lid of the jar", ("lid_1",))):   # "of the": a part, not contents
         assert matcher.match(describe(text.split(), default_lexicon()), KIND_FILTER["object"]).nodes == nodes
