@@ -8,16 +8,20 @@ from functools import lru_cache
 from .errors import DecodingError
 from .speech import plain
 
-__all__ = ["tokenize", "split_words", "english_tokenizer", "check_text"]
+__all__ = ["tokenize", "split_words", "english_tokenizer", "check_text", "MAX_INSTRUCTION_CHARS"]
+
+# An instruction to a robot is a few sentences; one of a book's length would take minutes to ground (grounding each
+# task looks back over the ones before it): it is refused, to be sent in parts (the service's default is 1,000).
+MAX_INSTRUCTION_CHARS = 10_000
 
 _NON_SPACE = re.compile(r"\S+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_text(text: object, what: str = "instruction") -> str:
-    """`text` if it is a string of Unicode text; else `DecodingError` naming `what` and the problem: not a string,
-    or a lone surrogate (half a UTF-16 pair, e.g. "\\ud800" in JSON, or bytes that are not UTF-8 in a command's
-    arguments), which no model, file or response can encode.
+def check_text(text: object, what: str = "instruction", limit: int = MAX_INSTRUCTION_CHARS) -> str:
+    """`text` if it is a string of Unicode text of at most `limit` characters; else `DecodingError` naming `what`
+    and the problem: not a string, too long, or a lone surrogate (half a UTF-16 pair, e.g. "\\ud800" in JSON, or
+    bytes that are not UTF-8 in a command's arguments), which no model, file or response can encode.
 
     Examples
     --------
@@ -26,6 +30,9 @@ def check_text(text: object, what: str = "instruction") -> str:
     """
     if not isinstance(text, str):
         raise DecodingError(f"{what} must be a string, not {type(text).__name__}")
+    if len(text) > limit:
+        raise DecodingError(f"{what} is {len(text):,} characters long, over the limit of {limit:,}: send it in "
+                            "parts")
     bad = _SURROGATE.search(text)
     if bad:
         raise DecodingError(f"{what}: character {bad.start()} is U+{ord(bad.group()):04X}, half of a UTF-16 surrogate "

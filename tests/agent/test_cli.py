@@ -224,3 +224,9 @@ def test_ground_with_no_task_found_says_so_and_exits_1(tmp_path):
                   "rules", "--json", cwd=tmp_path)
     assert result.returncode == 1 and json.loads(result.stdout)["tasks"] == []
     assert "no task found in 'what a lovely day'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_instruction_over_the_length_limit_exits_2_at_once(tmp_path):
+    result = tage("ground", "bring me the red mug and " * 4_000, "--scene", "data/scenes/apartment.yaml",
+                  cwd=Path(__file__).resolve().parents[2])
+    _assert_clean_failure(result, "100,000 characters long, over the limit of 10,000")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from decoding.tokenize import split_words, tokenize
+from decoding.errors import DecodingError
+from decoding.tokenize import check_text, split_words, tokenize
 
 
 @pytest.mark.parametrize(("text", "words", "offsets"), [
@@ -44,3 +45,10 @@ def test_offsets_point_at_the_words(text):
         assert [text[a:b] for a, b in offsets] == list(words)
         assert all(a < b for a, b in offsets)
         assert list(offsets) == sorted(offsets)
+
+
+def test_an_instruction_of_a_books_length_is_refused():
+    text = "bring me the red mug and " * 500   # 12,500 characters
+    with pytest.raises(DecodingError, match="12,500 characters long, over the limit of 10,000: send it in parts"):
+        check_text(text)
+    assert check_text(text[:10_000]) == text[:10_000]
