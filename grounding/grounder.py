@@ -21,6 +21,7 @@ __all__ = ["Grounder", "Grounded", "cannot_fill", "beside"]
 
 _ANY_RELATION = ("on", "in", "part_of", "next_to", "near", "under")
 _LOCATION_ROLES = ("Goal", "Source", "Area", "coGoal", "coSource")
+_SOURCE_ROLES = ("Source", "coSource")   # where a thing is, not where it goes
 _GOAL_ROLES = ("Goal", "coGoal")   # where things go: their words do not say where the things are
 _NOT_FITTING = ("object_not_found", "description_mismatch")
 # words that end a list after a span: where it goes, for whom, what comes next ("the salt and pepper to the table")
@@ -460,17 +461,19 @@ class Grounder:
     def _narrowed(self, task: TaskFrame, k: int, outcome: _Outcome, done: dict[int, _Outcome], parse: Parse
                   ) -> _Outcome:
         """`outcome` narrowed by the arguments that narrow argument k (`_narrowers`). The one node a span names is
-        only checked against a room ("turn off the radio in the garage" with the only radio in the workshop: no
-        radio is in the garage, and a switch there may work a light, `_switched`), as `_elsewhere` checks the words
-        after it: a place of another kind is as often where a thing goes as where it is."""
+        only checked against a room tagged as where it is, a Source ("turn off the radio in the garage" with the only
+        radio in the workshop: no radio is in the garage, and a switch there may work a light, `_switched`), as
+        `_elsewhere` checks the words after it: a place of another kind is as often where a thing goes as where it
+        is."""
         if not outcome.nodes:
             return outcome
         for j, predicates in self._narrowers(task, k, parse):
             landmarks = done.get(j)
             if landmarks is None or not landmarks.nodes:
                 continue
-            if len(outcome.nodes) == 1 and not self._elsewhere_than(outcome.nodes[0], landmarks.nodes):
-                continue
+            if len(outcome.nodes) == 1 and not (task.arguments[j].role in _SOURCE_ROLES
+                                                 and self._elsewhere_than(outcome.nodes[0], landmarks.nodes)):
+                continue   # (an Area may be where the thing goes: "bring the book to [the living room]")
             kept = self.matcher.narrow(outcome.nodes, predicates, landmarks.nodes)
             if not kept:
                 where = task.arguments[j].span.text
