@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from decoding.backend_names import DEFAULT_BACKEND, Runtime
+from decoding.tokenize import MAX_INSTRUCTION_CHARS
 
 __all__ = ["Limits", "ServiceConfig", "LOOPBACK"]
 
@@ -21,7 +22,7 @@ class Limits(_Config):
     """What one request may ask; a request over a limit gets a 4xx naming the limit (a slow one, a 503)."""
 
     max_body_bytes: int = Field(default=1_000_000, gt=0)      # request body (413 above)
-    max_instruction_chars: int = Field(default=1_000, gt=0)   # characters of one instruction
+    max_instruction_chars: int = Field(default=1_000, gt=0, le=MAX_INSTRUCTION_CHARS)  # characters of one instruction
     max_scene_items: int = Field(default=5_000, gt=0)         # rooms + objects + people + relations of an inline scene
     max_tasks: int = Field(default=16, gt=0)                  # tasks the extractor finds in one instruction
     max_instructions: int = Field(default=256, gt=0)          # instructions of one /v1/ground_many request
