@@ -129,11 +129,12 @@ def simulate_session(agent: Agent, scene: SceneGraph, instructions: Sequence[str
             if not replies:
                 raise
             asked = _asked_again(session.last, err)   # the reply fits none of the candidates, or every one
-            turns.append(Turn(asked, simulator.run(asked), before, simulator.scene, text, False, True))
+            turns.append(Turn(asked, simulator.run(asked), before, simulator.scene, said=text, replies=True))
             continue
         if answer is not None and result.clarifications:
             result = session.keep(answer(result, before))
-        turns.append(Turn(result, simulator.run(result), before, simulator.scene, text, replies, replies))
+        turns.append(Turn(result, simulator.run(result), before, simulator.scene, said=text, answers=replies,
+                          replies=replies))
     return Trace(scene, tuple(turns))
 
 

@@ -50,11 +50,6 @@ class Decoded:
     # decoder already computed them (a speculative pass over exactly these decisions); None: not known
     raw: tuple[list[float], list[list[float]]] | None = None
 
-    def only(self, keep: Sequence[int]) -> Decoded:
-        """These decisions with the tasks at indices `keep` only (and their raw probabilities)."""
-        raw = None if self.raw is None else ([self.raw[0][k] for k in keep], [self.raw[1][k] for k in keep])
-        return Decoded([self.tasks[k] for k in keep], self.calls, raw)
-
 
 def decision_key(tasks: list[DecodedTask]) -> tuple:
     """The scored decisions of decoded tasks as a hashable value (attribute marks, which follow from them, left out):
@@ -256,8 +251,8 @@ class GrammarConstraints(Constraints):
         self.spec = grammar.spec
         low = [t.lower() for t in tokens]
         self.words = list(range(n_words))
-        self.unstarted = {i for i, w in enumerate(low) if w in self.CLITICS}   # an argument's (a copula's "'s" is a
-        # trigger: "where's my phone")
+        # an argument's: a copula's "'s" is a trigger ("where's my phone")
+        self.unstarted = {i for i, w in enumerate(low) if w in self.CLITICS}
         self.unended = {i for i in range(len(low) - 1) if low[i] in self.TITLES and tokens[i + 1][:1].isupper()}
         self._new_task()
 
@@ -288,11 +283,11 @@ class GrammarConstraints(Constraints):
     # `ON_TRIGGER` take a word of the trigger.
     def starts(self, role: int | None) -> list[int]:
         free = self._free(role)
-        if role is not None and self.unstarted:
-            free = [s for s in free if s not in self.unstarted] or free
         if self._restricted(role):
             a, b = self.trigger
-            return [s for s in free if not a <= s <= b] or free  # (`roles` offers no role with nothing left)
+            free = [s for s in free if not a <= s <= b] or free  # (`roles` offers no role with nothing left)
+        if role is not None and self.unstarted:
+            free = [s for s in free if s not in self.unstarted] or free
         return free
 
     def ends(self, role: int | None, start: int) -> list[int]:

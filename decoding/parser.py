@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from .confidence import Calibration, raw_scores
-from .decoders import Decoded, Decoder, decision_key, repeats
+from .decoders import Decoded, Decoder
 from .lockstep import Batch
 from .model import Extractor
 from .nbest import nbest
@@ -74,11 +74,11 @@ class TaskParser:
             return [self.parse(instruction)]
         with torch.inference_mode():
             enc = self.encode([words])[0]
-            decoded = [self.kept(words, c.decoded) for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
-            decoded = [d for k, d in enumerate(decoded)   # equal once cleaned: the better one stands for both
-                       if decision_key(d.tasks) not in {decision_key(e.tasks) for e in decoded[:k]}]
+            decoded = [c.decoded for c in nbest(self.decoder.stepwise(), self.model, enc, n)]
             scores = raw_scores(Batch(self.model, [enc] * len(decoded)), decoded)
-        return [self.to_parse(words, d, s) for d, s in zip(decoded, scores, strict=True)]
+        parses = [self.kept(self.to_parse(words, d, s)) for d, s in zip(decoded, scores, strict=True)]
+        return [p for k, p in enumerate(parses)   # equal once cleaned: the better one stands for both
+                if _decisions(p) not in {_decisions(q) for q in parses[:k]}]
 
     def parse_many(self, items: Sequence[Words]) -> list[Parse]:
         """Parses of already tokenised instructions, encoded in batches; a long instruction, or one whose parse
@@ -99,10 +99,10 @@ class TaskParser:
         out = []
         for k, (words, c) in enumerate(zip(items, cuts, strict=True)):
             if c == [(0, len(words.tokens))]:
-                out.append(done[(k, 0, len(words.tokens))])
+                out.append(self.kept(done[(k, 0, len(words.tokens))]))
                 continue
             whole = Parse(instruction=words.instruction, tokens=words.tokens, offsets=words.offsets)
-            out.append(merge(whole, [s for s, _ in c], [done[(k, s, e)] for s, e in c]))
+            out.append(self.kept(merge(whole, [s for s, _ in c], [done[(k, s, e)] for s, e in c])))
         return out
 
     def _halves(self, words: Words, s: int, e: int, parse: Parse) -> list[tuple[int, int]]:
@@ -122,20 +122,24 @@ class TaskParser:
             for k in range(0, len(todo), self.batch_size):
                 chunk = todo[k : k + self.batch_size]
                 batch = Batch(self.model, self.encode([items[i] for i in chunk]))
-                decoded = [self.kept(items[i], d) for i, d in zip(chunk, self.decoder.decode_batch(batch), strict=True)]
+                decoded = self.decoder.decode_batch(batch)
                 self.calls += sum(d.calls for d in decoded)
                 for i, d, scores in zip(chunk, decoded, raw_scores(batch, decoded), strict=True):
                     out[i] = self.to_parse(items[i], d, scores)
         return [p if p is not None else self.to_parse(w, Decoded([])) for p, w in zip(out, items, strict=True)]
 
-    def kept(self, words: Words, decoded: Decoded) -> Decoded:
-        """`decoded` without the tasks a robot must not act on: one whose trigger is a verb of an action no task type
-        covers ("vacuum the living room" read as carrying it somewhere), and one that repeats an earlier task
-        (`repeats`: "turn off the oven and the stove" decoded as the oven twice)."""
-        low = [w.lower() for w in words.tokens]
-        keep = [k for k, t in enumerate(decoded.tasks) if not repeats(t, decoded.tasks[:k])
-                and not any(w in self.not_triggers for w in low[t.start : t.end + 1])]
-        return decoded if len(keep) == len(decoded.tasks) else decoded.only(keep)
+    def kept(self, parse: Parse) -> Parse:
+        """`parse` without the tasks a robot must not act on: one whose trigger is a verb of an action no task type
+        covers ("vacuum the living room" read as carrying it somewhere), and one that repeats an earlier task word
+        for word ("turn off the oven and the stove" decoded as the oven twice). Taken from the whole parse, after
+        its pieces are merged: a piece that reached the decoder's task limit is read in halves first."""
+        low = [w.lower() for w in parse.tokens]
+        tasks: list[TaskFrame] = []
+        for task in parse.tasks:
+            if _decisions(task) not in map(_decisions, tasks) and not any(
+                    w in self.not_triggers for w in low[task.trigger.start : task.trigger.end + 1]):
+                tasks.append(task)
+        return parse if len(tasks) == len(parse.tasks) else parse.model_copy(update={"tasks": tuple(tasks)})
 
     def encode(self, items: Sequence[Words]):
         """Encoder outputs of tokenised instructions (with the drafter's parse when the decoder drafts)."""
@@ -162,3 +166,11 @@ class TaskParser:
                 for j, a in enumerate(t.arguments)))
             for k, t in enumerate(decoded.tasks))
         return base.model_copy(update={"tasks": tasks})
+
+
+def _decisions(parsed: TaskFrame | Parse) -> tuple:
+    """What a task (or a parse's tasks) decides, scores aside: type, trigger, roles and spans."""
+    if isinstance(parsed, Parse):
+        return tuple(map(_decisions, parsed.tasks))
+    return (parsed.type, parsed.trigger.start, parsed.trigger.end,
+            tuple((a.role, a.span.start, a.span.end) for a in parsed.arguments))

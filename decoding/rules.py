@@ -299,7 +299,7 @@ class _Run:
         clause = self._clause_after(end)
         for cue in self.d.cues.get(phrase, ()):
             for k, w in enumerate(clause[: cue.within]):
-                ends = k == len(clause) - 1 or clause[k + 1] in cue.or_before
+                ends = k == len(clause) - 1 or clause[k + 1] in (*cue.or_before, "and", ",")
                 if w in cue.words and not (k and clause[k - 1] in cue.not_after) and (ends or not cue.clause_end):
                     return cue.type
         return self.d.verbs[phrase]
@@ -406,7 +406,7 @@ class _Run:
     def _first_of_two_objects(self, task: _Task, start: int, end: int, hi: int) -> bool:
         """"give the kids a cookie": a person (`_someone`) right after a trigger that takes one, with another object
         right after, is that person."""
-        after = end + 1 + (end + 1 < hi and self.low[end + 1] in self.d.determiners)
+        after = end + 2 if end + 1 < hi and self.low[end + 1] in self.d.determiners else end + 1
         return (task.type in self.d.pronouns.people_roles and start <= task.trigger[1] + 2
                 and self._someone(start, end) and self._starts_phrase(after, hi))
 
@@ -487,7 +487,8 @@ class _Run:
     def _share_in_groups(self) -> None:
         """A conjunct with no place of its own takes the next conjunct's ("pick the cup and the bowl from it"); what
         the first conjunct says before its object, the Agent, a Recipient or a state, holds for every object of the
-        list ("bring me the cup and the bowl", "turn off the oven and the stove"), as tagE annotates it."""
+        list ("bring me the cup and the bowl", "turn off the oven and the stove"), as tagE annotates it, and so
+        does a state said after it ("turn the oven off and the stove")."""
         for a, b in zip(self.tasks, self.tasks[1:], strict=False):
             if a.group != b.group:
                 continue
@@ -498,9 +499,10 @@ class _Run:
                     if arg[0] not in own:
                         a.add(*arg)
             first = min((arg[1] for arg in a.args if arg[0] == obj), default=None)
-            shared = [arg for arg in a.args if arg[0] not in b.roles() and (
+            before = [arg for arg in a.args if arg[0] not in b.roles() and (
                 arg[0] == "Agent" or (first is not None and arg[1] < first))]
-            b.args[:0] = shared  # said before b's own words: first, in the order of the sentence
+            b.args[:0] = before  # said before b's own words: first, in the order of the sentence
+            b.args += [arg for arg in a.args if arg[0] == "Operational_state" and arg[0] not in b.roles()]
 
     def _implicit_themes(self) -> None:
         """"pick the bowl and then place on the table": a Placing or Bringing with no Theme moves the last one."""

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 
 from .lexicon import Lexicon
 
-__all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "quantity_before", "tail_words"]
+__all__ = ["Relation", "Description", "describe", "normalise", "relation_before", "quantity_before", "tail_words",
+           "first_phrase"]
 
 _PUNCT = ".,;:!?\"'()[]"
 _NOT_OWNERS = frozenset({"that", "it", "which", "who", "there", "what", "here", "one"})  # "that's on": is
@@ -67,8 +68,7 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
     >>> d.heads, d.relations, d.quantity, d.contents
     (('glasses',), (), 2, ('water',))
     """
-    words = _first_phrase(_partitive_dropped([w for w in (normalise(t) for t in _possessives_joined(tokens)) if w],
-                                             lexicon), lexicon)
+    words = _partitive_dropped([w for w in (normalise(t) for t in _possessives_joined(tokens)) if w], lexicon)
     reference = _reference(words, lexicon)
     if reference is not None:
         return reference
@@ -79,12 +79,19 @@ def describe(tokens: list[str], lexicon: Lexicon, marks: dict[str, str] | None =
         found = None if lexicon.inside_phrase(words, i) else lexicon.relation_at(words, i)
         if found and lexicon.attribute(words[i]) and not _content(words[:i], lexicon):
             continue  # a word before the noun: "the nearest cup" is a cup nearest the robot, not near a cup
-        rest = _content(words[i + found[0]:], lexicon) if found else []
-        if rest and "part_of" in found[1] and (all(w in lexicon.substances for w in rest) or (
-                rest[0] == words[i + found[0]] and not lexicon.attribute(rest[0]))):
+        if not found:
+            continue
+        rest, after = _content(words[i + found[0]:], lexicon), words[i + found[0]:]
+        cut = next((m for m in range(1, len(after)) if lexicon.relation_at(after, m)
+                    and not lexicon.inside_phrase(after, m)), len(after))
+        held = _content(after[:cut], lexicon)   # up to a place said after it: "the jar of screws [on the shelf]"
+        if held and "part_of" in found[1] and (all(w in lexicon.substances for w in held) or (
+                held[0] == after[0] and not lexicon.attribute(held[0]))):
             # "a glass of water", "a jar of screws", "the vial of insulin" (no determiner after "of", no attribute
             # word as in "a cup of glass"): it holds them, or is named for them ("insulin vial")
-            return replace(_head(words[:i], lexicon, marks), contents=tuple(rest))
+            holder = describe(words[:i] + after[cut:], lexicon, marks) if cut < len(after) else \
+                _head(words[:i], lexicon, marks)
+            return replace(holder, contents=tuple(held))
         if rest:
             landmark = describe(words[i + found[0]:], lexicon, marks)
             negated = words[i - 1] in _NEGATIONS
@@ -144,14 +151,15 @@ def _possessives_joined(tokens: list[str]) -> list[str]:
     return out
 
 
-def _first_phrase(words: list[str], lexicon: Lexicon) -> list[str]:
-    """The words before a possessive ("his", "her", "their") right after a noun: a span of two objects, "Mr Okafor
-    his glasses" tagged as one Recipient, describes the person; "the picture on his desk" stays whole."""
+def first_phrase(tokens: list[str], lexicon: Lexicon) -> list[str]:
+    """The tokens of a person's span before a possessive ("his", "her", "their") right after a noun: "Mr Okafor his
+    glasses", tagged as one Recipient, names the person; "the picture on his desk" stays whole."""
+    words = [normalise(t) for t in tokens]
     for k in range(1, len(words)):
         if (words[k] in lexicon.pronouns.possessive and _content(words[k - 1:k], lexicon)
                 and lexicon.relation_at(words, k - 1) is None):
-            return words[:k]
-    return words
+            return tokens[:k]
+    return tokens
 
 
 def _partitive_dropped(words: list[str], lexicon: Lexicon) -> list[str]:

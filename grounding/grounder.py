@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from decoding.parse import Argument, Parse, TaskFrame
 
-from .describe import Description, describe, normalise, quantity_before, relation_before, tail_words
+from .describe import Description, describe, first_phrase, normalise, quantity_before, relation_before, tail_words
 from .lexicon import Lexicon
 from .match import KIND_FILTER, Match, Matcher
 from .question import clarification_question, describe_node
@@ -288,7 +288,10 @@ class Grounder:
         if key in st.by_span:
             task, earlier = st.by_span[key]
             return replace(earlier, refers_to=task, asked=len(earlier.nodes) > 1, reported=not earlier.nodes)
-        desc = describe(list(st.parse.tokens[arg.span.start:arg.span.end + 1]), self.lexicon, self._marks(arg, st))
+        tokens = list(st.parse.tokens[arg.span.start:arg.span.end + 1])
+        if arg.role == "Recipient":   # "Mr Okafor his glasses" tagged as one Recipient: the person
+            tokens = first_phrase(tokens, self.lexicon)
+        desc = describe(tokens, self.lexicon, self._marks(arg, st))
         desc = self._kind_said_before(self._owned(self._purposed(desc, arg, st.parse), arg, st.parse), st)
         if desc.quantity is None and not desc.pronoun:
             desc = replace(desc, quantity=quantity_before(st.parse.tokens, arg.span.start, self.lexicon))

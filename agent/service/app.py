@@ -93,10 +93,10 @@ class _Service:
                                                  f"{self.limits.timeout_s} s") from None
 
     def check_instruction(self, instruction: str, what: str = "instruction") -> None:
-        check_text(instruction, what)   # before the batch: text no model can read fails alone, as a 422
-        if len(instruction) > self.limits.max_instruction_chars:
+        if isinstance(instruction, str) and len(instruction) > self.limits.max_instruction_chars:
             raise RequestRefused(422, f"{what}_too_long", f"the {what} has {len(instruction)} characters, over the "
                                  f"limit of {self.limits.max_instruction_chars}")
+        check_text(instruction, what)   # before the batch: text no model can read fails alone, as a 422
 
     def check_tasks(self, parse: Parse) -> Parse:
         if len(parse.tasks) > self.limits.max_tasks:

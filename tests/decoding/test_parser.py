@@ -4,6 +4,7 @@ from agent.defaults import default_vocabulary
 from decoding.files import read_parses
 from decoding.metrics import score
 from decoding.parser import Words
+from decoding.tage_format import read_row
 
 
 def test_parses_a_two_task_instruction_with_a_pronoun(shipped_parser):
@@ -117,10 +118,13 @@ def test_an_action_no_task_type_covers_is_no_task(hybrid, text):
     assert hybrid.parse(text).tasks == () and hybrid.parse_n(text, 3)[0].tasks == ()
 
 
-def test_a_task_repeating_an_earlier_one_is_dropped(shipped_parser):
-    parse = shipped_parser.parse("Turn off the oven and the stove.")
-    frames = [(t.type, t.trigger.start, tuple((a.role, a.span.start) for a in t.arguments)) for t in parse.tasks]
-    assert frames and len(set(frames)) == len(frames)
+def test_a_task_repeating_an_earlier_one_or_triggered_by_an_action_of_no_task_type_is_dropped(hybrid):
+    text = "turn off the oven and the stove and vacuum the room"
+    off = "changing_operational_state : turn , operational_state : off :unk , device : oven :oven"
+    parse = read_row(text, "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device | "
+                     "0 0 Changing_operational_state ; 1 1 Operational_state ; 3 3 Device | 8 8 Bringing ; 10 10 Theme",
+                     f"{off} ; {off} ; bringing : vacuum , theme : room :unk")[0]
+    assert [t.trigger.text for t in hybrid.kept(parse).tasks] == ["turn"]
 
 
 @pytest.mark.parametrize("text, role, span", [

@@ -264,6 +264,7 @@ def test_what_is_said_before_a_list_holds_for_each_of_its_objects(parser, text, 
     ("put the kettle on", [("Changing_operational_state", "put")]),     # as train's "put the tv on"
     ("take the second door on the left", [("Motion", "take")]),
     ("take the stairs", [("Motion", "take")]),
+    ("take the door key to the kitchen", [("Bringing", "take")]),      # a door's key is no way through
 ])
 def test_verbs_read_in_context(parser, text, expected):
     assert [(t.type, t.trigger.text) for t in parser.parse(text).tasks] == expected
@@ -293,11 +294,25 @@ def test_a_list_of_objects_keeps_its_verbs_cue_and_every_object(parser):
             for a in t.arguments if a.role == "Theme"] == ["newspaper", "my glasses", "remote"]
 
 
-def test_move_all_the_things_moves_them(parser):
-    (task,) = parser.parse("move all the chairs to the balcony").tasks
-    assert task.type == "Bringing" and task.arguments[0].role == "Theme"
+@pytest.mark.parametrize("text, task_type", [
+    ("move every chair to the balcony", "Bringing"), ("move your shoes to the closet", "Bringing"),
+    ("move all the way to the kitchen", "Motion"), ("move this way", "Motion"),   # no thing moved
+])
+def test_move_a_thing_moves_it(parser, text, task_type):
+    assert [t.type for t in parser.parse(text).tasks] == [task_type]
 
 
 def test_a_title_and_a_name_before_a_possessive_are_the_recipient(parser):
     (task,) = parser.parse("bring Mr Okafor his glasses").tasks
     assert [(a.role, a.span.text) for a in task.arguments] == [("Recipient", "Mr Okafor"), ("Theme", "his glasses")]
+
+
+@pytest.mark.parametrize("text, states", [
+    ("turn the tv on and the lights off", [("tv", "on"), ("lights", "off")]),
+    ("turn the oven off and the stove", [("oven", "off"), ("stove", "off")]),   # a state after the list's first
+])
+def test_a_state_ending_a_conjunct_still_makes_turn_a_change_of_state(parser, text, states):
+    tasks = parser.parse(text).tasks
+    assert {t.type for t in tasks} == {"Changing_operational_state"}
+    assert [(*(a.span.text for a in t.arguments if a.role == "Device"),
+             *(a.span.text for a in t.arguments if a.role == "Operational_state")) for t in tasks] == states
