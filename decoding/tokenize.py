@@ -18,8 +18,8 @@ _NON_SPACE = re.compile(r"\S+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_text(text: object, what: str = "instruction", limit: int = MAX_INSTRUCTION_CHARS) -> str:
-    """`text` if it is a string of Unicode text of at most `limit` characters; else `DecodingError` naming `what`
+def check_text(text: object, what: str = "instruction") -> str:
+    """`text` if it is a string of Unicode text of at most `MAX_INSTRUCTION_CHARS`; else `DecodingError` naming `what`
     and the problem: not a string, too long, or a lone surrogate (half a UTF-16 pair, e.g. "\\ud800" in JSON, or
     bytes that are not UTF-8 in a command's arguments), which no model, file or response can encode.
 
@@ -30,9 +30,9 @@ def check_text(text: object, what: str = "instruction", limit: int = MAX_INSTRUC
     """
     if not isinstance(text, str):
         raise DecodingError(f"{what} must be a string, not {type(text).__name__}")
-    if len(text) > limit:
-        raise DecodingError(f"{what} is {len(text):,} characters long, over the limit of {limit:,}: send it in "
-                            "parts")
+    if len(text) > MAX_INSTRUCTION_CHARS:
+        raise DecodingError(f"{what} is {len(text):,} characters long, over the limit of {MAX_INSTRUCTION_CHARS:,}: "
+                            "send it in parts")
     bad = _SURROGATE.search(text)
     if bad:
         raise DecodingError(f"{what}: character {bad.start()} is U+{ord(bad.group()):04X}, half of a UTF-16 surrogate "
